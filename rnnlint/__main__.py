@@ -1,0 +1,5 @@
+import sys
+
+from rnnlint.cli import main
+
+sys.exit(main())

@@ -1,0 +1,93 @@
+"""Facts: what the interpreter observed, in the terms rules reason about.
+
+A fact never judges.  "This value was unpacked into 3 names", "this value was
+fed to that layer as its initial state": whether that is a bug is the rules'
+business.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from dataclasses import dataclass
+
+from rnnlint.analysis.values import Layer, SequentialModel, Value
+
+
+class Role(enum.Enum):
+    """How a consumer uses the value it receives."""
+
+    INPUT = "input"  # the tensor a layer is called on
+    INITIAL_STATE = "initial_state"
+    ARITHMETIC = "arithmetic"  # an operand of +, -, *, /, @
+    ATTENTION_QUERY = "query"
+    ATTENTION_VALUE = "value"
+    ATTENTION_KEY = "key"
+    MERGED = "merged"  # one of the tensors of a merge (Concatenate, concatenate, tf.concat)
+    MODEL_OUTPUT = "model_output"
+
+
+@dataclass(frozen=True)
+class LayerBuilt:
+    layer: Layer
+
+
+@dataclass(frozen=True)
+class LayerCalled:
+    layer: Layer
+    node: ast.AST
+    inputs: Value
+    result: Value
+
+
+@dataclass(frozen=True)
+class Consumed:
+    """`value` reached `consumer` (a layer, or None for an operator) in `role`.
+
+    `node` is where it happened: the consumer's call, or the consumer's place
+    in a Sequential stack (`in_sequential`).
+    """
+
+    value: Value
+    consumer: Layer | None
+    role: Role
+    node: ast.AST
+    in_sequential: bool = False
+
+
+@dataclass(frozen=True)
+class Unpacked:
+    """`value` was unpacked into `targets` names (one of them starred if `starred`)."""
+
+    value: Value
+    targets: int
+    starred: bool
+    node: ast.AST
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """`value[index]` or `value[start:stop]` with literal bounds."""
+
+    value: Value
+    index: int | None
+    slice_start: int | None
+    is_slice: bool
+    node: ast.Subscript
+
+
+@dataclass(frozen=True)
+class SequentialBuilt:
+    model: SequentialModel
+
+
+@dataclass(frozen=True)
+class ModelBuilt:
+    """`keras.Model(inputs, outputs)`."""
+
+    inputs: Value
+    outputs: Value
+    node: ast.Call
+
+
+Fact = LayerBuilt | LayerCalled | Consumed | Unpacked | Indexed | SequentialBuilt | ModelBuilt

@@ -1,0 +1,374 @@
+"""Abstract values: what the interpreter knows a name or an expression holds.
+
+Every value is immutable except the few that model mutable Python objects
+(a layer object collects its call sites; a Sequential collects its layers; an
+instance collects its attributes).  `UNKNOWN` is the bottom of precision: a rule
+that meets it reports nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field, replace
+from typing import Union
+
+from rnnlint.keras import catalogue
+from rnnlint.keras.catalogue import ReturnedItem, StateKind
+
+
+class Unknown:
+    """A value the analysis cannot determine."""
+
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True)
+class Const:
+    """A literal (or a constant folded from literals)."""
+
+    value: object
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A module or a symbol reached through an import: `tensorflow.keras.layers`."""
+
+    qualified: str
+
+    @property
+    def keras_name(self) -> str | None:
+        return catalogue.canonical_name(self.qualified)
+
+    def attribute(self, name: str) -> Ref:
+        return Ref(f"{self.qualified}.{name}")
+
+
+@dataclass(eq=False)
+class LayerCall:
+    """One place where a layer object is called (or stacked in a Sequential)."""
+
+    node: ast.AST
+    result: Value
+
+
+@dataclass(eq=False)
+class Layer:
+    """A Keras layer object built in the analysed file.
+
+    Flags are True/False when known, None when unknown (a variable, `**kwargs`).
+    Identity matters: two names bound to the same Layer are the same object.
+    """
+
+    class_name: str
+    node: ast.Call
+    label: str | None = None
+    units: int | None = None
+    return_sequences: bool | None = False
+    return_state: bool | None = False
+    go_backwards: bool | None = False
+    stateful: bool | None = False
+    # Bidirectional / TimeDistributed / RNN(cell): the layer or cell inside.
+    wrapped: Layer | None = None
+    merge_mode_none: bool | None = False
+    merge_mode: str | None = "concat"
+    # RNN([cells]) and StackedRNNCells: the cells' state kinds, in order.
+    cells: tuple[Layer, ...] | None = None
+    keywords: dict[str, Value] = field(default_factory=dict)
+    calls: list[LayerCall] = field(default_factory=list)
+    # Set when code assigns attributes on the object: its flags can no longer be trusted.
+    mutated: bool = False
+
+    def __repr__(self) -> str:
+        return f"Layer({self.class_name}@{self.node.lineno})"
+
+    # --- what kind of layer is this -------------------------------------------------
+    @property
+    def recurrent(self) -> catalogue.RecurrentClass | None:
+        return catalogue.RECURRENT_CLASSES.get(self.class_name)
+
+    @property
+    def cell(self) -> catalogue.CellClass | None:
+        return catalogue.CELL_CLASSES.get(self.class_name)
+
+    @property
+    def is_bidirectional(self) -> bool:
+        return self.class_name == catalogue.BIDIRECTIONAL
+
+    @property
+    def consumer(self) -> catalogue.ConsumerClass | None:
+        return catalogue.CONSUMER_CLASSES.get(self.class_name)
+
+    @property
+    def is_attention(self) -> bool:
+        return self.class_name in catalogue.ATTENTION_CLASSES
+
+    @property
+    def core(self) -> Layer | None:
+        """The recurrent layer doing the work: self, or the one a wrapper holds."""
+        if self.recurrent is not None or self.class_name in (catalogue.GENERIC_RNN,):
+            return self
+        if self.is_bidirectional and self.wrapped is not None:
+            return self.wrapped.core
+        return None
+
+    @property
+    def is_recurrent(self) -> bool:
+        return self.state_kinds is not None
+
+    @property
+    def state_kinds(self) -> StateKind | tuple[StateKind, ...] | None:
+        """LSTM -> StateKind.LSTM; RNN([cells]) -> one kind per cell; None if not recurrent/unknown."""
+        if self.recurrent is not None:
+            return self.recurrent.states
+        if self.class_name in (catalogue.GENERIC_RNN, catalogue.STACKED_CELLS):
+            if self.cells is None:
+                return None
+            kinds = []
+            for cell in self.cells:
+                if cell.cell is not None:
+                    kinds.append(cell.cell.states)
+                elif cell.class_name == catalogue.STACKED_CELLS and cell.cells is not None:
+                    inner = cell.state_kinds
+                    if not isinstance(inner, tuple):
+                        return None
+                    kinds.extend(inner)
+                else:
+                    return None
+            if self.class_name == catalogue.GENERIC_RNN and len(kinds) == 1 and self.cells[0].cell is not None:
+                return kinds[0]
+            return tuple(kinds)
+        if self.is_bidirectional and self.wrapped is not None:
+            inner = self.wrapped.state_kinds
+            return inner if isinstance(inner, StateKind) else None
+        return None
+
+    @property
+    def spatial_dims(self) -> int:
+        core = self.core
+        if core is not None and core.recurrent is not None:
+            return core.recurrent.spatial_dims
+        return 0
+
+    # --- flags, looking through wrappers ---------------------------------------------
+    def flag(self, name: str) -> bool | None:
+        if self.mutated:
+            return None
+        if self.is_bidirectional:
+            if self.wrapped is None or self.wrapped.mutated:
+                return None
+            return getattr(self.wrapped, name)
+        return getattr(self, name)
+
+    @property
+    def state_units(self) -> int | None:
+        core = self.core
+        if core is None or core.mutated:
+            return None
+        if core.units is not None:
+            return core.units
+        if core.cells is not None and len(core.cells) == 1:
+            return core.cells[0].units
+        return None
+
+    @property
+    def label_text(self) -> str:
+        """How messages name the layer: `LSTM 'encoder' (line 4)`."""
+        if self.label:
+            return f"{self.display_class} '{self.label}' (line {self.node.lineno})"
+        # Unnamed layers often share a line (Sequential([LSTM(8), LSTM(8)])): the column tells them apart.
+        return f"{self.display_class} (line {self.node.lineno}, column {self.node.col_offset + 1})"
+
+    @property
+    def display_class(self) -> str:
+        if self.is_bidirectional and self.wrapped is not None:
+            return f"Bidirectional({self.wrapped.display_class})"
+        if self.class_name == catalogue.GENERIC_RNN and self.cells:
+            return f"RNN({', '.join(c.class_name for c in self.cells)})"
+        return self.class_name
+
+    def returned_items(self) -> tuple[ReturnedItem | tuple[ReturnedItem, ...], ...] | None:
+        """What calling this layer returns, or None when a flag is unknown."""
+        kinds = self.state_kinds
+        return_state = self.flag("return_state")
+        if kinds is None or return_state is None:
+            return None
+        merge_none = self.merge_mode_none if self.is_bidirectional else False
+        if merge_none is None:
+            return None
+        return catalogue.returned_items(
+            kinds, return_state=return_state, bidirectional=self.is_bidirectional, merge_mode_none=merge_none
+        )
+
+    @property
+    def returned_count(self) -> int | None:
+        items = self.returned_items()
+        return None if items is None else len(items)
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A tensor with what is known of its axes and where it came from.
+
+    `time` is True for (batch, time, ...), False for (batch, ...) with no time
+    axis, None if unknown.  `producer` is the recurrent layer whose output (or
+    state) this is, kept through layers that do not change the axes (Dropout,
+    Dense, normalisation) so messages can name it; `direct` is True only for the
+    very object the layer call returned.
+    """
+
+    time: bool | None = None
+    spatial_dims: int | None = None
+    width: int | None = None
+    producer: Layer | None = None
+    call: ast.AST | None = None
+    direct: bool = False
+    state: str | None = None  # "h" / "c" for a state tensor
+    state_kind: StateKind | None = None
+    direction: str = ""
+    # For keras.Input: the declared shape without the batch axis, when literal.
+    shape: tuple | None = None
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The list a layer call returns when it returns several tensors."""
+
+    items: tuple[Value, ...]
+    producer: Layer
+    call: ast.AST
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A list or tuple the code builds itself (`[h, c]`, `states[1:]`)."""
+
+    items: tuple[Value, ...]
+
+
+@dataclass(eq=False)
+class SequentialModel:
+    """A keras.Sequential and the layers it holds, in order.
+
+    An UNKNOWN entry stands for "maybe something here" (a layer added under a
+    condition, or by code the analysis cannot see).
+    """
+
+    node: ast.Call
+    layers: list[Value] = field(default_factory=list)
+    placements: list[ast.AST] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Function:
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    scope: object  # the Scope it was defined in
+    inlinable: bool = True
+
+
+@dataclass(eq=False)
+class ClassValue:
+    node: ast.ClassDef
+    scope: object
+    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+
+@dataclass(eq=False)
+class Instance:
+    """`self` inside a class's methods, or an object made by calling a user class."""
+
+    cls: ClassValue
+    attrs: dict[str, Value] = field(default_factory=dict)
+    # Attributes assigned outside __init__: their value depends on call order.
+    volatile: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class BoundMethod:
+    receiver: Value
+    name: str
+
+
+Value = Union[
+    Unknown, Const, Ref, Layer, Tensor, Outputs, Sequence, SequentialModel, Function, ClassValue, Instance, BoundMethod
+]
+
+
+def join(a: Value, b: Value) -> Value:
+    """The value that is true on both paths: equal parts kept, the rest unknown."""
+    if a is b or a == b:
+        return a
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return Tensor(
+            time=a.time if a.time == b.time else None,
+            spatial_dims=a.spatial_dims if a.spatial_dims == b.spatial_dims else None,
+            width=a.width if a.width == b.width else None,
+            producer=a.producer if a.producer is b.producer else None,
+            call=a.call if a.call is b.call else None,
+            direct=a.direct and b.direct and a.call is b.call,
+            state=a.state if a.state == b.state else None,
+            state_kind=a.state_kind if a.state_kind == b.state_kind else None,
+            direction=a.direction if a.direction == b.direction else "",
+            shape=a.shape if a.shape == b.shape else None,
+        )
+    if isinstance(a, Sequence) and isinstance(b, Sequence) and len(a.items) == len(b.items):
+        return Sequence(tuple(join(x, y) for x, y in zip(a.items, b.items)))
+    return UNKNOWN
+
+
+def item_value(item: ReturnedItem | tuple[ReturnedItem, ...], layer: Layer, call: ast.AST, kind: StateKind) -> Value:
+    """The abstract tensor for one element of a recurrent call's result."""
+    if isinstance(item, tuple):
+        return Sequence(tuple(item_value(sub, layer, call, kind) for sub in item))
+    units = layer.state_units
+    if item.is_state:
+        return Tensor(
+            time=False,
+            spatial_dims=layer.spatial_dims,
+            width=units,
+            producer=layer,
+            call=call,
+            direct=True,
+            state=item.role,
+            state_kind=kind,
+            direction=item.direction,
+        )
+    width = units
+    if units is not None and layer.is_bidirectional and not item.direction:
+        width = {"concat": 2 * units, "sum": units, "ave": units, "mul": units}.get(layer.merge_mode or "", None)
+    return Tensor(
+        time=layer.flag("return_sequences"),
+        spatial_dims=layer.spatial_dims,
+        width=width,
+        producer=layer,
+        call=call,
+        direct=True,
+        direction=item.direction,
+    )
+
+
+def passed_through(value: Value, *, width: int | None = None, keep_width: bool = True) -> Value:
+    """What a layer that keeps the axes (Dropout, Dense, ...) makes of a tensor."""
+    if not isinstance(value, Tensor):
+        return UNKNOWN
+    return replace(
+        value,
+        direct=False,
+        state=None,
+        width=value.width if keep_width else width,
+        call=value.call,
+    )

@@ -1,0 +1,135 @@
+"""The one entry point: lint source text or paths, yield diagnostics.
+
+Nothing here prints; the CLI and the output formatters do.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rnnlint.diagnostics import Diagnostic, Location, Severity
+from rnnlint.keras.catalogue import RECURRENT_WORDS
+from rnnlint.settings import Settings
+from rnnlint.sources.python import LineIndex, SourceError, SourceText
+
+# A file without any of these words builds no recurrent layer, so no rule can
+# fire in it: it is not parsed at all.
+_MAY_BUILD_RECURRENT = re.compile("|".join(RECURRENT_WORDS).encode())
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # True when the file could not be read or analysed (exit code 2).
+    failed: bool = False
+
+
+def lint_source(text: str, filename: str = "<stdin>", settings: Settings | None = None) -> list[Diagnostic]:
+    """Lint Python source text."""
+    settings = settings or Settings()
+    if not _MAY_BUILD_RECURRENT.search(text.encode("utf-8", "surrogatepass")):
+        return []
+    return _analyse(text, filename, settings)
+
+
+def lint_file(path: str | Path, settings: Settings | None = None, display_name: str | None = None) -> FileResult:
+    settings = settings or Settings()
+    name = display_name or str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        return FileResult(name, [_file_error(name, f"cannot read file: {error.strerror or error}")], failed=True)
+    return lint_bytes(data, name, settings)
+
+
+def lint_bytes(data: bytes, name: str, settings: Settings) -> FileResult:
+    if not _MAY_BUILD_RECURRENT.search(data) and b"\x00" not in data:
+        return FileResult(name)
+    try:
+        source = SourceText.from_bytes(data)
+    except SourceError as error:
+        return FileResult(name, [_file_error(name, str(error))], failed=True)
+    diagnostics = _analyse(source.text, name, settings)
+    return FileResult(name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics))
+
+
+def lint_paths(paths: Iterable[str | Path], settings: Settings | None = None) -> Iterator[FileResult]:
+    from rnnlint.discovery import discover
+
+    settings = settings or Settings()
+    for path in discover(paths):
+        yield lint_file(path, settings)
+
+
+def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
+    from rnnlint.analysis.interpret import interpret
+    from rnnlint.fixes import FixBuilder
+    from rnnlint.rules import all_rules
+
+    try:
+        tree = ast.parse(text, filename=filename)
+    except SyntaxError as error:
+        row = error.lineno or 1
+        column = (error.offset or 1) if error.lineno else 1
+        return [_file_error(filename, f"syntax error: {error.msg}", Location(row, max(column, 1)))]
+    except (ValueError, RecursionError, MemoryError) as error:
+        return [_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")]
+    try:
+        facts = interpret(tree)
+    except RecursionError:
+        return [_file_error(filename, "skipped: code nested too deeply to analyse")]
+    index = LineIndex(text)
+    fixes = FixBuilder(index, facts)
+    by_type: dict[type, list] = {}
+    for fact in facts:
+        by_type.setdefault(type(fact), []).append(fact)
+    diagnostics: dict[tuple, Diagnostic] = {}
+    for rule_class in all_rules():
+        if not rule_class.facts or not settings.selection.enables(rule_class.code, rule_class.severity):
+            continue
+        rule = rule_class()
+        try:
+            for fact_type in rule.facts:
+                for fact in by_type.get(fact_type, ()):
+                    for finding in rule.check(fact, fixes):
+                        diagnostic = Diagnostic(
+                            code=rule.code,
+                            message=finding.message,
+                            filename=filename,
+                            location=fixes.start(finding.node),
+                            end_location=fixes.end(finding.node),
+                            severity=rule.severity,
+                            fix=finding.fix,
+                            name=rule.name,
+                        )
+                        key = (diagnostic.code, diagnostic.location, diagnostic.end_location)
+                        diagnostics.setdefault(key, diagnostic)
+        except Exception as error:  # noqa: BLE001 - one broken rule must not take down the run
+            diagnostics[(rule.code, "internal")] = Diagnostic(
+                code=rule.code,
+                message=f"internal error in rule {rule.code} ({rule.name}): {type(error).__name__}: {error}",
+                filename=filename,
+                location=Location(1, 1),
+                end_location=Location(1, 1),
+                severity=Severity.ERROR,
+                name=rule.name,
+                extra={"internal_error": True},
+            )
+    return sorted(diagnostics.values(), key=Diagnostic.sort_key)
+
+
+def _file_error(filename: str, message: str, location: Location = Location(1, 1)) -> Diagnostic:
+    return Diagnostic(
+        code="RNN001",
+        message=message,
+        filename=filename,
+        location=location,
+        end_location=location,
+        severity=Severity.ERROR,
+        name="unreadable-file",
+    )

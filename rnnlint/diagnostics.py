@@ -1,0 +1,70 @@
+"""The objects every stage passes along: diagnostics, their spans and their fixes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+DOCS_URL = "https://github.com/rnnlint/rnnlint/blob/main/docs/rules.md#"
+
+
+class Severity(enum.Enum):
+    ERROR = "error"  # Keras raises, or the program is certainly wrong
+    WARNING = "warning"  # almost certainly a silent bug
+    HINT = "hint"  # waste or a known pitfall; off by default
+
+    @property
+    def on_by_default(self) -> bool:
+        return self is not Severity.HINT
+
+
+class Applicability(enum.Enum):
+    SAFE = "safe"  # applied by --fix
+    UNSAFE = "unsafe"  # applied only with --unsafe-fixes
+    DISPLAY = "display"  # shown, never applied
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based row and a 1-based column counted in characters (as ruff reports)."""
+
+    row: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two locations (end exclusive) by `content`."""
+
+    location: Location
+    end_location: Location
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: str
+    applicability: Applicability
+    edits: tuple[Edit, ...]
+
+
+@dataclass
+class Diagnostic:
+    code: str
+    message: str
+    filename: str
+    location: Location
+    end_location: Location
+    severity: Severity
+    fix: Fix | None = None
+    name: str = ""
+    # For notebooks: the 1-based cell the location is relative to.
+    cell: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"{DOCS_URL}{self.code.lower()}"
+
+    def sort_key(self) -> tuple:
+        return (self.filename, self.cell or 0, self.location, self.code)

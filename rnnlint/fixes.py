@@ -1,0 +1,129 @@
+"""Build the edits a finding offers: set a keyword on a layer's construction, rename a name.
+
+An edit is a span of the original text and its replacement, so everything
+outside the span stays byte-for-byte as it was.  Inserting a keyword into a
+call goes through libcst (imported only when a fix is built), which knows where
+commas, parentheses and comments belong; the result is reduced to the smallest
+text edit.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterable
+
+from rnnlint.analysis.facts import Consumed, Fact, Indexed, LayerCalled, Unpacked
+from rnnlint.analysis.values import Layer, Outputs, Tensor
+from rnnlint.diagnostics import Applicability, Edit, Fix, Location
+from rnnlint.sources.python import LineIndex
+
+
+class FixBuilder:
+    def __init__(self, index: LineIndex, facts: Iterable[Fact]) -> None:
+        self.index = index
+        # construction node -> its call sites; call node -> the places its result is used
+        self.call_sites: dict[int, set[int]] = defaultdict(set)
+        self.uses: dict[int, set[int]] = defaultdict(set)
+        for fact in facts:
+            if isinstance(fact, LayerCalled):
+                self.call_sites[id(fact.layer.node)].add(id(fact.node))
+            elif isinstance(fact, (Consumed, Unpacked, Indexed)):
+                # Unpacking or indexing a list of outputs only hands its items on;
+                # the items' own uses are counted where they are consumed.
+                value = fact.value
+                if isinstance(value, Outputs) and isinstance(fact, Consumed):
+                    self.uses[id(value.call)].add(id(fact.node))
+                elif isinstance(value, Tensor) and value.direct and value.call is not None:
+                    self.uses[id(value.call)].add(id(fact.node))
+
+    def start(self, node: ast.AST) -> Location:
+        return self.index.location(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+
+    def end(self, node: ast.AST) -> Location:
+        return self.index.location(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+
+    def keyword_fix(self, layer: Layer, keyword: str, value: str, *, safe: bool = True) -> Fix | None:
+        """Set `keyword=value` on the construction of `layer` (the wrapped layer of a Bidirectional)."""
+        target = layer.wrapped if layer.is_bidirectional and layer.wrapped is not None else layer
+        edit = self.keyword_edit(target.node, keyword, value)
+        if edit is None:
+            return None
+        # The flag changes what every call of the layer returns: with one call whose
+        # result is used in one place, the only use affected is the one being fixed.
+        calls = self.call_sites[id(layer.node)]
+        single_use = len(calls) <= 1 and all(len(self.uses[call]) <= 1 for call in calls)
+        applicability = Applicability.SAFE if single_use and safe else Applicability.UNSAFE
+        message = f"Set `{keyword}={value}` on {target.class_name} (line {target.node.lineno})"
+        return Fix(message, applicability, (edit,))
+
+    def keyword_edit(self, call: ast.Call, keyword: str, value: str) -> Edit | None:
+        existing = next((k for k in call.keywords if k.arg == keyword), None)
+        if existing is not None:
+            return Edit(self.start(existing.value), self.end(existing.value), value)
+        if any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+            return None
+        start, end = self.start(call), self.end(call)
+        original = self.index.text[self.index.offset(start) : self.index.offset(end)]
+        rewritten = _add_keyword(original, keyword, value)
+        if rewritten is None:
+            return None
+        return self.minimal_edit(start, original, rewritten)
+
+    def rename_fix(self, node: ast.AST, new_text: str, title: str, safe: bool = True) -> Fix:
+        edit = Edit(self.start(node), self.end(node), new_text)
+        return Fix(title, Applicability.SAFE if safe else Applicability.UNSAFE, (edit,))
+
+    def minimal_edit(self, start: Location, original: str, rewritten: str) -> Edit:
+        """The smallest edit turning `original` (which begins at `start`) into `rewritten`."""
+        prefix = 0
+        while prefix < min(len(original), len(rewritten)) and original[prefix] == rewritten[prefix]:
+            prefix += 1
+        suffix = 0
+        while (
+            suffix < min(len(original), len(rewritten)) - prefix
+            and original[len(original) - 1 - suffix] == rewritten[len(rewritten) - 1 - suffix]
+        ):
+            suffix += 1
+        base = self.index.offset(start)
+        return Edit(
+            self.location_at(base + prefix),
+            self.location_at(base + len(original) - suffix),
+            rewritten[prefix : len(rewritten) - suffix],
+        )
+
+    def location_at(self, offset: int) -> Location:
+        import bisect
+
+        row = bisect.bisect_right(self.index.starts, offset)
+        return Location(row, offset - self.index.starts[row - 1] + 1)
+
+
+def _add_keyword(call_source: str, keyword: str, value: str) -> str | None:
+    """`LSTM(64)` -> `LSTM(64, return_state=True)`, keeping the call's own layout."""
+    import libcst as cst
+
+    try:
+        call = cst.parse_expression(call_source)
+    except cst.ParserSyntaxError:
+        return None
+    if not isinstance(call, cst.Call):
+        return None
+    no_space = cst.SimpleWhitespace("")
+    new_arg = cst.Arg(
+        keyword=cst.Name(keyword),
+        value=cst.parse_expression(value),
+        equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
+    )
+    args = list(call.args)
+    if args:
+        last = args[-1]
+        if isinstance(last.comma, cst.Comma):
+            # A trailing comma stays trailing: the new argument takes it over.
+            new_arg = new_arg.with_changes(comma=last.comma)
+            last = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        else:
+            last = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        args[-1] = last
+    args.append(new_arg)
+    return cst.Module(body=[]).code_for_node(call.with_changes(args=args))

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rnnlint.analysis.facts import Consumed, Indexed, Role
+from rnnlint.analysis.values import Tensor
+from rnnlint.diagnostics import Severity
+from rnnlint.fixes import FixBuilder
+from rnnlint.rules._base import Finding, Invalid, Rule
+
+
+class StatesWithoutReturnState(Rule):
+    """
+    ## What it does
+    Finds code that reads the final states of a recurrent layer built without
+    `return_state=True`: `lstm(x)[1]`, `lstm(x)[1:]`, `initial_state=encoder(x)`.
+
+    ## Why is this bad?
+    Without `return_state` the call returns one tensor, so indexing it selects
+    rows of the batch, not states.  Keras raises at best (`initial_state` gets a
+    tensor of the wrong shape); in eager code the wrong values flow on silently.
+
+    ## Example
+    ```python
+    encoder = keras.layers.LSTM(64)
+    states = encoder(x)[1:]
+    ```
+
+    ## Use instead
+    ```python
+    encoder = keras.layers.LSTM(64, return_state=True)
+    states = encoder(x)[1:]
+    ```
+
+    ## Fix safety
+    The fix adds `return_state=True` to the layer's construction.  Every other
+    use of that call's result then receives a list instead of a tensor, so the
+    fix is unsafe when the layer object is called in more than one place.
+    """
+
+    code = "RNN102"
+    name = "states-without-return-state"
+    severity = Severity.ERROR
+    summary = "states read from a recurrent layer built without return_state"
+    facts = (Indexed, Consumed)
+
+    valid = [
+        "from keras.layers import LSTM\nh = LSTM(8, return_state=True)(x)[1]\n",
+        "from keras.layers import LSTM\nout = LSTM(8)(x)[0]\n",
+        "from keras.layers import LSTM\nlast = LSTM(8, return_sequences=True)(x)[:, -1]\n",
+        "from keras.layers import LSTM\nout, h, c = LSTM(8, return_state=True)(x)\ny = LSTM(8)(z, initial_state=[h, c])\n",
+        "from keras.layers import LSTM\ndef f(x, rs):\n    return LSTM(8, return_state=rs)(x)[1:]\n",
+    ]
+    invalid = [
+        Invalid(
+            "from keras.layers import LSTM\nstates = LSTM(8)(x)[1:]\n",
+            fixed="from keras.layers import LSTM\nstates = LSTM(8, return_state=True)(x)[1:]\n",
+        ),
+        Invalid("import keras\nenc = keras.layers.GRU(8)\nh = enc(x)[1]\n"),
+        Invalid(
+            "from keras.layers import LSTM\nencoder = LSTM(8)\ndecoder = LSTM(8)\n"
+            "y = decoder(z, initial_state=encoder(x))\n",
+        ),
+    ]
+
+    def check(self, fact: Indexed | Consumed, fixes: FixBuilder) -> Iterator[Finding]:
+        if isinstance(fact, Indexed):
+            reads_states = (fact.is_slice and (fact.slice_start or 0) >= 1) or (
+                not fact.is_slice and fact.index not in (None, 0)
+            )
+            if reads_states:
+                yield from self.report(fact.value, fact.node, "is indexed as if it returned states", fixes)
+        elif fact.role is Role.INITIAL_STATE:
+            yield from self.report(fact.value, fact.node, "is passed as `initial_state`", fixes)
+
+    def report(self, value: object, node, what: str, fixes: FixBuilder) -> Iterator[Finding]:  # noqa: ANN001
+        if not (isinstance(value, Tensor) and value.direct and value.state is None and value.producer is not None):
+            return
+        layer = value.producer
+        if layer.flag("return_state") is not False or layer.returned_count != 1:
+            return
+        message = f"the output of {layer.label_text} {what}, but the layer has no return_state; add return_state=True"
+        yield Finding(node, message, fixes.keyword_fix(layer, "return_state", "True"))

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rnnlint.analysis.facts import Consumed, Role
+from rnnlint.analysis.values import Outputs
+from rnnlint.diagnostics import Severity
+from rnnlint.fixes import FixBuilder
+from rnnlint.rules._base import Finding, Invalid, Rule
+from rnnlint.rules._common import consumer_name, returns_phrase
+
+
+class StateListAsTensor(Rule):
+    """
+    ## What it does
+    Finds the list returned by a recurrent layer with `return_state=True` (or a
+    Bidirectional with `merge_mode=None`) used where one tensor is expected: fed
+    to a layer or used in arithmetic.
+
+    ## Why is this bad?
+    With `return_state=True` the call returns `[output, h, c]`.  Feeding that
+    list to `Dense` or another recurrent layer either raises deep inside Keras
+    or, for recurrent layers in Keras 2, silently treats the states as extra
+    inputs.
+
+    ## Example
+    ```python
+    encoded = keras.layers.LSTM(64, return_state=True)(x)
+    y = keras.layers.Dense(10)(encoded)
+    ```
+
+    ## Use instead
+    ```python
+    encoded, h, c = keras.layers.LSTM(64, return_state=True)(x)
+    y = keras.layers.Dense(10)(encoded)
+    ```
+
+    ## Fix safety
+    No fix: whether the states are wanted elsewhere is the author's call.
+    """
+
+    code = "RNN103"
+    name = "state-list-as-tensor"
+    severity = Severity.ERROR
+    summary = "the list returned with return_state=True used as one tensor"
+    facts = (Consumed,)
+
+    valid = [
+        "from keras.layers import LSTM, Dense\nout, h, c = LSTM(8, return_state=True)(x)\ny = Dense(4)(out)\n",
+        "from keras.layers import LSTM, Concatenate\nres = LSTM(8, return_state=True)(x)\ny = Concatenate()(res)\n",
+        "from keras.layers import LSTM, Dense\nres = LSTM(8, return_state=True)(x)\ny = Dense(4)(res[0])\n",
+        "from keras.layers import LSTM\nres = LSTM(8, return_state=True)(x)\nstates = res[1:] + [extra]\n",
+    ]
+    invalid = [
+        Invalid("from keras.layers import LSTM, Dense\nres = LSTM(8, return_state=True)(x)\ny = Dense(4)(res)\n"),
+        Invalid("from keras.layers import GRU\nres = GRU(8, return_state=True)(x)\ny = res * 2\n"),
+        Invalid(
+            "from keras.layers import LSTM\nenc = LSTM(8, return_state=True)\ndec = LSTM(8)\ny = dec(enc(x))\n"
+        ),
+    ]
+
+    def check(self, fact: Consumed, fixes: FixBuilder) -> Iterator[Finding]:
+        value = fact.value
+        if not isinstance(value, Outputs):
+            return
+        if fact.role is Role.ARITHMETIC:
+            use = "used in arithmetic"
+        elif fact.role is Role.INPUT and fact.consumer is not None:
+            use = f"fed to {consumer_name(fact.consumer)}"
+        else:
+            return
+        layer = value.producer
+        message = (
+            f"{layer.label_text} {returns_phrase(layer)}, and the whole list is {use}; "
+            "unpack it or index [0] for the output"
+        )
+        yield Finding(fact.node, message)

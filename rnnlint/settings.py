@@ -1,0 +1,48 @@
+"""Resolved settings for one run, and which rules they enable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rnnlint.diagnostics import Severity
+
+ALWAYS_ON = ("RNN001",)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """ruff-style rule selection: codes, prefixes (`RNN2`) or `ALL`; the most specific selector wins."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def enables(self, code: str, severity: Severity) -> bool:
+        on = _specificity(code, (self.select or ()) + self.extend_select)
+        if self.select is None and severity.on_by_default:
+            on = max(on, 0)
+        if code in ALWAYS_ON:
+            on = max(on, 0)
+        off = _specificity(code, self.ignore)
+        return on >= 0 and on > off
+
+    def with_ignored(self, extra: tuple[str, ...]) -> Selection:
+        return Selection(self.select, self.extend_select, self.ignore + extra)
+
+
+def _specificity(code: str, selectors: tuple[str, ...]) -> int:
+    """Length of the longest selector matching `code`; -1 if none matches (`ALL` counts as 1)."""
+    best = -1
+    for selector in selectors:
+        selector = selector.strip().upper()
+        if selector == "ALL":
+            best = max(best, 1)
+        elif selector and code.startswith(selector):
+            best = max(best, len(selector))
+    return best
+
+
+@dataclass(frozen=True)
+class Settings:
+    selection: Selection = field(default_factory=Selection)
+    target_keras: int = 3
