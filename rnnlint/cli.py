@@ -98,8 +98,6 @@ def _check_command(argv: list[str]) -> int:
         if path == "-":
             data = sys.stdin.buffer.read()
             results.append(api.lint_bytes(data, args.stdin_filename or "-", settings))
-        elif not os.path.exists(path) and not os.path.islink(path):
-            raise UsageError(f"{path}: no such file or directory")
         else:
             results.extend(api.lint_paths([path], settings))
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())

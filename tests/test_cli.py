@@ -89,10 +89,11 @@ def test_unknown_selector_is_a_usage_error(tree):
     assert "Traceback" not in result.stderr
 
 
-def test_missing_path_is_a_usage_error(tmp_path):
-    result = run_cli(str(tmp_path / "nope"))
+def test_missing_path_is_reported_and_the_run_goes_on(tree):
+    result = run_cli(str(tree / "nope.py"), str(tree / "pkg"))
     assert result.returncode == 2
-    assert "no such file or directory" in result.stderr
+    assert f"{tree / 'nope.py'}:1:1: RNN001 cannot read file: No such file or directory" in result.stdout
+    assert "buggy.py:2:1: RNN101" in result.stdout
 
 
 def test_syntax_error_reported_and_run_continues(tree):
