@@ -40,18 +40,27 @@ def lint_source(text: str, filename: str = "<stdin>", settings: Settings | None 
     return _analyse(text, filename, settings)
 
 
+def may_build_recurrent(data: bytes) -> bool:
+    """False only when the bytes cannot hold a recurrent layer (nor are binary: that is reported)."""
+    return bool(_MAY_BUILD_RECURRENT.search(data)) or b"\x00" in data
+
+
 def lint_file(path: str | Path, settings: Settings | None = None, display_name: str | None = None) -> FileResult:
     settings = settings or Settings()
     name = display_name or str(path)
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        return FileResult(name, [_file_error(name, f"cannot read file: {error.strerror or error}")], failed=True)
+        return file_error_result(name, error)
     return lint_bytes(data, name, settings)
 
 
+def file_error_result(name: str, error: OSError) -> FileResult:
+    return FileResult(name, [_file_error(name, f"cannot read file: {error.strerror or error}")], failed=True)
+
+
 def lint_bytes(data: bytes, name: str, settings: Settings) -> FileResult:
-    if not _MAY_BUILD_RECURRENT.search(data) and b"\x00" not in data:
+    if not may_build_recurrent(data):
         return FileResult(name)
     try:
         source = SourceText.from_bytes(data)
