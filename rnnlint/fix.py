@@ -19,6 +19,8 @@ class FixResult:
     applied: list[Diagnostic]
     # What is left after the last pass.
     remaining: list[Diagnostic]
+    # False when fixes still applied after MAX_PASSES passes (the text is what the last good pass left).
+    converged: bool = True
 
 
 def applicable(fix: Fix | None, unsafe: bool) -> bool:
@@ -63,19 +65,63 @@ def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def fix_text(text: str, lint, *, unsafe: bool = False) -> FixResult:  # noqa: ANN001 - lint: str -> list[Diagnostic]
-    """Fix to a fixed point.  `lint` re-lints a text.  A pass whose result no longer parses is dropped."""
-    diagnostics = lint(text)
+def fix_text(text: str, lint, *, unsafe: bool = False, diagnostics=None) -> FixResult:  # noqa: ANN001
+    """Fix to a fixed point.  `lint` re-lints a text (str -> list[Diagnostic]); `diagnostics`, when
+    given, are lint(text) already computed.  A pass whose result no longer parses is dropped."""
+    diagnostics = lint(text) if diagnostics is None else diagnostics
     applied: list[Diagnostic] = []
     for _ in range(MAX_PASSES):
         new_text, done = apply_fixes(text, diagnostics, unsafe=unsafe)
         if not done or new_text == text:
-            break
-        try:
-            ast.parse(new_text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            break  # never hand back code that does not parse
+            return FixResult(text, applied, diagnostics)
+        if not parses(new_text):
+            return FixResult(text, applied, diagnostics)  # never hand back code that does not parse
         text = new_text
         applied.extend(done)
         diagnostics = lint(text)
-    return FixResult(text, applied, diagnostics)
+    converged = not any(applicable(d.fix, unsafe) for d in diagnostics)
+    return FixResult(text, applied, diagnostics, converged)
+
+
+def parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+@dataclass
+class FileFix:
+    """The outcome of fixing one file's bytes (nothing is written here)."""
+
+    name: str
+    original: bytes
+    # The bytes to write; None when nothing changes.
+    fixed: bytes | None
+    applied: list[Diagnostic]
+    remaining: list[Diagnostic]
+    failed: bool = False
+    # One line for the user when fixes were held back (no fixed point, unencodable text).
+    problem: str | None = None
+
+
+def fix_bytes(data: bytes, name: str, settings, *, unsafe: bool = False) -> FileFix:  # noqa: ANN001 - Settings
+    """Fix a file's content to a fixed point, keeping its encoding, BOM and line endings."""
+    from rnnlint.api import lint_bytes, lint_source
+    from rnnlint.sources.python import SourceText
+
+    result = lint_bytes(data, name, settings)
+    if result.failed or not any(applicable(d.fix, unsafe) for d in result.diagnostics):
+        return FileFix(name, data, None, [], result.diagnostics, failed=result.failed)
+    source = SourceText.from_bytes(data)
+    outcome = fix_text(source.text, lambda text: lint_source(text, name, settings), unsafe=unsafe, diagnostics=result.diagnostics)
+    problem = None if outcome.converged else f"fixes did not reach a fixed point after {MAX_PASSES} passes"
+    if outcome.text == source.text:
+        return FileFix(name, data, None, [], result.diagnostics, problem=problem)
+    try:
+        fixed = source.to_bytes(outcome.text)
+    except UnicodeEncodeError as error:
+        problem = f"not fixed: the fixed text cannot be encoded as {source.encoding}: {error.reason}"
+        return FileFix(name, data, None, [], result.diagnostics, problem=problem)
+    return FileFix(name, data, fixed, outcome.applied, outcome.remaining, problem=problem)

@@ -261,3 +261,30 @@ def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> AddedNoqa:
     for begin, end, content in sorted(edits, reverse=True):
         text = text[:begin] + content + text[end:]
     return AddedNoqa(text, added, skipped)
+
+
+@dataclass
+class NoqaOutcome:
+    """The outcome of `--add-noqa` on one file's bytes (nothing is written here)."""
+
+    fixed: bytes | None  # None when nothing changes
+    added: int
+    skipped: list[Diagnostic]
+    failed: bool = False
+
+
+def add_noqa_to_bytes(data: bytes, name: str, settings) -> NoqaOutcome:  # noqa: ANN001 - Settings
+    from rnnlint.api import lint_bytes
+    from rnnlint.fix import parses
+    from rnnlint.sources.python import SourceText
+
+    result = lint_bytes(data, name, settings)
+    # A stale noqa is mended by removing it, not by another noqa.
+    findings = [d for d in result.diagnostics if d.code not in (*UNSUPPRESSABLE, UNUSED_NOQA)]
+    if result.failed or not findings:
+        return NoqaOutcome(None, 0, [], failed=result.failed)
+    source = SourceText.from_bytes(data)
+    outcome = add_noqa(source.text, findings)
+    if outcome.text == source.text or not parses(outcome.text):
+        return NoqaOutcome(None, 0, findings)
+    return NoqaOutcome(source.to_bytes(outcome.text), outcome.added, outcome.skipped)
