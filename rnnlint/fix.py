@@ -33,7 +33,8 @@ def apply_fixes(text: str, diagnostics: Sequence[Diagnostic], *, unsafe: bool = 
     """Apply every applicable fix that does not overlap an earlier one; return the text and what was applied.
 
     Identical edits (two findings asking for the same change to one
-    construction) are merged and applied once.
+    construction, or two class replacements sharing an import edit) are merged
+    and applied once.
     """
     index = LineIndex(text)
     chosen: list[tuple[int, int, str]] = []
@@ -42,10 +43,9 @@ def apply_fixes(text: str, diagnostics: Sequence[Diagnostic], *, unsafe: bool = 
         if not applicable(diagnostic.fix, unsafe):
             continue
         assert diagnostic.fix is not None
-        spans = [_span(index, edit) for edit in diagnostic.fix.edits]
-        if all(span in chosen for span in spans):
-            applied.append(diagnostic)  # the same change is already planned
-            continue
+        # Edits another fix already plans (the same import, the same keyword) are merged;
+        # the rest must not overlap anything planned.
+        spans = [span for span in (_span(index, edit) for edit in diagnostic.fix.edits) if span not in chosen]
         if any(_overlaps(span, other) for span in spans for other in chosen):
             continue  # left for the next pass, after re-linting
         chosen.extend(spans)

@@ -160,6 +160,19 @@ def test_overlapping_edits_wait_for_the_next_pass():
     assert applied == [first]
 
 
+def test_a_fix_sharing_one_edit_with_another_is_merged_not_deferred():
+    # Like two removed classes replaced on two lines, both fixes also editing one import line.
+    text = "from m import A, B\nA()\nB()\n"
+    shared = Edit(Location(1, 15), Location(1, 19), "C")
+    first = Diagnostic("RNN402", "m", "x.py", Location(2, 1), Location(2, 2), Severity.WARNING,
+                       fix=Fix("f", Applicability.SAFE, (shared, Edit(Location(2, 1), Location(2, 2), "C"))))
+    second = Diagnostic("RNN402", "m", "x.py", Location(3, 1), Location(3, 2), Severity.WARNING,
+                        fix=Fix("f", Applicability.SAFE, (shared, Edit(Location(3, 1), Location(3, 2), "C"))))
+    fixed, applied = apply_fixes(text, [first, second])
+    assert fixed == "from m import C\nC()\nC()\n"
+    assert applied == [first, second]
+
+
 def test_unsafe_fixes_need_the_flag():
     text = "abc = 1\n"
     unsafe = _diagnostic(Edit(Location(1, 1), Location(1, 4), "xyz"), Applicability.UNSAFE)
