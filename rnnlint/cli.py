@@ -139,7 +139,8 @@ def _check_command(argv: list[str]) -> int:
     else:
         mode = runner.CHECK
     stdin = sys.stdin.buffer.read() if "-" in args.paths else None
-    files = runner.targets(args.paths, resolver, stdin=stdin, stdin_name=args.stdin_filename)
+    # Walk everything first: a broken configuration met in the walk stops the run before any file is written.
+    files = list(runner.targets(args.paths, resolver, stdin=stdin, stdin_name=args.stdin_filename))
     outcome = runner.run(files, mode, unsafe=unsafe)
     results = outcome.results
     for warning in outcome.warnings:

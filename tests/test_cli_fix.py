@@ -190,6 +190,8 @@ def test_wrong_type_in_a_nested_config_stops_the_run_before_writing(project: Pat
     assert result.returncode == 2
     assert "sub/rnnlint.toml: key 'unsafe-fixes' must be true or false, got a string" in result.stderr
     assert "Traceback" not in result.stderr
+    assert (project / "model.py").read_text() == BROKEN
+    assert (project / "sub" / "m.py").read_text() == BROKEN
 
 
 def test_config_file_then_command_line(project: Path):
