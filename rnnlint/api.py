@@ -71,7 +71,7 @@ def _lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]
     from rnnlint.suppress import UNUSED_NOQA, apply_noqa
 
     judge_noqa = settings.selection.enables(UNUSED_NOQA, Severity.HINT)
-    # Whether a `# noqa: RNNxxx` is stale depends on what every rule finds, enabled or not.
+    # Whether a noqa comment naming RNN codes is stale depends on what every rule finds, enabled or not.
     found = _analyse(text, filename, settings, every_rule=judge_noqa)
     reported = [d for d in found if d.extra.pop("_enabled", True)]
     if any(d.code == "RNN001" for d in found):

@@ -6,8 +6,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rnnlint import __version__
+
+if TYPE_CHECKING:
+    from rnnlint.config import Resolved, Resolver
+    from rnnlint.runner import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rule")
@@ -114,7 +119,6 @@ def _rule_command(argv: list[str]) -> int:
 def _check_command(argv: list[str]) -> int:
     parser = _check_parser()
     args = parser.parse_args(argv)
-    from rnnlint import api
     from rnnlint.output import renderer
     from rnnlint.output.text import fixed_listing, statistics, summary
 
@@ -182,7 +186,7 @@ def _check_command(argv: list[str]) -> int:
     return EXIT_CLEAN
 
 
-def _resolver(args: argparse.Namespace):  # noqa: ANN202
+def _resolver(args: argparse.Namespace) -> _CheckedResolver:
     from rnnlint.config import ConfigError, Overrides, Resolver
 
     overrides = Overrides(
@@ -210,10 +214,10 @@ def _resolver(args: argparse.Namespace):  # noqa: ANN202
 class _CheckedResolver:
     """Configuration files met later in a walk are read then; their errors are usage errors too."""
 
-    def __init__(self, resolver) -> None:  # noqa: ANN001
+    def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
 
-    def for_path(self, path):  # noqa: ANN001, ANN202
+    def for_path(self, path: str) -> Resolved:
         from rnnlint.config import ConfigError
 
         try:
@@ -222,7 +226,7 @@ class _CheckedResolver:
             raise UsageError(str(error)) from None
 
 
-def _show_settings(resolver, path: str) -> int:  # noqa: ANN001
+def _show_settings(resolver: _CheckedResolver, path: str) -> int:
     from rnnlint.rules import all_rules
 
     resolved = resolver.for_path(path)
@@ -251,7 +255,9 @@ def _toml(value: object) -> str:
     return str(value)
 
 
-def _report_changes(args: argparse.Namespace, mode: str, outcome, diagnostics: list, unsafe: bool) -> int | None:  # noqa: ANN001
+def _report_changes(
+    args: argparse.Namespace, mode: str, outcome: RunResult, diagnostics: list, unsafe: bool
+) -> int | None:
     """Output of --diff, --fix-only and --add-noqa (their exit code), or None to go on reporting as for --fix."""
     from rnnlint import runner
     from rnnlint.output.text import fixed_listing, hidden_fixes

@@ -462,5 +462,5 @@ class Resolver:
         return Resolved(config, values, sources, selection)
 
 
-def values_of(config: ConfigFile | None, key: str):  # noqa: ANN201
+def values_of(config: ConfigFile | None, key: str) -> object:
     return config.values.get(key) if config is not None else None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rnnlint.diagnostics import Applicability, Diagnostic, Edit, Fix
+from rnnlint.settings import Settings
 from rnnlint.sources.python import LineIndex
 
 MAX_PASSES = 10
@@ -65,7 +66,13 @@ def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def fix_text(text: str, lint, *, unsafe: bool = False, diagnostics=None) -> FixResult:  # noqa: ANN001
+def fix_text(
+    text: str,
+    lint: Callable[[str], list[Diagnostic]],
+    *,
+    unsafe: bool = False,
+    diagnostics: list[Diagnostic] | None = None,
+) -> FixResult:
     """Fix to a fixed point.  `lint` re-lints a text (str -> list[Diagnostic]); `diagnostics`, when
     given, are lint(text) already computed.  A pass whose result no longer parses is dropped."""
     diagnostics = lint(text) if diagnostics is None else diagnostics
@@ -106,7 +113,7 @@ class FileFix:
     problem: str | None = None
 
 
-def fix_bytes(data: bytes, name: str, settings, *, unsafe: bool = False) -> FileFix:  # noqa: ANN001 - Settings
+def fix_bytes(data: bytes, name: str, settings: Settings, *, unsafe: bool = False) -> FileFix:
     """Fix a file's content to a fixed point, keeping its encoding, BOM and line endings."""
     from rnnlint.api import lint_bytes, lint_source
     from rnnlint.sources.python import SourceText

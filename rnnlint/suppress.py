@@ -23,11 +23,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rnnlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
+from rnnlint.settings import Settings
 from rnnlint.sources.python import LineIndex
 
 _CODE = r"[A-Za-z]+[0-9]+"
 _CODES = rf"(?P<codes>{_CODE}(?:[,\s]+{_CODE})*)"
-# `# noqa`, `#noqa:E501`, `# NOQA: RNN101, RNN2`; a `:` with no code after it is a bare noqa (as in flake8).
+# The word noqa after a hash, in any case, optionally a colon and codes; a colon with no code
+# after it makes a bare directive (as in flake8).
 _LINE_NOQA = re.compile(rf"#\s*noqa(?:\s*:\s*{_CODES})?", re.IGNORECASE)
 _FILE_NOQA = re.compile(rf"#\s*rnnlint\s*:\s*noqa(?:\s*:\s*{_CODES})?", re.IGNORECASE)
 _SPLIT = re.compile(r"[,\s]+")
@@ -273,7 +275,7 @@ class NoqaOutcome:
     failed: bool = False
 
 
-def add_noqa_to_bytes(data: bytes, name: str, settings) -> NoqaOutcome:  # noqa: ANN001 - Settings
+def add_noqa_to_bytes(data: bytes, name: str, settings: Settings) -> NoqaOutcome:
     from rnnlint.api import lint_bytes
     from rnnlint.fix import parses
     from rnnlint.sources.python import SourceText
