@@ -10,7 +10,6 @@ the file and the key: a typo never silently does nothing.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import sys
@@ -171,6 +170,8 @@ def load_config(path: Path, *, required: bool = False) -> ConfigFile | None:
     for key, value in table.items():
         check = KEYS.get(key)
         if check is None:
+            import difflib
+
             close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KEYS)})"
             raise ConfigError(f"{where}: unknown key {key!r}{hint}")

@@ -8,7 +8,6 @@ the CLI turns a RunResult into output.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -162,6 +161,8 @@ def _add_noqa(target: Target, data: bytes, outcome: RunResult) -> None:
 
 def unified_diff(name: str, before: bytes, after: bytes) -> str:
     """What --diff prints for one file: a unified diff of the text (line endings kept as they are)."""
+    import difflib
+
     from rnnlint.sources.python import SourceText
 
     old = _LINES.findall(SourceText.from_bytes(before).text)
