@@ -53,6 +53,8 @@ class LastStepToSequenceConsumer(Rule):
     The fix adds `return_sequences=True` to the producing layer.  It is safe when
     that layer is called once and its output used only here; otherwise other
     uses would receive a sequence too, and the fix is unsafe.
+    A layer built in another module is unknown to the analysis: no finding is
+    reported for it, so no fix edits another file.
     """
 
     code = "RNN201"
