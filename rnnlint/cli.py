@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from rnnlint import __version__
+from rnnlint.output import FORMATS, TEXT_FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rule")
@@ -31,13 +32,29 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--select", type=_codes, help="rule codes or prefixes to enable (RNN1, RNN201, ALL)")
     parser.add_argument("--extend-select", type=_codes, default=(), help="codes to enable on top of the selection")
     parser.add_argument("--ignore", type=_codes, default=(), help="codes or prefixes to disable")
-    parser.add_argument("--output-format", choices=("text", "concise", "full", "json"), default="text")
+    parser.add_argument("--output-format", choices=FORMATS, default="text")
+    parser.add_argument("-o", "--output-file", metavar="PATH", help="write the report to PATH instead of stdout")
     parser.add_argument("--show-source", action="store_true", help="show the offending line with carets")
     parser.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
     parser.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     parser.add_argument("--stdin-filename", help="the name to report for code read from stdin")
     parser.add_argument("--target-keras", type=int, choices=(2, 3), default=3, help="Keras major version (default 3)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    parser.add_argument(
+        "--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed a file, even if nothing remains"
+    )
+    gate = parser.add_argument_group("gating a change (CI)")
+    gate.add_argument(
+        "--diff-base",
+        "--changed-since",
+        dest="diff_base",
+        metavar="REV",
+        help="report only findings on lines changed since the merge base with git revision REV",
+    )
+    gate.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in the baseline FILE")
+    gate.add_argument(
+        "--write-baseline", action="store_true", help="record the current findings in the --baseline FILE"
+    )
     return parser
 
 
@@ -93,21 +110,40 @@ def _check_command(argv: list[str]) -> int:
         selection=Selection(args.select, tuple(args.extend_select), tuple(args.ignore)),
         target_keras=args.target_keras,
     )
+    _validate_gate_options(args)
+    changes = _changed_lines(args.diff_base) if args.diff_base else None
     results = []
+    stdin_texts: dict[str, bytes] = {}
     for path in args.paths:
         if path == "-":
             data = sys.stdin.buffer.read()
-            results.append(api.lint_bytes(data, args.stdin_filename or "-", settings))
+            name = args.stdin_filename or "-"
+            stdin_texts[name] = data
+            results.append(api.lint_bytes(data, name, settings))
         elif not os.path.exists(path) and not os.path.islink(path):
             raise UsageError(f"{path}: no such file or directory")
         else:
             results.extend(api.lint_paths([path], settings))
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
     failed = any(r.failed or any(d.extra.get("internal_error") for d in r.diagnostics) for r in results)
+    fixed = 0  # files changed by --fix (issue 4 sets this); read by --exit-non-zero-on-fix
 
-    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    def text_of(filename: str) -> str | None:
+        from rnnlint.fingerprints import read_source
+        from rnnlint.sources.python import SourceError, SourceText
+
+        if filename in stdin_texts:
+            try:
+                return SourceText.from_bytes(stdin_texts[filename]).text
+            except SourceError:
+                return None
+        return read_source(filename)
+
+    diagnostics = _gate(args, diagnostics, [r.path for r in results], text_of, changes)
+
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and not args.output_file
     if args.statistics:
-        sys.stdout.write(statistics(diagnostics))
+        report = statistics(diagnostics)
     else:
         sources: dict[str, list[str]] = {}
 
@@ -120,14 +156,107 @@ def _check_command(argv: list[str]) -> int:
 
         render = renderer(args.output_format)
         show_source = args.show_source or args.output_format == "full"
-        sys.stdout.write(render(diagnostics, colour=colour, show_source=show_source, source_line=source_line))
-        if args.output_format in ("text", "concise", "full") and not args.quiet:
-            sys.stdout.write(summary(diagnostics))
+        report = render(
+            diagnostics,
+            colour=colour,
+            show_source=show_source,
+            source_line=source_line,
+            **_format_context(args.output_format, diagnostics, text_of),
+        )
+        if args.output_format in TEXT_FORMATS and not args.quiet:
+            report += summary(diagnostics)
+    _write_report(report, args.output_file)
+    return _exit_code(args, diagnostics, failed=failed, fixed=fixed)
+
+
+def _exit_code(args: argparse.Namespace, diagnostics: Sequence, *, failed: bool, fixed: int) -> int:
+    """ruff's rules: 2 when a file could not be analysed; otherwise --exit-zero wins over findings and fixes."""
     if failed:
         return EXIT_ERROR
-    if diagnostics and not args.exit_zero:
+    if args.exit_zero:
+        return EXIT_CLEAN
+    if diagnostics or (args.exit_non_zero_on_fix and fixed):
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _validate_gate_options(args: argparse.Namespace) -> None:
+    if args.write_baseline and not args.baseline:
+        raise UsageError("--write-baseline needs --baseline FILE (where to write it)")
+    if args.write_baseline and args.diff_base:
+        raise UsageError("--write-baseline records every finding; it cannot be combined with --diff-base")
+
+
+def _changed_lines(revision: str):  # noqa: ANN202
+    from rnnlint.gitdiff import GitError, changed_lines
+
+    try:
+        return changed_lines(revision)
+    except GitError as error:
+        raise UsageError(str(error)) from None
+
+
+def _gate(args: argparse.Namespace, diagnostics: list, linted: list[str], text_of, changes) -> list:  # noqa: ANN001
+    """Apply --diff-base and --baseline: keep the findings a change introduced."""
+    if changes is not None:
+        from rnnlint.baseline import recordable
+
+        outside = next((name for name in linted if name != "-" and not changes.is_inside(name)), None)
+        if outside is not None:
+            raise UsageError(f"--diff-base: {outside} is outside the git checkout at {changes.root}")
+        # A file that cannot be analysed is reported whatever changed: it is a failure, not a finding.
+        diagnostics = [d for d in diagnostics if not recordable(d) or changes.touches(d)]
+    if args.baseline:
+        from rnnlint import baseline
+        from rnnlint.fingerprints import fingerprint_all
+
+        fingerprints = fingerprint_all(diagnostics, text_of)
+        try:
+            if args.write_baseline:
+                count = baseline.write(args.baseline, diagnostics, fingerprints, linted)
+                print(f"rnnlint: wrote {count} baseline entries to {args.baseline}", file=sys.stderr)
+            recorded = baseline.read(args.baseline)
+        except (baseline.BaselineError, OSError) as error:
+            raise UsageError(str(error)) from None
+        diagnostics, stale = baseline.new_findings(diagnostics, fingerprints, recorded, args.baseline, linted)
+        if stale:
+            entries = "entry no longer occurs" if stale == 1 else "entries no longer occur"
+            print(
+                f"rnnlint: {stale} baseline {entries} in the files linted; "
+                f"prune {args.baseline} with --write-baseline",
+                file=sys.stderr,
+            )
+    return diagnostics
+
+
+def _format_context(output_format: str, diagnostics: list, text_of) -> dict:  # noqa: ANN001
+    """What the CI formats need beyond the diagnostics: the project root and stable fingerprints."""
+    from rnnlint.output import FINGERPRINTED_FORMATS, ROOTED_FORMATS
+
+    context: dict = {}
+    if output_format in ROOTED_FORMATS:
+        from rnnlint.gitdiff import toplevel
+
+        context["root"] = toplevel() or os.getcwd()
+    if output_format in FINGERPRINTED_FORMATS:
+        from rnnlint.fingerprints import fingerprint_all
+
+        tokens = {id(d): f.token for d, f in zip(diagnostics, fingerprint_all(diagnostics, text_of))}
+        context["fingerprint"] = lambda diagnostic: tokens[id(diagnostic)]
+    return context
+
+
+def _write_report(report: str, output_file: str | None) -> None:
+    if output_file is None:
+        sys.stdout.write(report)
+        return
+    try:
+        directory = os.path.dirname(os.path.abspath(output_file))
+        os.makedirs(directory, exist_ok=True)
+        with open(output_file, "w", encoding="utf-8") as handle:
+            handle.write(report)
+    except OSError as error:
+        raise UsageError(f"{output_file}: cannot write the report: {error.strerror or error}") from None
 
 
 def _validate_codes(*groups: Sequence[str]) -> None:
