@@ -1,7 +1,7 @@
 """A finding's identity that survives unrelated edits.
 
 A finding is known by its code, its file and the text of the flagged
-construction with whitespace normalised, never by its line: code added above
+construction with its whitespace ignored, never by its line: code added above
 it or reindented around it leaves the identity unchanged.  Identical
 constructions flagged with the same code in one file are told apart by their
 order (the occurrence index).  The baseline, GitLab's fingerprints and SARIF's
@@ -26,7 +26,7 @@ class Fingerprint:
     filename: str
     digest: str
     occurrence: int
-    # The normalised flagged text, shortened: shown to reviewers, never compared.
+    # The flagged text on one line, shortened: shown to reviewers, never compared.
     snippet: str
 
     @property
@@ -36,7 +36,8 @@ class Fingerprint:
 
 
 def normalised(text: str) -> str:
-    return " ".join(text.split())
+    """Whitespace removed: reindenting, rewrapping or reformatting a construction keeps its identity."""
+    return "".join(text.split())
 
 
 def read_source(filename: str) -> str | None:
@@ -58,7 +59,7 @@ def fingerprint_all(diagnostics: Sequence[Diagnostic], text_of: Callable[[str], 
             text = text_of(diagnostic.filename)
             indexes[diagnostic.filename] = LineIndex(text) if text is not None else None
         flagged = _flagged_text(indexes[diagnostic.filename], diagnostic)
-        digest = hashlib.sha256(flagged.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        digest = hashlib.sha256(normalised(flagged).encode("utf-8", "surrogatepass")).hexdigest()[:16]
         group = (diagnostic.filename, diagnostic.code, digest)
         occurrence = seen.get(group, 0)
         seen[group] = occurrence + 1
@@ -71,4 +72,4 @@ def _flagged_text(index: LineIndex | None, diagnostic: Diagnostic) -> str:
     if index is None or diagnostic.cell is not None:
         return ""
     start, end = index.offset(diagnostic.location), index.offset(diagnostic.end_location)
-    return normalised(index.text[start:end])
+    return " ".join(index.text[start:end].split())
