@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import ast
 import re
+import signal
+import threading
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,18 +40,27 @@ def lint_source(text: str, filename: str = "<stdin>", settings: Settings | None 
     return _analyse(text, filename, settings)
 
 
+def may_build_recurrent(data: bytes) -> bool:
+    """False only when the bytes cannot hold a recurrent layer (nor are binary: that is reported)."""
+    return bool(_MAY_BUILD_RECURRENT.search(data)) or b"\x00" in data
+
+
 def lint_file(path: str | Path, settings: Settings | None = None, display_name: str | None = None) -> FileResult:
     settings = settings or Settings()
     name = display_name or str(path)
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        return FileResult(name, [_file_error(name, f"cannot read file: {error.strerror or error}")], failed=True)
+        return file_error_result(name, error)
     return lint_bytes(data, name, settings)
 
 
+def file_error_result(name: str, error: OSError) -> FileResult:
+    return FileResult(name, [_file_error(name, f"cannot read file: {error.strerror or error}")], failed=True)
+
+
 def lint_bytes(data: bytes, name: str, settings: Settings) -> FileResult:
-    if not _MAY_BUILD_RECURRENT.search(data) and b"\x00" not in data:
+    if not may_build_recurrent(data):
         return FileResult(name)
     try:
         source = SourceText.from_bytes(data)
@@ -77,12 +89,17 @@ def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
         row = error.lineno or 1
         column = (error.offset or 1) if error.lineno else 1
         return [_file_error(filename, f"syntax error: {error.msg}", Location(row, max(column, 1)))]
-    except (ValueError, RecursionError, MemoryError) as error:
+    except RecursionError:
+        return [_file_error(filename, "cannot parse: nested too deeply for Python's parser")]
+    except (ValueError, MemoryError) as error:
         return [_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")]
     try:
-        facts = interpret(tree)
+        with _time_limit(settings.file_timeout):
+            facts = interpret(tree)
     except RecursionError:
         return [_file_error(filename, "skipped: code nested too deeply to analyse")]
+    except _TookTooLong:
+        return [_file_error(filename, f"skipped: took longer than {settings.file_timeout:g} s to analyse")]
     index = LineIndex(text)
     fixes = FixBuilder(index, facts)
     by_type: dict[type, list] = {}
@@ -121,6 +138,30 @@ def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
                 extra={"internal_error": True},
             )
     return sorted(diagnostics.values(), key=Diagnostic.sort_key)
+
+
+class _TookTooLong(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Bound one file's analysis (SIGALRM; only where signals can be used: Unix, main thread)."""
+    usable = seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _TookTooLong
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _file_error(filename: str, message: str, location: Location = Location(1, 1)) -> Diagnostic:

@@ -40,6 +40,9 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--stdin-filename", help="the name to report for code read from stdin")
     parser.add_argument("--target-keras", type=int, choices=(2, 3), default=3, help="Keras major version (default 3)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    parser.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    parser.add_argument("--cache-dir", help="where the cache lives (default: .rnnlint_cache at the project root)")
     parser.add_argument(
         "--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed a file, even if nothing remains"
     )
@@ -101,7 +104,9 @@ def _check_command(argv: list[str]) -> int:
     parser = _check_parser()
     args = parser.parse_args(argv)
     from rnnlint import api
+    from rnnlint.discovery import discover
     from rnnlint.output import renderer
+    from rnnlint.runner import run
     from rnnlint.output.text import statistics, summary
     from rnnlint.settings import Selection, Settings
 
@@ -113,6 +118,7 @@ def _check_command(argv: list[str]) -> int:
     _validate_gate_options(args)
     changes = _changed_lines(args.diff_base) if args.diff_base else None
     results = []
+    files = []
     stdin_texts: dict[str, bytes] = {}
     for path in args.paths:
         if path == "-":
@@ -120,10 +126,20 @@ def _check_command(argv: list[str]) -> int:
             name = args.stdin_filename or "-"
             stdin_texts[name] = data
             results.append(api.lint_bytes(data, name, settings))
-        elif not os.path.exists(path) and not os.path.islink(path):
-            raise UsageError(f"{path}: no such file or directory")
         else:
-            results.extend(api.lint_paths([path], settings))
+            files.extend(discover([path]))
+    cache = None
+    if not args.no_cache:
+        from pathlib import Path
+
+        from rnnlint.cache import Cache, default_cache_dir
+
+        cache = Cache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
+    results.extend(run(files, lambda _: settings, jobs=args.jobs or None, cache=cache))
+    if cache is not None:
+        cache.save()
+        if cache.warning:
+            print(f"rnnlint: warning: {cache.warning}", file=sys.stderr)
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
     failed = any(r.failed or any(d.extra.get("internal_error") for d in r.diagnostics) for r in results)
     fixed = 0  # files changed by --fix (issue 4 sets this); read by --exit-non-zero-on-fix

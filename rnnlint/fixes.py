@@ -10,6 +10,7 @@ text edit.
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -17,6 +18,8 @@ from rnnlint.analysis.facts import Consumed, Fact, Indexed, LayerCalled, Unpacke
 from rnnlint.analysis.values import Layer, Outputs, Tensor
 from rnnlint.diagnostics import Applicability, Edit, Fix, Location
 from rnnlint.sources.python import LineIndex
+
+_COMMENT = re.compile(r"#[^\r\n]*")
 
 
 class FixBuilder:
@@ -64,11 +67,31 @@ class FixBuilder:
         if any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
             return None
         start, end = self.start(call), self.end(call)
+        insertion = self.plain_insertion(call, end, f"{keyword}={value}")
+        if insertion is not None:
+            return insertion
         original = self.index.text[self.index.offset(start) : self.index.offset(end)]
         rewritten = _add_keyword(original, keyword, value)
         if rewritten is None:
             return None
         return self.minimal_edit(start, original, rewritten)
+
+    def plain_insertion(self, call: ast.Call, end: Location, argument: str) -> Edit | None:
+        """The common layout, edited as text: nothing but `)` (maybe `,` and comments) after the last argument.
+
+        Anything else (a parenthesised last argument, say) goes through libcst.
+        """
+        arguments: list[ast.AST] = [*call.args, *call.keywords]
+        anchor = max(arguments, key=lambda a: (a.end_lineno, a.end_col_offset)) if arguments else call.func
+        after = self.end(anchor)
+        tail = self.index.text[self.index.offset(after) : self.index.offset(end)]
+        closing = _COMMENT.sub("", tail).split()
+        if arguments and "".join(closing) in (")", ",)"):
+            return Edit(after, after, f", {argument}")
+        if not arguments and "".join(closing) == "()":
+            before_paren = self.location_at(self.index.offset(end) - 1)
+            return Edit(before_paren, before_paren, argument)
+        return None
 
     def rename_fix(self, node: ast.AST, new_text: str, title: str, safe: bool = True) -> Fix:
         edit = Edit(self.start(node), self.end(node), new_text)

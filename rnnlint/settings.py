@@ -46,3 +46,5 @@ def _specificity(code: str, selectors: tuple[str, ...]) -> int:
 class Settings:
     selection: Selection = field(default_factory=Selection)
     target_keras: int = 3
+    # Seconds one file's analysis may take before it is skipped with a message (0: no limit).
+    file_timeout: float = 30.0

@@ -93,6 +93,11 @@ class Scope:
         self.unstable: frozenset[str] = frozenset()
         self.star_modules: list[str] = []
         self.opaque_star_import = False
+        self.bindings: Counter[str] = Counter()
+
+    def set(self, name: str, value: Value) -> None:
+        self.names[name] = value
+        self.bindings[name] += 1
 
     def lookup(self, name: str) -> Value:
         scope: Scope | None = self
@@ -161,8 +166,11 @@ class Interpreter:
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
         module = Scope()
-        module.unstable = frozenset(_rebound_module_names(self.tree))
         self.exec_block(self.tree.body, module, Frame())
+        # Functions are analysed after the module ran: a module name bound more than
+        # once (or declared global somewhere) could hold any of its values by then.
+        rebound = {name for name, count in module.bindings.items() if count > 1}
+        module.unstable = frozenset(rebound | _declared_global(self.tree.body))
         while self.pending:
             node, scope, instance = self.pending.pop(0)
             self.analyse_generically(node, scope, instance)
@@ -251,15 +259,15 @@ class Interpreter:
     def stmt_Import(self, stmt: ast.Import, scope: Scope, frame: Frame) -> None:
         for alias in stmt.names:
             if alias.asname:
-                scope.names[alias.asname] = Ref(alias.name)
+                scope.set(alias.asname, Ref(alias.name))
             else:
                 top = alias.name.split(".")[0]
-                scope.names[top] = Ref(top)
+                scope.set(top, Ref(top))
 
     def stmt_ImportFrom(self, stmt: ast.ImportFrom, scope: Scope, frame: Frame) -> None:
         if stmt.level or not stmt.module:
             for alias in stmt.names:
-                scope.names[alias.asname or alias.name] = UNKNOWN
+                scope.set(alias.asname or alias.name, UNKNOWN)
             return
         for alias in stmt.names:
             if alias.name == "*":
@@ -268,11 +276,11 @@ class Interpreter:
                 else:
                     scope.opaque_star_import = True
                 continue
-            scope.names[alias.asname or alias.name] = Ref(f"{stmt.module}.{alias.name}")
+            scope.set(alias.asname or alias.name, Ref(f"{stmt.module}.{alias.name}"))
 
     def stmt_FunctionDef(self, stmt: ast.FunctionDef, scope: Scope, frame: Frame) -> None:
         inlinable = all(_decorator_name(d) in TRANSPARENT_DECORATORS for d in stmt.decorator_list)
-        scope.names[stmt.name] = Function(stmt, scope, inlinable)
+        scope.set(stmt.name, Function(stmt, scope, inlinable))
         self.pending.append((stmt, scope, None))
 
     stmt_AsyncFunctionDef = stmt_FunctionDef
@@ -280,7 +288,7 @@ class Interpreter:
     def stmt_ClassDef(self, stmt: ast.ClassDef, scope: Scope, frame: Frame) -> None:
         for base in stmt.bases:
             self.eval(base, scope)
-        scope.names[stmt.name] = ClassValue(stmt, scope, _methods(stmt))
+        scope.set(stmt.name, ClassValue(stmt, scope, _methods(stmt)))
         self.pending.append((stmt, scope, None))
 
     def stmt_If(self, stmt: ast.If, scope: Scope, frame: Frame) -> None:
@@ -297,6 +305,9 @@ class Interpreter:
     def stmt_Try(self, stmt: ast.Try, scope: Scope, frame: Frame) -> None:
         self.exec_block(stmt.body, scope, frame)
         self.exec_block(stmt.orelse, scope, frame)
+        for handler in stmt.handlers:
+            if handler.name:
+                scope.set(handler.name, UNKNOWN)
         if stmt.handlers:
             self.branches([[]] + [handler.body for handler in stmt.handlers], scope, frame)
         self.exec_block(stmt.finalbody, scope, frame)
@@ -389,7 +400,7 @@ class Interpreter:
     # --- binding ------------------------------------------------------------------------
     def bind(self, target: ast.expr, value: Value, scope: Scope, stmt: ast.AST | None) -> None:
         if isinstance(target, ast.Name):
-            scope.names[target.id] = value
+            scope.set(target.id, value)
             if isinstance(value, Layer) and value.label is None:
                 value.label = target.id
         elif isinstance(target, ast.Attribute):
@@ -634,7 +645,7 @@ class Interpreter:
         if isinstance(receiver, Sequence) and method.name in MUTATING_LIST_METHODS:
             owner = args.node.func
             if isinstance(owner, ast.Attribute) and isinstance(owner.value, ast.Name):
-                scope.names[owner.value.id] = UNKNOWN
+                scope.set(owner.value.id, UNKNOWN)
             return UNKNOWN
         return None
 
@@ -1015,33 +1026,14 @@ def _sequence_nodes(call: ast.Call) -> list[ast.AST]:
     return []
 
 
-def _rebound_module_names(tree: ast.Module) -> set[str]:
-    """Module names bound more than once, or declared `global` in a function."""
-    counts: Counter[str] = Counter()
-    unstable: set[str] = set()
-
-    def visit(stmts: list[ast.stmt]) -> None:
-        for stmt in stmts:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                counts[stmt.name] += 1
-                unstable.update(name for node in ast.walk(stmt) if isinstance(node, ast.Global) for name in node.names)
-                continue
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                counts.update((alias.asname or alias.name).split(".")[0] for alias in stmt.names)
-                continue
-            nested: list[ast.stmt] = []
-            for child in ast.iter_child_nodes(stmt):
-                if isinstance(child, ast.stmt):
-                    nested.append(child)
-                elif isinstance(child, (ast.excepthandler, ast.match_case)):
-                    if isinstance(child, ast.ExceptHandler) and child.name:
-                        counts[child.name] += 1
-                    nested.extend(child.body)
-                else:
-                    counts.update(
-                        node.id for node in ast.walk(child) if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)
-                    )
-            visit(nested)
-
-    visit(tree.body)
-    return unstable | {name for name, n in counts.items() if n > 1}
+def _declared_global(body: list[ast.stmt]) -> set[str]:
+    """Names any function declares `global` (walking statements only: cheap)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Global):
+            names.update(node.names)
+        for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            stack.extend(getattr(node, field_name, ()) or ())
+    return names
