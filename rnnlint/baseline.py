@@ -45,7 +45,9 @@ def baseline_path(filename: str, baseline_file: str) -> str:
 
 
 def entry(fingerprint: Fingerprint, baseline_file: str) -> Entry:
-    return Entry(baseline_path(fingerprint.filename, baseline_file), fingerprint.code, fingerprint.digest, fingerprint.occurrence)
+    return Entry(
+        baseline_path(fingerprint.filename, baseline_file), fingerprint.code, fingerprint.digest, fingerprint.occurrence
+    )
 
 
 def read(baseline_file: str) -> dict[Entry, dict]:

@@ -31,6 +31,7 @@ def rnnlint(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
         env=env,
         capture_output=True,
         text=True,
+        check=False,
         timeout=120,
     )
 

@@ -102,7 +102,14 @@ def test_readme_precommit_snippet_names_the_hooks() -> None:
 
 def test_readme_documents_every_ci_flag() -> None:
     readme = README.read_text(encoding="utf-8")
-    for flag in ("--diff-base", "--changed-since", "--baseline", "--write-baseline", "--output-file", "--exit-non-zero-on-fix"):
+    for flag in (
+        "--diff-base",
+        "--changed-since",
+        "--baseline",
+        "--write-baseline",
+        "--output-file",
+        "--exit-non-zero-on-fix",
+    ):
         assert flag in readme
     for output_format in ("github", "sarif", "junit", "gitlab"):
         assert f"`{output_format}`" in readme

@@ -21,8 +21,7 @@ import pytest
 
 from rnnlint.api import lint_source
 from rnnlint.diagnostics import Diagnostic, Location, Severity
-from rnnlint.output import FORMATS, renderer
-from rnnlint.output import github, gitlab, junit, sarif
+from rnnlint.output import FORMATS, github, gitlab, junit, renderer, sarif
 from rnnlint.rules import all_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +41,13 @@ BUGGY = (
 def run_cli(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "rnnlint", *arguments], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "rnnlint", *arguments],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
 
 
@@ -121,7 +126,7 @@ def test_sarif_fix_becomes_an_artifact_change(tmp_path: Path, sarif_validator) -
     found = diagnostics_of(BUGGY, str(tmp_path / "model.py"))
     log = sarif.as_dict(found, root=str(tmp_path))
     sarif_validator.validate(log)
-    fixed = [r for r in log["runs"][0]["results"] if r["ruleId"] == "RNN101"][0]
+    fixed = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "RNN101")
     (change,) = fixed["fixes"][0]["artifactChanges"]
     assert change["artifactLocation"] == {"uri": "model.py", "uriBaseId": "%SRCROOT%"}
     (replacement,) = change["replacements"]
@@ -164,7 +169,11 @@ def parse_commands(output: str) -> list[dict]:
         if match:
             properties = dict(item.split("=", 1) for item in match["properties"].split(","))
             commands.append(
-                {"kind": match["kind"], **{k: unescape(v) for k, v in properties.items()}, "message": unescape(match["data"])}
+                {
+                    "kind": match["kind"],
+                    **{k: unescape(v) for k, v in properties.items()},
+                    "message": unescape(match["data"]),
+                }
             )
     return commands
 

@@ -35,7 +35,9 @@ def _class_name(filename: str) -> str:
 
 
 def as_element(diagnostics: Sequence[Diagnostic]) -> ET.Element:
-    report = ET.Element("testsuites", name="rnnlint", tests=str(len(diagnostics)), failures=str(len(diagnostics)), errors="0")
+    report = ET.Element(
+        "testsuites", name="rnnlint", tests=str(len(diagnostics)), failures=str(len(diagnostics)), errors="0"
+    )
     if not diagnostics:
         suite = _suite("rnnlint", 1, 0)
         ET.SubElement(suite, "testcase", name="No errors found", classname="rnnlint")

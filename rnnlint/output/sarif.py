@@ -111,9 +111,7 @@ def as_dict(
     }
     if root is not None:
         run["originalUriBaseIds"] = {ROOT_ID: {"uri": _directory_uri(root)}}
-    run["results"] = [
-        _result(d, index.get(d.code), root, fingerprint(d) if fingerprint else None) for d in diagnostics
-    ]
+    run["results"] = [_result(d, index.get(d.code), root, fingerprint(d) if fingerprint else None) for d in diagnostics]
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
