@@ -16,7 +16,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 
-from rnnlint.diagnostics import Diagnostic
+from rnnlint.diagnostics import Diagnostic, Location
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
@@ -61,12 +61,23 @@ class ChangedLines:
     untracked: set[str] = field(default_factory=set)
 
     def touches(self, diagnostic: Diagnostic) -> bool:
-        """Whether the diagnostic's span covers a changed line (or straddles a deletion)."""
+        """Whether the finding's span, or the construction its fix would edit, covers a changed line.
+
+        The fix's edits count because a finding is often caused away from where it
+        is reported: removing `return_sequences=True` from a layer breaks the
+        consumer some lines below, and the change that did it is the construction.
+        """
         path = os.path.realpath(diagnostic.filename)
         if path in self.untracked:
             return True
-        first, last = diagnostic.location.row, diagnostic.end_location.row
-        if last > first and diagnostic.end_location.column == 1:
+        spans = [(diagnostic.location, diagnostic.end_location)]
+        if diagnostic.fix is not None:
+            spans.extend((edit.location, edit.end_location) for edit in diagnostic.fix.edits)
+        return any(self._span_touches(path, start, end) for start, end in spans)
+
+    def _span_touches(self, path: str, start: Location, end: Location) -> bool:
+        first, last = start.row, end.row
+        if last > first and end.column == 1:
             last -= 1  # the span ends at the very start of its last row
         if any(first <= row <= last for row in self.added.get(path, ())):
             return True

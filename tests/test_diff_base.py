@@ -145,6 +145,16 @@ def test_a_deletion_inside_a_flagged_construction_touches_it(repo: Path) -> None
     assert findings(rnnlint(repo, "--diff-base", "main", ".")) == []
 
 
+def test_a_change_to_the_construction_that_causes_a_finding_touches_it(repo: Path) -> None:
+    fine = LEGACY.replace("layers.LSTM(8)", "layers.LSTM(8, return_state=True)")
+    (repo / "model.py").write_text(fine + "\n" * 5 + "more = 1\n", encoding="utf-8")
+    commit(repo, "correct")
+    git(repo, "branch", "-f", "main")
+    # The branch drops return_state=True on line 3; the unpacking on line 4 is what breaks.
+    (repo / "model.py").write_text(LEGACY + "\n" * 5 + "more = 2\n", encoding="utf-8")
+    assert findings(rnnlint(repo, "--diff-base", "main", ".")) == ["model.py:4 RNN101"]
+
+
 def test_unreadable_files_are_reported_whatever_changed(repo: Path) -> None:
     (repo / "broken.py").write_text("from keras.layers import LSTM\nLSTM(8\n", encoding="utf-8")
     commit(repo, "a broken file")
