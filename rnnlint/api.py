@@ -105,6 +105,9 @@ def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     by_type: dict[type, list] = {}
     for fact in facts:
         by_type.setdefault(type(fact), []).append(fact)
+    # One diagnostic per (rule, offending node).  A finding seen while running a
+    # helper for a caller is reported at the caller's call, unless the helper's
+    # own code shows it whatever the arguments (then it is reported in the helper).
     diagnostics: dict[tuple, Diagnostic] = {}
     for rule_class in all_rules():
         if not rule_class.facts or not settings.selection.enables(rule_class.code, rule_class.severity):
@@ -114,18 +117,22 @@ def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
             for fact_type in rule.facts:
                 for fact in by_type.get(fact_type, ()):
                     for finding in rule.check(fact, fixes):
-                        diagnostic = Diagnostic(
+                        key = (rule.code, id(finding.node))
+                        known = diagnostics.get(key)
+                        if known is not None and (fact.via is not None or not known.extra.get("via")):
+                            continue
+                        anchor = fact.via if fact.via is not None else finding.node
+                        diagnostics[key] = Diagnostic(
                             code=rule.code,
                             message=finding.message,
                             filename=filename,
-                            location=fixes.start(finding.node),
-                            end_location=fixes.end(finding.node),
+                            location=fixes.start(anchor),
+                            end_location=fixes.end(anchor),
                             severity=rule.severity,
                             fix=finding.fix,
                             name=rule.name,
+                            extra={"via": True} if fact.via is not None else {},
                         )
-                        key = (diagnostic.code, diagnostic.location, diagnostic.end_location)
-                        diagnostics.setdefault(key, diagnostic)
         except Exception as error:  # noqa: BLE001 - one broken rule must not take down the run
             diagnostics[(rule.code, "internal")] = Diagnostic(
                 code=rule.code,
@@ -137,7 +144,11 @@ def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
                 name=rule.name,
                 extra={"internal_error": True},
             )
-    return sorted(diagnostics.values(), key=Diagnostic.sort_key)
+    unique: dict[tuple, Diagnostic] = {}
+    for diagnostic in diagnostics.values():
+        diagnostic.extra.pop("via", None)
+        unique.setdefault((diagnostic.code, diagnostic.location, diagnostic.end_location), diagnostic)
+    return sorted(unique.values(), key=Diagnostic.sort_key)
 
 
 class _TookTooLong(Exception):

@@ -101,7 +101,7 @@ class LastStepToSequenceConsumer(Rule):
         assert producer is not None
         where = "follows it in the Sequential" if fact.in_sequential else "receives it"
         consumer = fact.consumer.label_text
-        if fact.consumer.node is producer.node:
+        if fact.consumer.node is producer.node and fact.consumer.via is producer.via:
             consumer = f"the next {fact.consumer.display_class} built by the same code (a loop)"
         message = (
             f"{producer.label_text} returns only its last step (no time axis), but {consumer} "
