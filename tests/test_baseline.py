@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,16 +24,7 @@ NEW_BUG = "gru = layers.GRU(4)\nz, state = gru(x)\n"  # RNN101 of another constr
 
 
 def rnnlint(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "rnnlint", "--output-format", "concise", *arguments],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_cli("--output-format", "concise", *arguments, cwd=cwd)
 
 
 def codes_and_rows(completed: subprocess.CompletedProcess[str]) -> list[str]:

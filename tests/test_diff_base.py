@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from rnnlint.gitdiff import parse_diff
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 GIT_ENV = {
@@ -34,16 +35,7 @@ def git(repo: Path, *arguments: str) -> str:
 
 
 def rnnlint(repo: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "rnnlint", "--output-format", "concise", *arguments],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_cli("--output-format", "concise", *arguments, cwd=repo)
 
 
 def findings(completed: subprocess.CompletedProcess[str]) -> list[str]:

@@ -8,10 +8,7 @@ rules, JUnit parsed as XML, GitLab's report as JSON.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote
@@ -23,6 +20,7 @@ from rnnlint.api import lint_source
 from rnnlint.diagnostics import Diagnostic, Location, Severity
 from rnnlint.output import FORMATS, github, gitlab, junit, renderer, sarif
 from rnnlint.rules import all_rules
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
@@ -36,19 +34,6 @@ BUGGY = (
     "decoder = layers.LSTM(8)\n"
     "y = layers.TimeDistributed(layers.Dense(3))(decoder(x))\n"
 )
-
-
-def run_cli(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "rnnlint", *arguments],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
 
 
 @pytest.fixture
