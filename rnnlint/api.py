@@ -66,7 +66,36 @@ def lint_paths(paths: Iterable[str | Path], settings: Settings | None = None) ->
         yield lint_file(path, settings)
 
 
+@dataclass
+class Report:
+    """One finding as a rule reported it: the fact it was checking and the node it pointed at."""
+
+    fact: object  # an rnnlint.analysis.facts.Fact
+    node: ast.AST
+    diagnostic: Diagnostic
+
+
+@dataclass
+class Analysis:
+    """One file's facts and what the enabled rules made of them, from a single analysis.
+
+    `diagnostics` are deduplicated (a helper analysed both inlined and on its own
+    reports once); `reports` keeps every (fact, diagnostic) pair, so tools that
+    draw the facts (rnnlint.graph) can put each finding where it belongs.
+    """
+
+    diagnostics: list[Diagnostic]
+    tree: ast.Module | None = None
+    facts: list = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+
+
 def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
+    return analyse(text, filename, settings).diagnostics
+
+
+def analyse(text: str, filename: str, settings: Settings) -> Analysis:
+    """Analyse source text once: its facts, the diagnostics, and which fact each came from."""
     from rnnlint.analysis.interpret import interpret
     from rnnlint.fixes import FixBuilder
     from rnnlint.rules import all_rules
@@ -76,19 +105,20 @@ def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     except SyntaxError as error:
         row = error.lineno or 1
         column = (error.offset or 1) if error.lineno else 1
-        return [_file_error(filename, f"syntax error: {error.msg}", Location(row, max(column, 1)))]
+        return Analysis([_file_error(filename, f"syntax error: {error.msg}", Location(row, max(column, 1)))])
     except (ValueError, RecursionError, MemoryError) as error:
-        return [_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")]
+        return Analysis([_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")])
     try:
         facts = interpret(tree)
     except RecursionError:
-        return [_file_error(filename, "skipped: code nested too deeply to analyse")]
+        return Analysis([_file_error(filename, "skipped: code nested too deeply to analyse")], tree)
     index = LineIndex(text)
     fixes = FixBuilder(index, facts)
     by_type: dict[type, list] = {}
     for fact in facts:
         by_type.setdefault(type(fact), []).append(fact)
     diagnostics: dict[tuple, Diagnostic] = {}
+    reports: list[Report] = []
     for rule_class in all_rules():
         if not rule_class.facts or not settings.selection.enables(rule_class.code, rule_class.severity):
             continue
@@ -108,7 +138,7 @@ def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
                             name=rule.name,
                         )
                         key = (diagnostic.code, diagnostic.location, diagnostic.end_location)
-                        diagnostics.setdefault(key, diagnostic)
+                        reports.append(Report(fact, finding.node, diagnostics.setdefault(key, diagnostic)))
         except Exception as error:  # noqa: BLE001 - one broken rule must not take down the run
             diagnostics[(rule.code, "internal")] = Diagnostic(
                 code=rule.code,
@@ -120,7 +150,7 @@ def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
                 name=rule.name,
                 extra={"internal_error": True},
             )
-    return sorted(diagnostics.values(), key=Diagnostic.sort_key)
+    return Analysis(sorted(diagnostics.values(), key=Diagnostic.sort_key), tree, facts, reports)
 
 
 def _file_error(filename: str, message: str, location: Location = Location(1, 1)) -> Diagnostic:

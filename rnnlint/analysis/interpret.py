@@ -26,6 +26,7 @@ from rnnlint.analysis.facts import (
     LayerCalled,
     ModelBuilt,
     Role,
+    ScopeEntered,
     SequentialBuilt,
     Unpacked,
 )
@@ -157,21 +158,32 @@ class Interpreter:
         self.sequentials: list[SequentialModel] = []
         self.pending: list[tuple[ast.AST, Scope, Instance | None]] = []
         self.analysed: set[int] = set()
+        # Where facts are being observed now, and where each Sequential was built
+        # (its stack is simulated at the end, back in that scope).
+        self.scope: ScopeEntered | None = None
+        self.sequential_scopes: dict[int, ScopeEntered | None] = {}
 
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
         module = Scope()
         module.unstable = frozenset(_rebound_module_names(self.tree))
+        self.enter(ScopeEntered(self.tree, ""))
         self.exec_block(self.tree.body, module, Frame())
         while self.pending:
             node, scope, instance = self.pending.pop(0)
             self.analyse_generically(node, scope, instance)
         for model in self.sequentials:
+            self.enter(self.sequential_scopes.get(id(model)))
             self.simulate_sequential(model)
         return self.facts
 
     def record(self, fact: Fact) -> None:
         self.facts.append(fact)
+
+    def enter(self, scope: ScopeEntered | None) -> None:
+        if scope is not None and scope is not self.scope:
+            self.scope = scope
+            self.record(scope)
 
     @property
     def over_budget(self) -> bool:
@@ -186,6 +198,7 @@ class Interpreter:
             self.analyse_class(node, scope)
             return
         assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        self.enter(ScopeEntered(node, f"{instance.cls.name}.{node.name}" if instance is not None else node.name))
         local = Scope(scope)
         params = _parameter_names(node)
         for index, name in enumerate(params):
@@ -872,6 +885,7 @@ class Interpreter:
     def sequential(self, args: _Args) -> Value:
         model = SequentialModel(args.node)
         self.sequentials.append(model)
+        self.sequential_scopes[id(model)] = self.scope
         initial = args.get(0, "layers")
         if isinstance(initial, Sequence):
             for item, place in zip(initial.items, _sequence_nodes(args.node)):
