@@ -10,11 +10,15 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rnnlint.diagnostics import Diagnostic, Location, Severity
 from rnnlint.keras.catalogue import RECURRENT_WORDS
 from rnnlint.settings import Settings
 from rnnlint.sources.python import LineIndex, SourceError, SourceText
+
+if TYPE_CHECKING:  # the analysis is imported lazily, so that a run over clean files starts fast
+    from rnnlint.analysis.facts import Fact
 
 # A file without any of these words builds no recurrent layer, so no rule can
 # fire in it: it is not parsed at all.
@@ -70,7 +74,7 @@ def lint_paths(paths: Iterable[str | Path], settings: Settings | None = None) ->
 class Report:
     """One finding as a rule reported it: the fact it was checking and the node it pointed at."""
 
-    fact: object  # an rnnlint.analysis.facts.Fact
+    fact: Fact
     node: ast.AST
     diagnostic: Diagnostic
 
@@ -86,7 +90,7 @@ class Analysis:
 
     diagnostics: list[Diagnostic]
     tree: ast.Module | None = None
-    facts: list = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
 
 

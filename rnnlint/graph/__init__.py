@@ -6,10 +6,15 @@ into text; `graphviz` turns DOT into SVG/PNG when Graphviz is installed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rnnlint.api import Analysis
+
 FORMATS = ("mermaid", "dot", "svg", "png")
 
 
-def draw(analysis: object, output_format: str = "mermaid", *, title: str = "", function: str | None = None) -> bytes:
+def draw(analysis: Analysis, output_format: str = "mermaid", *, title: str = "", function: str | None = None) -> bytes:
     """One analysed file (`rnnlint.api.Analysis`) drawn in `output_format`.
 
     Raises `model.NoGraph` when there is nothing to draw and

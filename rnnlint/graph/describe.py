@@ -28,7 +28,8 @@ def layer_title(layer: Layer) -> str:
 def layer_details(layer: Layer) -> tuple[str, ...]:
     """The settings that decide what the layer returns, one per line."""
     if layer.is_recurrent or layer.core is not None:
-        details = [f"units={_known(layer.state_units)}"]
+        size = "filters" if layer.spatial_dims else "units"  # ConvLSTMnD
+        details = [f"{size}={_known(layer.state_units)}"]
         details.append(f"return_sequences={_known(layer.flag('return_sequences'))}")
         details.append(f"return_state={_known(layer.flag('return_state'))}")
         go_backwards = layer.flag("go_backwards")

@@ -23,7 +23,7 @@ _LOOKS = {
     NodeKind.OUTPUT: ("box", "rounded,filled", "#ecfdf5", "#047857"),
     NodeKind.UNKNOWN: ("box", "rounded,dashed", "#ffffff", "#94a3b8"),
     NodeKind.OPERATION: ("hexagon", "filled", "#fef9c3", "#a16207"),
-    NodeKind.STOP: ("parallelogram", "filled", "#fff7ed", "#c2410c"),
+    NodeKind.STOP: ("box", "filled,diagonals", "#fff7ed", "#c2410c"),
     NodeKind.NOTE: ("note", "filled", "#fef2f2", RED),
 }
 
@@ -58,7 +58,7 @@ def _node_attributes(node: Node) -> str:
     shape, style, fill, border = _LOOKS[node.kind]
     if node.findings:
         border = RED
-    details = list(node.details) + ([f"line {node.line}"] if node.line is not None else [])
+    details = list(node.details) + ([node.where] if node.where is not None else [])
     label = f"<b>{_html(node.title)}</b>"
     if details:
         label += '<br/><font point-size="9">' + "<br/>".join(_html(d) for d in details) + "</font>"

@@ -80,8 +80,8 @@ def render(graphs: Sequence[Graph], title: str = "") -> str:
 
 def _node_label(node: Node) -> str:
     parts = [node.title, *node.details]
-    if node.line is not None:
-        parts.append(f"line {node.line}")
+    if node.where is not None:
+        parts.append(node.where)
     for diagnostic in node.findings:
         parts.extend(finding_lines(diagnostic))
     return "<br/>".join(_escape(part) for part in parts)

@@ -17,6 +17,7 @@ import ast
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rnnlint.analysis.facts import (
     Consumed,
@@ -32,6 +33,9 @@ from rnnlint.analysis.facts import (
 from rnnlint.analysis.values import UNKNOWN, Layer, Outputs, Sequence, SequentialModel, Tensor, Value
 from rnnlint.diagnostics import Diagnostic
 from rnnlint.graph.describe import layer_details, layer_title, value_label
+
+if TYPE_CHECKING:
+    from rnnlint.api import Analysis, Report
 
 _ROLE_PREFIX = {
     Role.INITIAL_STATE: "initial_state: ",
@@ -63,8 +67,18 @@ class Node:
     details: tuple[str, ...] = ()
     line: int | None = None
     findings: list[Diagnostic] = field(default_factory=list)
+    called: int | None = None  # the line of the call, for a layer built elsewhere
     # id() of the call a layer node stands for: how a helper's graph is recognised as a copy.
     site: int | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def where(self) -> str | None:
+        """`line 7`, or `line 7, called line 8` for `encoder = LSTM(...)` then `encoder(x)`."""
+        if self.line is None:
+            return None
+        if self.called is not None and self.called != self.line:
+            return f"line {self.line}, called line {self.called}"
+        return f"line {self.line}"
 
 
 @dataclass
@@ -81,6 +95,7 @@ class Graph:
     id: str
     title: str
     scope: str  # "" for the module, "build", "Seq2Seq.call"
+    line: int = 0  # where the model starts in the file: graphs are listed in source order
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
 
@@ -93,19 +108,18 @@ class NoGraph(Exception):
     """Nothing to draw: no model in the file, or none in the function asked for."""
 
 
-def build_graphs(analysis: object, function: str | None = None) -> list[Graph]:
+def build_graphs(analysis: Analysis, function: str | None = None) -> list[Graph]:
     """The graphs of one analysed file (`rnnlint.api.Analysis`), in source order.
 
     With `function`, only the scopes named so: `build`, `Seq2Seq` (every method),
     `Seq2Seq.call`, `call`.  Without it, a function whose layers were all drawn
     already (a helper inlined where it is called) is left out.
     """
-    tree: ast.Module | None = getattr(analysis, "tree", None)
-    facts: list = getattr(analysis, "facts", [])
-    reports: dict[int, list] = {}
-    for report in getattr(analysis, "reports", []):
+    facts = analysis.facts
+    reports: dict[int, list[Report]] = {}
+    for report in analysis.reports:
         reports.setdefault(id(report.fact), []).append(report)
-    names = _assigned_names(tree) if tree is not None else {}
+    names = _assigned_names(analysis.tree) if analysis.tree is not None else {}
     candidates: list[Graph] = []
     for scope, scope_facts in _split_by_scope(facts):
         if function is not None and not _scope_matches(scope.name, function):
@@ -115,6 +129,7 @@ def build_graphs(analysis: object, function: str | None = None) -> list[Graph]:
         candidates = _without_inlined_copies(candidates)
     if not candidates:
         raise NoGraph(_nothing_message(facts, function))
+    candidates.sort(key=lambda graph: graph.line)
     for number, graph in enumerate(candidates, start=1):
         graph.id = f"g{number}"
     return candidates
@@ -133,7 +148,7 @@ def scope_names(facts: Iterable[object]) -> list[str]:
 
 
 class _ScopeBuilder:
-    def __init__(self, scope: ScopeEntered, facts: list, reports: dict[int, list], names: dict[int, str]) -> None:
+    def __init__(self, scope: ScopeEntered, facts: list, reports: dict[int, list[Report]], names: dict[int, str]) -> None:
         self.scope = scope
         self.facts = facts
         self.reports = reports
@@ -144,7 +159,7 @@ class _ScopeBuilder:
         self.calls = [f for f in facts if isinstance(f, LayerCalled) and id(f.node) not in placements]
         self.stack_calls = {(id(f.layer), id(f.node)): f for f in facts if isinstance(f, LayerCalled)}
         self.consumed: dict[tuple[int, int], list[Consumed]] = {}
-        self.layer_reports: dict[int, list] = {}
+        self.layer_reports: dict[int, list[Report]] = {}
         for fact in facts:
             if isinstance(fact, Consumed) and fact.consumer is not None:
                 self.consumed.setdefault((id(fact.consumer), id(fact.node)), []).append(fact)
@@ -168,7 +183,7 @@ class _ScopeBuilder:
     def sequential(self, model: SequentialModel) -> _Drawing:
         name = self.names.get(id(model.node))
         title = f"Sequential '{name}'" if name else "Sequential"
-        drawing = _Drawing(Graph("", f"{title} (line {model.node.lineno}){self.where}", self.scope.name))
+        drawing = _Drawing(Graph("", f"{title} (line {model.node.lineno}){self.where}", self.scope.name, model.node.lineno))
         previous: tuple[str, Value, ast.AST] | None = None  # node, its output, its placement
         leaving: dict[int, Edge] = {}  # id(placement) -> the edge out of the layer placed there
         for item, place in zip(model.layers, model.placements):
@@ -209,7 +224,8 @@ class _ScopeBuilder:
             title = ", ".join(titles) + self.where
         else:
             title = f"{self.scope.name}()" if self.scope.name else "module level"
-        drawing = _Drawing(Graph("", title, self.scope.name))
+        first = min((getattr(c.node, "lineno", 0) for c in self.calls), default=0)
+        drawing = _Drawing(Graph("", title, self.scope.name, getattr(self.scope.node, "lineno", first)))
         calls = {id(c.node) for c in self.calls}
         for fact in self.facts:
             if isinstance(fact, LayerCalled) and id(fact.node) in calls:
@@ -260,15 +276,15 @@ class _ScopeBuilder:
         for report in self.reports.get(id(fact), []):
             self.place_on_edges(report, edges)
 
-    def place_on_edges(self, report: object, edges: list[Edge]) -> None:
-        diagnostic = report.diagnostic  # type: ignore[attr-defined]
+    def place_on_edges(self, report: Report, edges: list[Edge]) -> None:
+        diagnostic = report.diagnostic
         for edge in edges:
             if not any(d is diagnostic for d in edge.findings):
                 edge.findings.append(diagnostic)
                 self.placed.add(id(report))
 
-    def place_on_nodes(self, report: object, nodes: list[Node]) -> None:
-        diagnostic = report.diagnostic  # type: ignore[attr-defined]
+    def place_on_nodes(self, report: Report, nodes: list[Node]) -> None:
+        diagnostic = report.diagnostic
         for node in nodes:
             if not any(d is diagnostic for d in node.findings):
                 node.findings.append(diagnostic)
@@ -313,6 +329,7 @@ class _Drawing:
         if key not in self.call_nodes:
             kind = NodeKind.RECURRENT if _is_recurrent(layer) else NodeKind.LAYER
             node = self.add(kind, layer_title(layer), layer_details(layer), layer.node.lineno)
+            node.called = getattr(at, "lineno", None)
             node.site = id(at)
             self.call_nodes[key] = node
             self.by_call.setdefault(id(at), node.id)
@@ -495,6 +512,8 @@ def _parts(expression: ast.expr | None, count: int) -> list[ast.expr | None]:
     """The item expressions of a literal list, else nothing to name the items by."""
     if isinstance(expression, (ast.List, ast.Tuple)) and len(expression.elts) == count:
         return list(expression.elts)
+    if isinstance(expression, (ast.Name, ast.Attribute)):  # `states` -> `states[0]`, `states[1]`
+        return [ast.Subscript(expression, ast.Constant(i)) for i in range(count)]
     return [None] * count
 
 
