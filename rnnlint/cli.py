@@ -193,6 +193,8 @@ def _graph_command(argv: list[str]) -> int:
         raise UsageError(f"{name}: {error}") from None
     except GraphvizError as error:
         raise UsageError(str(error)) from None
+    except Exception as error:  # noqa: BLE001 - a bug in the drawing: one line, not a traceback
+        raise UsageError(f"{name}: internal error while drawing: {type(error).__name__}: {error}") from None
     if args.output_file:
         try:
             with open(args.output_file, "wb") as handle:

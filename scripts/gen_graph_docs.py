@@ -15,14 +15,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rnnlint.api import analyse  # noqa: E402
-from rnnlint.graph import draw  # noqa: E402
-from rnnlint.settings import Settings  # noqa: E402
+from rnnlint.api import analyse
+from rnnlint.graph import draw
+from rnnlint.settings import Settings
 
 EXAMPLES = ("docs/graph/attention_broken.py", "docs/graph/attention_fixed.py")
 README = ROOT / "README.md"
 # <!-- graph: docs/graph/x.py --> ```mermaid ... ``` <!-- /graph -->
-BLOCK = re.compile(r"(<!-- graph: (?P<path>\S+) -->\n)(?P<body>.*?)(<!-- /graph -->)", re.S)
+BLOCK = re.compile(r"(<!-- graph: (?P<path>\S+) -->\n)(?P<body>.*?)(<!-- /graph -->)", re.DOTALL)
 
 
 def drawing(relative: str, output_format: str) -> bytes:

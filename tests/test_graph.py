@@ -20,8 +20,8 @@ import shutil
 import struct
 import subprocess
 import sys
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -29,7 +29,7 @@ from rnnlint.analysis.facts import LayerCalled, ScopeEntered, SequentialBuilt
 from rnnlint.analysis.interpret import interpret
 from rnnlint.analysis.values import Layer, Tensor
 from rnnlint.api import analyse, lint_file, lint_source
-from rnnlint.graph import draw, dot, mermaid
+from rnnlint.graph import dot, draw, mermaid
 from rnnlint.graph.describe import value_label
 from rnnlint.graph.model import Graph, NodeKind, NoGraph, build_graphs
 from rnnlint.keras.catalogue import StateKind
@@ -70,6 +70,7 @@ def run_cli(*args: str, stdin: str | None = None, env: dict | None = None) -> su
     return subprocess.run(
         [sys.executable, "-m", "rnnlint", "graph", *args],
         input=stdin.encode() if stdin is not None else None,
+        check=False,
         capture_output=True,
         env=environment,
         cwd=ROOT,
@@ -89,7 +90,9 @@ def test_golden(path: Path, output_format: str):
         GOLDEN.mkdir(parents=True, exist_ok=True)
         golden.write_text(actual, encoding="utf-8")
         return
-    assert golden.exists(), f"no golden {relative(golden)}: run RNNLINT_UPDATE_GOLDENS=1 python -m pytest tests/test_graph.py"
+    assert golden.exists(), (
+        f"no golden {relative(golden)}: run RNNLINT_UPDATE_GOLDENS=1 python -m pytest tests/test_graph.py"
+    )
     assert actual == golden.read_text(encoding="utf-8"), (
         f"{relative(golden)} differs; if the change is intended, regenerate with RNNLINT_UPDATE_GOLDENS=1"
     )
@@ -265,6 +268,29 @@ def test_nothing_to_draw():
         build_graphs(analyse(path.read_text(encoding="utf-8"), "s.py", ALL), function="nope")
 
 
+def rule_examples() -> list[str]:
+    from rnnlint.rules import all_rules
+
+    return [code for rule in all_rules() for code in rule.valid + [i.code for i in rule.invalid]]
+
+
+def test_every_rule_example_draws_or_says_there_is_nothing():
+    """Odd code (every rule's VALID and INVALID examples) never breaks the drawing."""
+    drawn_count = 0
+    for code in rule_examples():
+        try:
+            graphs = graphs_of(code)
+        except NoGraph:
+            continue
+        drawn_count += 1
+        assert mermaid_structure_errors(mermaid.render(graphs, "example.py")) == [], code
+        assert dot.render(graphs, "example.py").startswith("digraph rnnlint {")
+        diagnostics = lint_source(code, "example.py", ALL)
+        shown = [d.code for g in graphs for item in g.edges + g.nodes for d in item.findings]
+        assert sorted(set(shown)) == sorted({d.code for d in diagnostics}), code
+    assert drawn_count > 20
+
+
 def test_selection_decides_which_findings_are_drawn():
     path = ROOT / "tests/fixtures/architectures/attention_functional_broken.py"
     ignored = Settings(selection=Selection(ignore=("RNN202",)))
@@ -300,7 +326,7 @@ def test_scopes_are_marked_in_the_facts():
     assert where["Net.call"] == ["LSTM", "GRU"]  # the helper inlined in call, then the layer on self
     # A Sequential is simulated after everything else, back in the scope that built it.
     assert where["build"] == ["LSTM"]
-    built = [i for i, f in enumerate(facts) if isinstance(f, SequentialBuilt)][0]
+    built = next(i for i, f in enumerate(facts) if isinstance(f, SequentialBuilt))
     assert [f.name for f in facts[:built] if isinstance(f, ScopeEntered)][-1] == "build"
 
 
@@ -375,7 +401,11 @@ def validate_with_mermaid(paths: list[Path]) -> list[dict]:
     if not (MERMAID_CHECKER / "node_modules" / "mermaid").is_dir():
         pytest.skip("Mermaid's parser is not installed: run `npm ci --prefix tests/mermaid`")
     result = subprocess.run(
-        [NODE, str(MERMAID_CHECKER / "validate.mjs"), *map(str, paths)], capture_output=True, timeout=300, text=True
+        [NODE, str(MERMAID_CHECKER / "validate.mjs"), *map(str, paths)],
+        check=False,
+        capture_output=True,
+        timeout=300,
+        text=True,
     )
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
@@ -406,7 +436,7 @@ def test_graphviz_parses_every_golden_and_nasty_names(tmp_path: Path):
     nasty = tmp_path / "nasty.dot"
     nasty.write_text(dot.render(graphs_of(nasty_source()), 'file "with" \\ odd name'), encoding="utf-8")
     for path in [*sorted(GOLDEN.glob("*.dot")), nasty]:
-        result = subprocess.run([DOT, "-Tcanon", str(path)], capture_output=True, text=True, timeout=60)
+        result = subprocess.run([DOT, "-Tcanon", str(path)], check=False, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, f"{path.name}: {result.stderr}"
         assert "Warning" not in result.stderr and "Error" not in result.stderr, f"{path.name}: {result.stderr}"
 
@@ -497,7 +527,7 @@ def test_cli_errors_are_one_line_and_exit_2(args, stdin, message):
 def test_readme_graphs_are_what_the_tool_draws():
     """The Mermaid in README's "See the wiring" is today's output (scripts/gen_graph_docs.py rewrites it)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"<!-- graph: (\S+) -->\n```mermaid\n(.*?)```\n<!-- /graph -->", readme, re.S)
+    blocks = re.findall(r"<!-- graph: (\S+) -->\n```mermaid\n(.*?)```\n<!-- /graph -->", readme, re.DOTALL)
     assert [path for path, _ in blocks] == ["docs/graph/attention_broken.py", "docs/graph/attention_fixed.py"]
     for path, body in blocks:
         assert body == drawn(ROOT / path, "mermaid", Settings()), f"{path}: run python scripts/gen_graph_docs.py"

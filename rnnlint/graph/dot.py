@@ -31,8 +31,10 @@ _LOOKS = {
 def render(graphs: Sequence[Graph], title: str = "") -> str:
     lines = [
         "digraph rnnlint {",
-        f'  graph [label="{_string(f"rnnlint graph of {title}" if title else "rnnlint graph")}", labelloc=t, '
-        f'fontname="{FONT}", fontsize=14, rankdir=TB, nodesep=0.35, ranksep=0.45];',
+        (
+            f'  graph [label="{_string(f"rnnlint graph of {title}" if title else "rnnlint graph")}", labelloc=t, '
+            f'fontname="{FONT}", fontsize=14, rankdir=TB, nodesep=0.35, ranksep=0.45];'
+        ),
         f'  node [fontname="{FONT}", fontsize=11, margin="0.15,0.06"];',
         f'  edge [fontname="{FONT}", fontsize=10, color="#475569", fontcolor="#334155", arrowsize=0.7];',
     ]
@@ -63,7 +65,9 @@ def _node_attributes(node: Node) -> str:
     if details:
         label += '<br/><font point-size="9">' + "<br/>".join(_html(d) for d in details) + "</font>"
     for diagnostic in node.findings:
-        label += f'<br/><font color="{RED}">' + "<br/>".join(_html(line) for line in finding_lines(diagnostic)) + "</font>"
+        label += (
+            f'<br/><font color="{RED}">' + "<br/>".join(_html(line) for line in finding_lines(diagnostic)) + "</font>"
+        )
     attributes = [f"label=<{label}>", f"shape={shape}", f'style="{style}"', f'fillcolor="{fill}"', f'color="{border}"']
     if node.findings:
         tooltip = "\n".join(finding_tooltip(d) for d in node.findings)

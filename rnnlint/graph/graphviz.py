@@ -7,8 +7,7 @@ import subprocess
 
 FORMATS = ("svg", "png")
 INSTALL_HINT = (
-    "apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS), "
-    "or use --format mermaid or --format dot"
+    "apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS), or use --format mermaid or --format dot"
 )
 
 

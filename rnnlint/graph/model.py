@@ -148,7 +148,9 @@ def scope_names(facts: Iterable[object]) -> list[str]:
 
 
 class _ScopeBuilder:
-    def __init__(self, scope: ScopeEntered, facts: list, reports: dict[int, list[Report]], names: dict[int, str]) -> None:
+    def __init__(
+        self, scope: ScopeEntered, facts: list, reports: dict[int, list[Report]], names: dict[int, str]
+    ) -> None:
         self.scope = scope
         self.facts = facts
         self.reports = reports
@@ -183,7 +185,9 @@ class _ScopeBuilder:
     def sequential(self, model: SequentialModel) -> _Drawing:
         name = self.names.get(id(model.node))
         title = f"Sequential '{name}'" if name else "Sequential"
-        drawing = _Drawing(Graph("", f"{title} (line {model.node.lineno}){self.where}", self.scope.name, model.node.lineno))
+        drawing = _Drawing(
+            Graph("", f"{title} (line {model.node.lineno}){self.where}", self.scope.name, model.node.lineno)
+        )
         previous: tuple[str, Value, ast.AST] | None = None  # node, its output, its placement
         leaving: dict[int, Edge] = {}  # id(placement) -> the edge out of the layer placed there
         for item, place in zip(model.layers, model.placements):
@@ -281,7 +285,7 @@ class _ScopeBuilder:
         for edge in edges:
             if not any(d is diagnostic for d in edge.findings):
                 edge.findings.append(diagnostic)
-                self.placed.add(id(report))
+            self.placed.add(id(report))
 
     def place_on_nodes(self, report: Report, nodes: list[Node]) -> None:
         diagnostic = report.diagnostic
@@ -366,7 +370,9 @@ class _Drawing:
 
     def feed(self, value: Value, target: str, role: Role, expression: ast.expr | None) -> list[Edge]:
         """Edges carrying `value` into `target`."""
-        return [self.connect(source, target, label, known) for source, label, known in self.sources(value, role, expression)]
+        return [
+            self.connect(source, target, label, known) for source, label, known in self.sources(value, role, expression)
+        ]
 
     def sources(self, value: Value, role: Role, expression: ast.expr | None) -> list[tuple[str, str, bool]]:
         """Where `value` comes from, as (node, label, known); a list the code built goes item by item."""
@@ -394,7 +400,7 @@ class _Drawing:
             if isinstance(value, Tensor) and value.shape is not None:
                 node = self.add(NodeKind.INPUT, f"Input '{name}'" if name else "Input")
             else:  # made in another scope, or on paths (loop, branch) that the analysis joined
-                node = self.add(NodeKind.INPUT, f"'{name}'" if name else "tensor", ("made elsewhere",))
+                node = self.add(NodeKind.INPUT, f"'{name}'" if name else "tensor", ("not traced to one layer",))
             self.values[id(value)] = node.id
             return node.id, True
         title = _text(expression) if expression is not None else "?"
@@ -413,7 +419,7 @@ def _split_by_scope(facts: list) -> list[tuple[ScopeEntered, list]]:
             current = fact
             groups.setdefault(id(fact), (fact, []))
             continue
-        if current is None:  # facts from an interpreter that marks no scopes: all in one
+        if current is None:  # facts recorded before any scope was marked belong to the module
             current = ScopeEntered(ast.Module(body=[], type_ignores=[]), "")
             groups[id(current)] = (current, [])
         groups[id(current)][1].append(fact)
@@ -484,7 +490,7 @@ def _assigned_names(tree: ast.Module) -> dict[int, str]:
 def _argument(call: ast.AST, role: Role) -> ast.expr | None:
     """The argument expression of `call` that carries the value in `role` (to name unknowns)."""
     if not isinstance(call, ast.Call):
-        return call if isinstance(call, ast.expr) else None
+        return None
     keywords = {k.arg: k.value for k in call.keywords if k.arg}
     if role is Role.INITIAL_STATE:
         return keywords.get("initial_state")
