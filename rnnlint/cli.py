@@ -145,7 +145,9 @@ def _graph_command(argv: list[str]) -> int:
     )
     parser.add_argument("path", help="a Python file ('-' for stdin)")
     parser.add_argument("--function", help="only this function, class or method (build, Seq2Seq, Seq2Seq.call)")
-    parser.add_argument("--format", choices=FORMATS, help="mermaid (default), dot, or svg/png through Graphviz")
+    parser.add_argument(
+        "--format", choices=FORMATS, help="default: from --output-file's suffix, else mermaid; svg/png need Graphviz"
+    )
     parser.add_argument("-o", "--output-file", help="write the graph there instead of to standard output")
     parser.add_argument("--select", type=_codes, help="rule codes or prefixes whose findings are drawn")
     parser.add_argument("--extend-select", type=_codes, default=())

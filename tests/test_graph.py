@@ -245,6 +245,21 @@ def test_inlined_helpers_are_drawn_once_and_on_request():
     assert helper.title == "encoder_block()" and helper.scope == "encoder_block"
 
 
+def test_a_method_inlined_in_call_is_drawn_within_call():
+    source = (
+        "import keras\nfrom keras import layers\n"
+        "class Net(keras.Model):\n"
+        "    def __init__(self):\n        self.encoder = layers.GRU(8, return_sequences=True)\n"
+        "        self.decoder = layers.GRU(8)\n"
+        "    def encode(self, x):\n        return self.encoder(x)\n"
+        "    def call(self, x):\n        return self.decoder(self.encode(x))\n"
+    )
+    (graph,) = graphs_of(source)
+    assert graph.title == "Net.call()"
+    assert edge(graph, "GRU 'encoder'", "GRU 'decoder'")[0].label == "sequence (batch, time, 8)"
+    assert [g.title for g in graphs_of(source, function="encode")] == ["Net.encode()"]
+
+
 @pytest.mark.parametrize(
     ("function", "scopes"),
     [
