@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rnnlint.runner import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule")
+SUBCOMMANDS = ("check", "rule", "graph")
 
 
 class UsageError(Exception):
@@ -109,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] == "rule":
             return _rule_command(args[1:])
+        if args and args[0] == "graph":
+            return _graph_command(args[1:])
         if args and args[0] == "check":
             args = args[1:]
         return _check_command(args)
@@ -433,6 +435,83 @@ def _write_report(report: str, output_file: str | None, out=sys.stdout) -> None:
             handle.write(report)
     except OSError as error:
         raise UsageError(f"{output_file}: cannot write the report: {error.strerror or error}") from None
+
+
+# `--output-file wiring.png` implies `--format png`.
+_FORMAT_BY_SUFFIX = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png"}
+
+
+def _graph_command(argv: list[str]) -> int:
+    from rnnlint.graph import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="rnnlint graph",
+        description="Draw the recurrent data flow of a file (layers, what travels between them, the findings).",
+    )
+    parser.add_argument("path", help="a Python file ('-' for stdin)")
+    parser.add_argument("--function", help="only this function, class or method (build, Seq2Seq, Seq2Seq.call)")
+    parser.add_argument(
+        "--format", choices=FORMATS, help="default: from --output-file's suffix, else mermaid; svg/png need Graphviz"
+    )
+    parser.add_argument("-o", "--output-file", help="write the graph there instead of to standard output")
+    parser.add_argument("--select", type=_codes, help="rule codes or prefixes whose findings are drawn")
+    parser.add_argument("--extend-select", type=_codes, default=())
+    parser.add_argument("--ignore", type=_codes, default=())
+    parser.add_argument("--stdin-filename", help="the name to show for code read from stdin")
+    parser.add_argument("--target-keras", type=int, choices=(2, 3), default=3)
+    args = parser.parse_args(argv)
+    from rnnlint import api
+    from rnnlint.graph import draw
+    from rnnlint.graph.graphviz import GraphvizError
+    from rnnlint.graph.model import NoGraph
+    from rnnlint.output.text import location_text
+    from rnnlint.settings import Selection, Settings
+    from rnnlint.sources.python import SourceError, SourceText
+
+    _validate_codes(args.select or (), args.extend_select, args.ignore)
+    output_format = args.format or _FORMAT_BY_SUFFIX.get(os.path.splitext(args.output_file or "")[1].lower(), "mermaid")
+    if output_format == "png" and not args.output_file and sys.stdout.isatty():
+        raise UsageError("a PNG is binary: write it with --output-file FILE.png (or redirect standard output)")
+    if args.path == "-":
+        name, data = args.stdin_filename or "-", sys.stdin.buffer.read()
+    else:
+        name = args.path
+        if os.path.isdir(args.path):
+            raise UsageError(f"{args.path}: is a directory; `rnnlint graph` draws one Python file")
+        try:
+            with open(args.path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            raise UsageError(f"{args.path}: cannot read file: {error.strerror or error}") from None
+    try:
+        text = SourceText.from_bytes(data).text
+    except SourceError as error:
+        raise UsageError(f"{name}: {error}") from None
+    settings = Settings(
+        selection=Selection(args.select, tuple(args.extend_select), tuple(args.ignore)), target_keras=args.target_keras
+    )
+    analysis = api.analyse(text, name, settings)
+    unreadable = next((d for d in analysis.diagnostics if d.code == "RNN001"), None)
+    if unreadable is not None:
+        raise UsageError(f"{location_text(unreadable)}: {unreadable.message}")
+    try:
+        drawing = draw(analysis, output_format, title=name, function=args.function)
+    except NoGraph as error:
+        raise UsageError(f"{name}: {error}") from None
+    except GraphvizError as error:
+        raise UsageError(str(error)) from None
+    except Exception as error:  # noqa: BLE001 - a bug in the drawing: one line, not a traceback
+        raise UsageError(f"{name}: internal error while drawing: {type(error).__name__}: {error}") from None
+    if args.output_file:
+        try:
+            with open(args.output_file, "wb") as handle:
+                handle.write(drawing)
+        except OSError as error:
+            raise UsageError(f"{args.output_file}: cannot write: {error.strerror or error}") from None
+    else:
+        sys.stdout.buffer.write(drawing)
+        sys.stdout.flush()
+    return EXIT_CLEAN
 
 
 def _validate_codes(*groups: Sequence[str]) -> None:
