@@ -106,6 +106,7 @@ def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
                             severity=rule.severity,
                             fix=finding.fix,
                             name=rule.name,
+                            origin=(fact, finding),
                         )
                         key = (diagnostic.code, diagnostic.location, diagnostic.end_location)
                         diagnostics.setdefault(key, diagnostic)

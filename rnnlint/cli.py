@@ -38,6 +38,12 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--stdin-filename", help="the name to report for code read from stdin")
     parser.add_argument("--target-keras", type=int, choices=(2, 3), default=3, help="Keras major version (default 3)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    confirm = parser.add_argument_group("confirming findings with real Keras (needs the trace extra)")
+    confirm.add_argument(
+        "--confirm", action="store_true", help="rebuild each finding as a tiny Keras program and run it (never runs your code)"
+    )
+    confirm.add_argument("--cache-dir", default=".rnnlint_cache", help="where --confirm caches its results")
+    confirm.add_argument("--confirm-timeout", type=float, default=60.0, help="seconds allowed per reproduction")
     return parser
 
 
@@ -89,6 +95,12 @@ def _check_command(argv: list[str]) -> int:
     from rnnlint.settings import Selection, Settings
 
     _validate_codes(args.select or (), args.extend_select, args.ignore)
+    if args.confirm:
+        from rnnlint.confirm import missing_keras, missing_keras_message
+
+        missing = missing_keras(args.target_keras)
+        if missing is not None:
+            raise UsageError(missing_keras_message(missing))
     settings = Settings(
         selection=Selection(args.select, tuple(args.extend_select), tuple(args.ignore)),
         target_keras=args.target_keras,
@@ -104,6 +116,10 @@ def _check_command(argv: list[str]) -> int:
             results.extend(api.lint_paths([path], settings))
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
     failed = any(r.failed or any(d.extra.get("internal_error") for d in r.diagnostics) for r in results)
+    if args.confirm:
+        from rnnlint.confirm.runner import confirm
+
+        confirm(diagnostics, target_keras=args.target_keras, cache_dir=args.cache_dir, timeout=args.confirm_timeout)
 
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if args.statistics:

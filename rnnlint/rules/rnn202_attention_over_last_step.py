@@ -19,7 +19,9 @@ class AttentionOverLastStep(Rule):
     ## Why is this bad?
     Attention is meant to weigh the encoder's steps.  Over a 2-D last-step output
     there is a single "step" to attend to, so the weights are all 1 and the layer
-    degenerates into a copy of the final state.  Keras accepts it silently.
+    degenerates into a copy of the final state.  `Attention` and
+    `AdditiveAttention` accept it silently; `MultiHeadAttention` builds the model
+    (Keras 3) but raises `Shape must be rank 4 but is rank 3` when it runs.
 
     ## Example
     ```python
