@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from rnnlint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule")
+SUBCOMMANDS = ("check", "rule", "trace")
 
 
 class UsageError(Exception):
@@ -52,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] == "rule":
             return _rule_command(args[1:])
+        if args and args[0] == "trace":
+            return _trace_command(args[1:])
         if args and args[0] == "check":
             args = args[1:]
         return _check_command(args)
@@ -84,6 +86,53 @@ def _rule_command(argv: list[str]) -> int:
     print(f"# {rule.name} ({rule.code})\n\nSeverity: {rule.severity.value}; default: {state}\n")
     print(rule.documentation())
     return EXIT_CLEAN
+
+
+def _trace_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="rnnlint trace",
+        description="RUN the target with Keras instrumented (as importing it would) and check the static findings "
+        "against what happened.  Needs the trace extra.",
+    )
+    parser.add_argument("targets", nargs="+", metavar="TARGET", help="path.py or path.py:function")
+    parser.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="an argument of the function")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed for the whole run")
+    parser.add_argument("--output-format", choices=("text", "json"), default="text")
+    parser.add_argument("--select", type=_codes, help="rule codes or prefixes to reconcile (default: the default rules)")
+    parser.add_argument("--target-keras", type=int, choices=(2, 3), default=3, help="Keras major version (default 3)")
+    args = parser.parse_args(argv)
+    from rnnlint import api
+    from rnnlint.confirm import missing_keras, missing_keras_message
+    from rnnlint.confirm.trace import REFUTED, Target, TraceError, reconcile, render_json, render_text, run_tracer
+    from rnnlint.settings import Selection, Settings
+
+    _validate_codes(args.select or ())
+    missing = missing_keras(args.target_keras)
+    if missing is not None:
+        raise UsageError(missing_keras_message(missing, "trace"))
+    values = {}
+    for item in args.arg:
+        name, sep, value = item.partition("=")
+        if not sep or not name.isidentifier():
+            raise UsageError(f"--arg {item!r}: expected NAME=VALUE")
+        values[name] = value
+    try:
+        targets = [Target.parse(text, values) for text in args.targets]
+        report = run_tracer(targets, target_keras=args.target_keras, timeout=args.timeout)
+    except TraceError as error:
+        raise UsageError(str(error)) from None
+    settings = Settings(selection=Selection(args.select), target_keras=args.target_keras)
+    results = []
+    for target, traced in zip(targets, report["targets"]):
+        diagnostics = api.lint_file(target.path, settings).diagnostics
+        results.append(reconcile(target, diagnostics, traced))
+    if args.output_format == "json":
+        sys.stdout.write(render_json(results, report))
+    else:
+        sys.stdout.write(render_text(results, report.get("keras_version", "?")))
+    # Exit 1 when the run disagrees with the analysis: a refuted finding or a missed failure.
+    problems = any(r.missed or any(v.verdict == REFUTED for v in r.verdicts) for r in results)
+    return EXIT_FINDINGS if problems else EXIT_CLEAN
 
 
 def _check_command(argv: list[str]) -> int:
