@@ -49,7 +49,8 @@ class StateListAsTensor(Rule):
         "from keras.layers import LSTM, Dense\nout, h, c = LSTM(8, return_state=True)(x)\ny = Dense(4)(out)\n",
         "from keras.layers import LSTM, Concatenate\nres = LSTM(8, return_state=True)(x)\ny = Concatenate()(res)\n",
         "from keras.layers import LSTM, Dense\nres = LSTM(8, return_state=True)(x)\ny = Dense(4)(res[0])\n",
-        "from keras.layers import LSTM\nres = LSTM(8, return_state=True)(x)\nstates = res[1:] + [extra]\n",
+        # Keras 3 returns a tuple, Keras 2 a list: list() makes `+ [extra]` work on both.
+        "from keras.layers import LSTM\nres = LSTM(8, return_state=True)(x)\nstates = list(res[1:]) + [extra]\n",
     ]
     invalid = [
         Invalid("from keras.layers import LSTM, Dense\nres = LSTM(8, return_state=True)(x)\ny = Dense(4)(res)\n"),

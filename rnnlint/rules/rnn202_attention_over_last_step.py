@@ -51,8 +51,9 @@ class AttentionOverLastStep(Rule):
         "enc = LSTM(8, return_sequences=True)(src)\ndec = LSTM(8, return_sequences=True)(tgt)\n"
         "ctx = Attention()([dec, enc])\n",
         "from keras.layers import LSTM, MultiHeadAttention\n"
-        "enc = LSTM(8, return_sequences=True)(src)\nq = LSTM(8)(tgt)\nctx = MultiHeadAttention(2, 4)(q, enc)\n",
-        "from keras.layers import LSTM, Layer\nclass BahdanauAttention(Layer):\n    pass\n"
+        "enc = LSTM(8, return_sequences=True)(src)\nq = LSTM(8, return_sequences=True)(tgt)\n"
+        "ctx = MultiHeadAttention(2, 4)(q, enc)\n",
+        "from keras.layers import LSTM, Layer\nclass BahdanauAttention(Layer):\n    def call(self, query, values):\n        return values\n"
         "enc, h, c = LSTM(8, return_sequences=True, return_state=True)(src)\n"
         "ctx = BahdanauAttention()(h, enc)\n",
     ]
@@ -69,7 +70,7 @@ class AttentionOverLastStep(Rule):
             "ctx = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)(query=q, value=enc)\n"
         ),
         Invalid(
-            "from keras.layers import LSTM, Layer\nclass BahdanauAttention(Layer):\n    pass\n"
+            "from keras.layers import LSTM, Layer\nclass BahdanauAttention(Layer):\n    def call(self, query, values):\n        return values\n"
             "enc, h, c = LSTM(8, return_state=True)(src)\nctx = BahdanauAttention()(h, enc)\n"
         ),
     ]
