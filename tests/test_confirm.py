@@ -130,8 +130,15 @@ def _confirmations(stdout: str) -> list[dict]:
     return [d for d in json.loads(stdout)]
 
 
+@pytest.fixture(scope="session")
+def confirm_cache(tmp_path_factory):
+    """One --confirm cache for the session: later tests reuse the fixtures' results."""
+    return tmp_path_factory.mktemp("confirm-cache")
+
+
 @keras
-def test_confirm_on_the_fixture_architectures(tmp_path, keras_worker):
+def test_confirm_on_the_fixture_architectures(confirm_cache, keras_worker):
+    tmp_path = confirm_cache
     broken = sorted(str(p) for p in ARCHITECTURES.glob("*_broken.py"))
     correct = sorted(str(p) for p in ARCHITECTURES.glob("*.py") if not p.name.endswith("_broken.py"))
     result = run_cli("--confirm", "--cache-dir", str(tmp_path), "--output-format", "json", *broken, *correct)
@@ -158,8 +165,9 @@ def test_confirm_on_the_fixture_architectures(tmp_path, keras_worker):
 
 
 @keras
-def test_confirm_text_output_shows_the_outcome_under_each_finding(tmp_path, keras_worker):
-    result = run_cli("--confirm", "--cache-dir", str(tmp_path), str(ARCHITECTURES / "translator_sequential_broken.py"))
+def test_confirm_text_output_shows_the_outcome_under_each_finding(confirm_cache, keras_worker):
+    target = str(ARCHITECTURES / "translator_sequential_broken.py")
+    result = run_cli("--confirm", "--cache-dir", str(confirm_cache), target)
     lines = result.stdout.splitlines()
     finding = next(i for i, line in enumerate(lines) if "RNN203" in line)
     assert lines[finding + 1].startswith("    confirmed (Keras ")
