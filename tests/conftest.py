@@ -27,3 +27,16 @@ def keras_worker():
     worker.start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture(scope="session")
+def keras2_worker():
+    """The Keras 2 leg: tf-keras (TF_USE_LEGACY_KERAS=1), for `--target-keras 2`."""
+    if keras_missing(2):
+        pytest.skip("tf-keras not installed (pip install -e '.[trace]')")
+    from rnnlint.confirm.runner import Worker
+
+    worker = Worker(2, timeout=120)
+    worker.start()
+    yield worker
+    worker.stop()

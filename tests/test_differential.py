@@ -174,12 +174,23 @@ def only(code: str) -> Settings:
 
 @pytest.mark.parametrize(("rule", "code"), examples("invalid"))
 def test_invalid_example_is_confirmed_by_keras(rule, code, keras_worker):
-    found = [d for d in lint_source(code, "example.py", only(rule.code)) if d.code == rule.code]
+    assert_confirmed(rule, code, keras_worker, only(rule.code))
+
+
+@pytest.mark.parametrize(("rule", "code"), examples("invalid"))
+def test_invalid_example_is_confirmed_by_tf_keras_2(rule, code, keras2_worker):
+    """The Keras 2 leg: the same reproductions on tf-keras (`--target-keras 2`)."""
+    settings = Settings(selection=Selection(select=(rule.code,)), target_keras=2)
+    assert_confirmed(rule, code, keras2_worker, settings)
+
+
+def assert_confirmed(rule, code, worker, settings) -> None:  # noqa: ANN001
+    found = [d for d in lint_source(code, "example.py", settings) if d.code == rule.code]
     assert found, "the INVALID example produced no finding"
     for diagnostic in found:
         fact, finding = diagnostic.origin
         reproduction = build(rule.code, fact, finding)
-        answer = keras_worker.run(reproduction)
+        answer = worker.run(reproduction)
         status, detail = judge(answer, reproduction)
         assert status == CONFIRMED, f"{status}: {detail}\n--- reproduction ---\n{reproduction.text()}"
 
