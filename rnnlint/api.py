@@ -192,6 +192,7 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
                             fix=finding.fix,
                             name=rule.name,
                             extra=_markers(via=fact.via is not None, enabled=enabled),
+                            origin=(fact, finding),
                         )
         except Exception as error:  # noqa: BLE001 - one broken rule must not take down the run
             failures.append(

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rnnlint.runner import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule", "graph")
+SUBCOMMANDS = ("check", "rule", "graph", "trace")
 
 
 class UsageError(Exception):
@@ -51,7 +51,16 @@ def _check_parser() -> argparse.ArgumentParser:
     _add_config_options(parser)
     _add_performance_options(parser)
     _add_gate_options(parser)
+    _add_confirm_options(parser)
     return parser
+
+
+def _add_confirm_options(parser: argparse.ArgumentParser) -> None:
+    confirm = parser.add_argument_group("confirming findings with real Keras (needs the trace extra)")
+    confirm.add_argument(
+        "--confirm", action="store_true", help="rebuild each finding as a tiny Keras program and run it (never runs your code)"
+    )
+    confirm.add_argument("--confirm-timeout", type=float, default=60.0, help="seconds allowed per reproduction")
 
 
 def _add_gate_options(parser: argparse.ArgumentParser) -> None:
@@ -111,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rule_command(args[1:])
         if args and args[0] == "graph":
             return _graph_command(args[1:])
+        if args and args[0] == "trace":
+            return _trace_command(args[1:])
         if args and args[0] == "check":
             args = args[1:]
         return _check_command(args)
@@ -145,6 +156,53 @@ def _rule_command(argv: list[str]) -> int:
     return EXIT_CLEAN
 
 
+def _trace_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="rnnlint trace",
+        description="RUN the target with Keras instrumented (as importing it would) and check the static findings "
+        "against what happened.  Needs the trace extra.",
+    )
+    parser.add_argument("targets", nargs="+", metavar="TARGET", help="path.py or path.py:function")
+    parser.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="an argument of the function")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed for the whole run")
+    parser.add_argument("--output-format", choices=("text", "json"), default="text")
+    parser.add_argument("--select", type=_codes, help="rule codes or prefixes to reconcile (default: the default rules)")
+    parser.add_argument("--target-keras", type=int, choices=(2, 3), default=3, help="Keras major version (default 3)")
+    args = parser.parse_args(argv)
+    from rnnlint import api
+    from rnnlint.confirm import missing_keras, missing_keras_message
+    from rnnlint.confirm.trace import REFUTED, Target, TraceError, reconcile, render_json, render_text, run_tracer
+    from rnnlint.settings import Selection, Settings
+
+    _validate_codes(args.select or ())
+    missing = missing_keras(args.target_keras)
+    if missing is not None:
+        raise UsageError(missing_keras_message(missing, "trace"))
+    values = {}
+    for item in args.arg:
+        name, sep, value = item.partition("=")
+        if not sep or not name.isidentifier():
+            raise UsageError(f"--arg {item!r}: expected NAME=VALUE")
+        values[name] = value
+    try:
+        targets = [Target.parse(text, values) for text in args.targets]
+        report = run_tracer(targets, target_keras=args.target_keras, timeout=args.timeout)
+    except TraceError as error:
+        raise UsageError(str(error)) from None
+    settings = Settings(selection=Selection(args.select), target_keras=args.target_keras)
+    results = []
+    for target, traced in zip(targets, report["targets"]):
+        diagnostics = api.lint_file(target.path, settings).diagnostics
+        results.append(reconcile(target, diagnostics, traced))
+    if args.output_format == "json":
+        sys.stdout.write(render_json(results, report))
+    else:
+        sys.stdout.write(render_text(results, report.get("keras_version", "?")))
+    # Exit 1 when the run disagrees with the analysis: a refuted finding or a missed failure.
+    problems = any(r.missed or any(v.verdict == REFUTED for v in r.verdicts) for r in results)
+    return EXIT_FINDINGS if problems else EXIT_CLEAN
+
+
 def _check_command(argv: list[str]) -> int:
     parser = _check_parser()
     args = parser.parse_args(argv)
@@ -157,7 +215,15 @@ def _check_command(argv: list[str]) -> int:
     resolver = _resolver(args)
     if args.show_settings:
         return _show_settings(resolver, args.paths[0] if args.paths[0] != "-" else (args.stdin_filename or "."))
-    options = resolver.for_path(args.paths[0] if args.paths[0] != "-" else (args.stdin_filename or os.curdir)).values
+    first = args.paths[0] if args.paths[0] != "-" else (args.stdin_filename or os.curdir)
+    options = resolver.for_path(first).values
+    target_keras = resolver.for_path(first).settings_for(first).target_keras
+    if args.confirm:
+        from rnnlint.confirm import missing_keras, missing_keras_message
+
+        missing = missing_keras(target_keras)
+        if missing is not None:
+            raise UsageError(missing_keras_message(missing))
     args.output_format = args.output_format or options["output-format"]
     unsafe = bool(options["unsafe-fixes"])
     if args.add_noqa:
@@ -172,8 +238,11 @@ def _check_command(argv: list[str]) -> int:
     stdin = sys.stdin.buffer.read() if "-" in args.paths else None
     # Walk everything first: a broken configuration met in the walk stops the run before any file is written.
     files = list(runner.targets(args.paths, resolver, stdin=stdin, stdin_name=args.stdin_filename))
-    cache = _open_cache(args) if mode == runner.CHECK else None
-    outcome = runner.run(files, mode, unsafe=unsafe, jobs=args.jobs or None, cache=cache)
+    # --confirm rebuilds findings from what the analysis knew (Diagnostic.origin), which
+    # lives only in this process: no cache, no worker processes.
+    cache = _open_cache(args) if mode == runner.CHECK and not args.confirm else None
+    jobs = 1 if args.confirm else (args.jobs or None)
+    outcome = runner.run(files, mode, unsafe=unsafe, jobs=jobs, cache=cache)
     if cache is not None:
         cache.save()
         if cache.warning:
@@ -201,6 +270,12 @@ def _check_command(argv: list[str]) -> int:
         return read_source(filename)
 
     diagnostics = _gate(args, diagnostics, [r.path for r in results], text_of, changes)
+    if args.confirm:
+        from rnnlint.cache import default_cache_dir
+        from rnnlint.confirm.runner import confirm
+
+        cache_dir = args.cache_dir or str(default_cache_dir())
+        confirm(diagnostics, target_keras=target_keras, cache_dir=cache_dir, timeout=args.confirm_timeout)
 
     # With the fixed source on stdout, the report goes to stderr (as ruff does).
     out = sys.stderr if outcome.stdin_output is not None else sys.stdout

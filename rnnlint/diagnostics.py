@@ -61,6 +61,9 @@ class Diagnostic:
     # For notebooks: the 1-based cell the location is relative to.
     cell: int | None = None
     extra: dict = field(default_factory=dict)
+    # The (fact, finding) a rule reported from, for `--confirm` to rebuild the claim
+    # as a Keras program.  Never serialised, never compared.
+    origin: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def url(self) -> str:

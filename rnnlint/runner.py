@@ -170,7 +170,7 @@ def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> 
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
         with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
-            analysed = list(pool.map(_lint_job, work, chunksize=max(1, len(work) // (jobs * 8))))
+            analysed = list(pool.map(_lint_job_in_worker, work, chunksize=max(1, len(work) // (jobs * 8))))
     else:
         analysed = [_lint_job(item) for item in work]
 
@@ -184,6 +184,15 @@ def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> 
 def _lint_job(item: tuple[bytes, str, Settings]) -> FileResult:
     data, name, settings = item
     return lint_bytes(data, name, settings)
+
+
+def _lint_job_in_worker(item: tuple[bytes, str, Settings]) -> FileResult:
+    result = _lint_job(item)
+    for diagnostic in result.diagnostics:
+        # What the analysis knew (for --confirm) stays in the process that made it:
+        # it is a graph of syntax trees and values, costly to send between processes.
+        diagnostic.origin = None
+    return result
 
 
 def _not_about_content(result: FileResult) -> bool:

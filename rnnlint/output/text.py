@@ -33,6 +33,8 @@ def render(
             where = f"{_BOLD}{where}{_RESET}"
             code = f"{_COLOURS[diagnostic.severity]}{_BOLD}{code}{_RESET}"
         lines.append(f"{where}: {code}{fixable} {diagnostic.message}")
+        if "confirmation" in diagnostic.extra:
+            lines.extend(confirmation_lines(diagnostic.extra["confirmation"]))
         if show_source:
             line = source_line(diagnostic)
             if line is not None:
@@ -40,6 +42,19 @@ def render(
         if show_fixes and diagnostic.fix is not None:
             lines.append(f"  fix ({diagnostic.fix.applicability.value}): {diagnostic.fix.message}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def confirmation_lines(confirmation: dict) -> list[str]:
+    """What --confirm found, indented under the finding."""
+    keras = f" (Keras {confirmation['keras']})" if confirmation.get("keras") else ""
+    lines = [f"    {confirmation['status']}{keras}: {confirmation['detail']}"]
+    lines.extend(f"      observed: {observation}" for observation in confirmation.get("observations") or ())
+    if confirmation.get("placeholders"):
+        sizes = ", ".join(f"{name}={value}" for name, value in confirmation["placeholders"].items())
+        lines.append(f"      placeholders: {sizes}")
+    if confirmation.get("note"):
+        lines.append(f"      note: {confirmation['note']}")
+    return lines
 
 
 def _snippet(diagnostic: Diagnostic, line: str, colour: bool) -> list[str]:

@@ -18,10 +18,11 @@ class StateListAsTensor(Rule):
     to a layer or used in arithmetic.
 
     ## Why is this bad?
-    With `return_state=True` the call returns `[output, h, c]`.  Feeding that
-    list to `Dense` or another recurrent layer either raises deep inside Keras
-    or, for recurrent layers in Keras 2, silently treats the states as extra
-    inputs.
+    With `return_state=True` the call returns `output, h, c` (a tuple in Keras 3,
+    a list in Keras 2).  Feeding that to `Dense` or another recurrent layer
+    raises deep inside Keras, far from the cause (tf-keras 2 says
+    `int() argument must be ... not 'NoneType'` for a recurrent layer), and
+    arithmetic on it works on the Python sequence: `* 2` repeats it silently.
 
     ## Example
     ```python
@@ -49,7 +50,8 @@ class StateListAsTensor(Rule):
         "from keras.layers import LSTM, Dense\nout, h, c = LSTM(8, return_state=True)(x)\ny = Dense(4)(out)\n",
         "from keras.layers import LSTM, Concatenate\nres = LSTM(8, return_state=True)(x)\ny = Concatenate()(res)\n",
         "from keras.layers import LSTM, Dense\nres = LSTM(8, return_state=True)(x)\ny = Dense(4)(res[0])\n",
-        "from keras.layers import LSTM\nres = LSTM(8, return_state=True)(x)\nstates = res[1:] + [extra]\n",
+        # Keras 3 returns a tuple, Keras 2 a list: list() makes `+ [extra]` work on both.
+        "from keras.layers import LSTM\nres = LSTM(8, return_state=True)(x)\nstates = list(res[1:]) + [extra]\n",
     ]
     invalid = [
         Invalid("from keras.layers import LSTM, Dense\nres = LSTM(8, return_state=True)(x)\ny = Dense(4)(res)\n"),

@@ -19,7 +19,9 @@ class AttentionOverLastStep(Rule):
     ## Why is this bad?
     Attention is meant to weigh the encoder's steps.  Over a 2-D last-step output
     there is a single "step" to attend to, so the weights are all 1 and the layer
-    degenerates into a copy of the final state.  Keras accepts it silently.
+    degenerates into a copy of the final state.  `Attention` and
+    `AdditiveAttention` accept it silently; `MultiHeadAttention` builds the model
+    (Keras 3) but raises `Shape must be rank 4 but is rank 3` when it runs.
 
     ## Example
     ```python
@@ -51,8 +53,9 @@ class AttentionOverLastStep(Rule):
         "enc = LSTM(8, return_sequences=True)(src)\ndec = LSTM(8, return_sequences=True)(tgt)\n"
         "ctx = Attention()([dec, enc])\n",
         "from keras.layers import LSTM, MultiHeadAttention\n"
-        "enc = LSTM(8, return_sequences=True)(src)\nq = LSTM(8)(tgt)\nctx = MultiHeadAttention(2, 4)(q, enc)\n",
-        "from keras.layers import LSTM, Layer\nclass BahdanauAttention(Layer):\n    pass\n"
+        "enc = LSTM(8, return_sequences=True)(src)\nq = LSTM(8, return_sequences=True)(tgt)\n"
+        "ctx = MultiHeadAttention(2, 4)(q, enc)\n",
+        "from keras.layers import LSTM, Layer\nclass BahdanauAttention(Layer):\n    def call(self, query, values):\n        return values\n"
         "enc, h, c = LSTM(8, return_sequences=True, return_state=True)(src)\n"
         "ctx = BahdanauAttention()(h, enc)\n",
     ]
@@ -69,7 +72,7 @@ class AttentionOverLastStep(Rule):
             "ctx = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)(query=q, value=enc)\n"
         ),
         Invalid(
-            "from keras.layers import LSTM, Layer\nclass BahdanauAttention(Layer):\n    pass\n"
+            "from keras.layers import LSTM, Layer\nclass BahdanauAttention(Layer):\n    def call(self, query, values):\n        return values\n"
             "enc, h, c = LSTM(8, return_state=True)(src)\nctx = BahdanauAttention()(h, enc)\n"
         ),
     ]

@@ -1,0 +1,249 @@
+"""One reproduction builder per rule code: the rule's claim, rewritten as a tiny Keras program.
+
+A builder receives the fact the rule reported from, the finding, and a fresh
+`Sketch`; it writes the program and returns the sketch's reproduction, or raises
+`NotCheckable` with the reason.  A rule code without a builder is "not checkable"
+(new rules plug in by adding a builder here; see `BUILDERS`).
+
+Every program runs on Keras 3 and on tf-keras 2: it uses only `keras.Input`,
+`keras.layers.*`, `keras.Model`, `keras.Sequential` and the helpers in
+`program.PRELUDE`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from rnnlint.analysis.facts import Consumed, Indexed, Role, SequentialBuilt, Unpacked
+from rnnlint.analysis.values import Layer, Outputs, Tensor, Value
+from rnnlint.confirm.program import NotCheckable, Reproduction, Sketch
+from rnnlint.rules._base import Finding
+
+Builder = Callable[[object, Finding, Sketch], Reproduction]
+BUILDERS: dict[str, Builder] = {}
+
+
+def reproduces(code: str) -> Callable[[Builder], Builder]:
+    def register(builder: Builder) -> Builder:
+        BUILDERS[code] = builder
+        return builder
+
+    return register
+
+
+def build(code: str, fact: object, finding: Finding) -> Reproduction:
+    """The reproduction of one finding; raises NotCheckable when there is none."""
+    builder = BUILDERS.get(code)
+    if builder is None:
+        raise NotCheckable(f"no reproduction is written for {code} yet")
+    return builder(fact, finding, Sketch())
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def producer_of(value: Value) -> Layer:
+    if isinstance(value, Outputs):
+        return value.producer
+    if isinstance(value, Tensor) and value.producer is not None:
+        return value.producer
+    raise NotCheckable("the layer that produced this value is not known")
+
+
+def call_producer(sketch: Sketch, producer: Layer) -> tuple[str, str, str]:
+    """Build the producer and an input for it, and call it: (input, layer, result) variables."""
+    x = sketch.input_for(producer)
+    layer = sketch.build(producer, "layer")
+    result = sketch.name("result")
+    sketch.trigger(f"{result} = {layer}({x})")
+    return x, layer, result
+
+
+def shapes_text(expression: str) -> str:
+    """An f-string fragment describing a call result: a shape, or a list of shapes."""
+    return (
+        f"{{[shape(t) for t in {expression}] if isinstance({expression}, (list, tuple)) else shape({expression})}}"
+    )
+
+
+def used_through_other_layers(value: Value, sketch: Sketch) -> None:
+    if isinstance(value, Tensor) and not value.direct:
+        sketch.note("layers between the producer and the consumer that keep the axes are left out")
+
+
+# --- RNN1xx: output structure -----------------------------------------------------------------
+
+
+@reproduces("RNN101")
+def unpack_arity(fact: Unpacked, finding: Finding, sketch: Sketch) -> Reproduction:
+    producer = producer_of(fact.value)
+    x, layer, result = call_producer(sketch, producer)
+    names = [f"item_{i}" for i in range(fact.targets)]
+    if fact.starred:
+        names[-1] = "*rest"
+    sketch.trigger(f"{', '.join(names)} = {result}")
+    if not isinstance(fact.value, Outputs):
+        # Eager code does not raise: it unpacks the batch axis.  Show it with a batch of N rows.
+        sketch.aside(f"rows = list({layer}(random_like({x})[:1].repeat({fact.targets}, axis=0)))")
+        sketch.aside(
+            "observe(f'eagerly, unpacking iterated the batch axis: {len(rows)} rows of shape {shape(rows[0])}')"
+        )
+    return sketch.reproduction()
+
+
+@reproduces("RNN102")
+def states_without_return_state(fact: Indexed | Consumed, finding: Finding, sketch: Sketch) -> Reproduction:
+    producer = producer_of(fact.value)
+    if isinstance(fact, Indexed):
+        _, _, result = call_producer(sketch, producer)
+        index = ast.unparse(fact.node.slice)
+        sketch.trigger(f"picked = {result}[{index}]")
+        sketch.trigger(
+            f"if not isinstance({result}, (list, tuple)):\n"
+            f"    confirmed(f'the layer returned one tensor of shape {{shape({result})}}; [{index}] picked "
+            f"{shapes_text('picked')}: rows of the batch, not states')"
+        )
+        return sketch.reproduction()
+    receiver = fact.consumer
+    if receiver is None or not receiver.is_recurrent:
+        raise NotCheckable("the layer receiving initial_state is not known")
+    x = sketch.input_for(producer)
+    sequence = sketch.input_for(receiver, "decoder_input")
+    encoder = sketch.build(producer, "encoder")
+    decoder = sketch.build(receiver, "decoder")
+    sketch.trigger(f"output = {decoder}({sequence}, initial_state={encoder}({x}))")
+    sketch.trigger(f"model = keras.Model([{x}, {sequence}], output)")
+    sketch.trigger(f"model.predict(random_like({x}, {sequence}), verbose=0)")
+    return sketch.reproduction()
+
+
+@reproduces("RNN103")
+def state_list_as_tensor(fact: Consumed, finding: Finding, sketch: Sketch) -> Reproduction:
+    producer = producer_of(fact.value)
+    x, _, result = call_producer(sketch, producer)
+    if fact.role is Role.ARITHMETIC:
+        node = fact.node
+        if not isinstance(node, (ast.BinOp, ast.AugAssign)):
+            raise NotCheckable("the arithmetic is not a binary operation")
+        symbol = _OPERATORS.get(type(node.op))
+        if symbol is None:
+            raise NotCheckable(f"the operator {type(node.op).__name__} is not reproduced")
+        other, list_on_left = _other_operand(node, result)
+        sketch.trigger(f"combined = {result} {symbol} {other}" if list_on_left else f"combined = {other} {symbol} {result}")
+        sketch.trigger(
+            "if isinstance(combined, (list, tuple)):\n"
+            f"    confirmed(f'the arithmetic gave a {{type(combined).__name__}} of {{len(combined)}} tensors, not a tensor')\n"
+            f"elif shape(combined) != shape(first({result})):\n"
+            f"    confirmed(f'the list was stacked into one tensor of shape {{shape(combined)}}')"
+        )
+        return sketch.reproduction()
+    consumer = fact.consumer
+    if consumer is None:
+        raise NotCheckable("the consumer is not known")
+    built = sketch.build(consumer, "consumer")
+    sketch.trigger(f"consumed = {built}({result})")
+    sketch.trigger(f"model = keras.Model({x}, consumed)")
+    sketch.trigger(f"model.predict(random_like({x}), verbose=0)")
+    return sketch.reproduction()
+
+
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@", ast.FloorDiv: "//"}
+
+
+def _other_operand(node: ast.BinOp | ast.AugAssign, result: str) -> tuple[str, bool]:
+    """The operand that is not the list, as code, and whether the list is on the left."""
+    left = node.target if isinstance(node, ast.AugAssign) else node.left
+    right = node.value if isinstance(node, ast.AugAssign) else node.right
+    # The interpreter records the list operand; a literal on one side tells which side it is not.
+    for other, list_on_left in ((right, True), (left, False)):
+        try:
+            return repr(ast.literal_eval(other)), list_on_left
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+    return f"first({result})", True
+
+
+@reproduces("RNN104")
+def multi_output_in_sequential(fact: SequentialBuilt, finding: Finding, sketch: Sketch) -> Reproduction:
+    placements = fact.model.placements
+    index = next((i for i, place in enumerate(placements) if place is finding.node), None)
+    if index is None or index + 1 >= len(fact.model.layers):
+        raise NotCheckable("the layer's place in the Sequential is not known")
+    layer, following = fact.model.layers[index], fact.model.layers[index + 1]
+    if not isinstance(layer, Layer):
+        raise NotCheckable("the layer is not known")
+    x = sketch.input_for(layer)
+    if index > 0:
+        sketch.note("the layers before it in the Sequential are replaced by an Input")
+    built = sketch.build(layer, "layer")
+    after = sketch.build(following, "following") if isinstance(following, Layer) else None
+    if after is None:
+        after = sketch.name("following")
+        sketch.setup(f"{after} = keras.layers.Dense({sketch.placeholder('DENSE_UNITS', 4, 'units of a Dense layer')})")
+        sketch.note("the layer after it is not known; a Dense stands in for it")
+    sketch.trigger(f"model = keras.Sequential([{x}, {built}, {after}])")
+    sketch.trigger(f"model.predict(random_like({x}), verbose=0)")
+    return sketch.reproduction()
+
+
+# --- RNN2xx: rank -----------------------------------------------------------------------------
+
+
+@reproduces("RNN201")
+def last_step_to_sequence_consumer(fact: Consumed, finding: Finding, sketch: Sketch) -> Reproduction:
+    return _rank_mismatch(fact, sketch)
+
+
+@reproduces("RNN203")
+def sequence_to_step_consumer(fact: Consumed, finding: Finding, sketch: Sketch) -> Reproduction:
+    return _rank_mismatch(fact, sketch)
+
+
+def _rank_mismatch(fact: Consumed, sketch: Sketch) -> Reproduction:
+    producer = producer_of(fact.value)
+    if fact.consumer is None:
+        raise NotCheckable("the consumer is not known")
+    used_through_other_layers(fact.value, sketch)
+    x = sketch.input_for(producer)
+    built = sketch.build(producer, "producer")
+    consumer = sketch.build(fact.consumer, "consumer")
+    if fact.in_sequential:
+        sketch.trigger(f"model = keras.Sequential([{x}, {built}, {consumer}])")
+    else:
+        sketch.trigger(f"output = {consumer}(first({built}({x})))")
+        sketch.trigger(f"model = keras.Model({x}, output)")
+    sketch.trigger(f"model.predict(random_like({x}), verbose=0)")
+    return sketch.reproduction()
+
+
+@reproduces("RNN202")
+def attention_over_last_step(fact: Consumed, finding: Finding, sketch: Sketch) -> Reproduction:
+    producer = producer_of(fact.value)
+    used_through_other_layers(fact.value, sketch)
+    source = sketch.input_for(producer, "source")
+    encoder = sketch.build(producer, "encoder")
+    sketch.trigger(f"memory = first({encoder}({source}))")
+    attention = fact.consumer
+    # Attention and AdditiveAttention accept a 2-D memory without a word; MultiHeadAttention
+    # (and GroupedQueryAttention) build the model but raise when it runs, which confirms too.
+    silent = attention is None or attention.class_name in ("Attention", "AdditiveAttention")
+    if attention is not None and attention.is_attention:
+        # Run the attention too: the finding says Keras accepts it without a word.
+        query = sketch.name("query")
+        width = "memory.shape[-1]"
+        sketch.trigger(f"{query} = keras.Input(shape=(TIME, {width}))")
+        layer = sketch.build(attention, "attention")
+        if attention.class_name in ("Attention", "AdditiveAttention"):
+            sketch.trigger(f"context = {layer}([{query}, memory])")
+        else:
+            sketch.trigger(f"context = {layer}({query}, memory)")
+        sketch.trigger(f"model = keras.Model([{source}, {query}], context)")
+        sketch.trigger(f"model.predict(random_like({source}, {query}), verbose=0)")
+    else:
+        sketch.note("the attention class is your own code and is not run; the encoder's output is checked")
+    sketch.trigger(
+        "if len(shape(memory)) == 2:\n"
+        f"    confirmed(f'attention {fact.role.value} has shape {{shape(memory)}}: one step')"
+    )
+    return sketch.reproduction(expects_silence=silent)

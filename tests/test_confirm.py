@@ -1,0 +1,216 @@
+"""--confirm: rebuilding findings as Keras programs, run in a worker subprocess (never the user's code)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rnnlint.api import lint_source
+from rnnlint.confirm.program import NotCheckable, Reproduction
+from rnnlint.confirm.reproductions import build
+from rnnlint.confirm.runner import CONFIRMED, NOT_CHECKABLE, NOT_REPRODUCED, confirm, judge
+
+ROOT = Path(__file__).resolve().parent.parent
+ARCHITECTURES = ROOT / "tests" / "fixtures" / "architectures"
+
+
+def run_cli(*args: str, env_extra: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env_extra.pop("PYTHONPATH", None) if env_extra else None) if p)
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "-m", "rnnlint", *args], capture_output=True, text=True, env=env, cwd=cwd or ROOT, timeout=600
+    )
+
+
+# --- without Keras -------------------------------------------------------------------------------
+
+
+def test_plain_linting_imports_neither_confirm_nor_tensorflow():
+    code = (
+        "import sys\nfrom rnnlint.cli import main\n"
+        f"main(['{ARCHITECTURES / 'seq2seq_functional_broken.py'}', '-q'])\n"
+        "bad = [m for m in sys.modules if m.startswith(('rnnlint.confirm', 'tensorflow', 'keras', 'tf_keras'))]\n"
+        "assert not bad, bad\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+
+
+BLOCK_KERAS = '''
+import sys
+
+class _NotInstalled:
+    """Makes tensorflow, keras and tf_keras impossible to find, as on a machine without them."""
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("tensorflow", "keras", "tf_keras"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, _NotInstalled())
+'''
+
+
+def test_without_keras_confirm_says_what_to_install_and_exits_2(tmp_path):
+    (tmp_path / "sitecustomize.py").write_text(BLOCK_KERAS)
+    target = str(ARCHITECTURES / "seq2seq_functional_broken.py")
+    result = run_cli("--confirm", target, env_extra={"PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'rnnlint[trace]'" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    # Plain linting is unaffected on the same machine.
+    plain = run_cli(target, env_extra={"PYTHONPATH": str(tmp_path)})
+    assert plain.returncode == 1 and "RNN101" in plain.stdout
+    trace = run_cli("trace", target, env_extra={"PYTHONPATH": str(tmp_path)})
+    assert trace.returncode == 2 and "pip install 'rnnlint[trace]'" in trace.stderr
+
+
+# --- judging and building, no Keras needed ------------------------------------------------------------
+
+
+def test_judge_reads_the_workers_answer():
+    loud = Reproduction(setup="", trigger="")
+    silent = Reproduction(setup="", trigger="", expects_silence=True)
+    raised = {"setup_error": None, "raised": {"type": "ValueError", "message": "expected ndim=3"}, "confirmations": []}
+    assert judge(raised, loud) == (CONFIRMED, "ValueError: expected ndim=3")
+    assert judge(raised, silent)[0] == NOT_REPRODUCED
+    observed = {"setup_error": None, "raised": None, "confirmations": ["attention value has shape (None, 8): one step"]}
+    assert judge(observed, silent) == (CONFIRMED, "attention value has shape (None, 8): one step")
+    nothing = {"setup_error": None, "raised": None, "confirmations": []}
+    status, detail = judge(nothing, loud)
+    assert status == NOT_REPRODUCED and "false positive" in detail
+    broken_setup = {"setup_error": {"type": "TypeError", "message": "bad"}, "raised": None, "confirmations": []}
+    assert judge(broken_setup, loud)[0] == NOT_CHECKABLE
+
+
+def test_reproduction_uses_literal_flags_units_and_named_placeholders():
+    code = "import keras\nenc = keras.layers.LSTM(64)\nout, h, c = enc(x)\n"
+    (diagnostic,) = lint_source(code, "example.py")
+    reproduction = build(diagnostic.code, *diagnostic.origin)
+    assert "keras.layers.LSTM(64)" in reproduction.setup
+    assert "item_0, item_1, item_2 = result" in reproduction.trigger
+    names = [name for name, _, _ in reproduction.placeholders]
+    assert {"TIME", "FEATURES", "BATCH"} <= set(names)
+    program = reproduction.text()
+    compile(program, "<reproduction>", "exec")  # a user can run it as printed
+
+
+def test_unknown_units_become_a_named_placeholder():
+    code = "import keras\ndef make(n, x):\n    enc = keras.layers.LSTM(n)\n    out, h, c = enc(x)\n"
+    (diagnostic,) = lint_source(code, "example.py")
+    reproduction = build(diagnostic.code, *diagnostic.origin)
+    assert "keras.layers.LSTM(UNITS)" in reproduction.setup
+    assert any(name == "UNITS" for name, _, _ in reproduction.placeholders)
+
+
+def test_a_rule_without_a_builder_is_not_checkable(tmp_path):
+    with pytest.raises(NotCheckable, match="no reproduction"):
+        build("RNN999", None, None)
+    # And confirm() says so on the diagnostic, without starting any worker.
+    (diagnostic,) = lint_source("import keras\nout, h, c = keras.layers.LSTM(8)(x)\n", "example.py")
+    diagnostic.code = "RNN999"
+    stats = confirm([diagnostic], cache_dir=tmp_path)
+    assert diagnostic.extra["confirmation"]["status"] == NOT_CHECKABLE
+    assert stats.reproductions_run == 0 and stats.startup_seconds is None
+
+
+# --- against real Keras -------------------------------------------------------------------------------
+
+keras = pytest.mark.keras
+
+
+def _confirmations(stdout: str) -> list[dict]:
+    return [d for d in json.loads(stdout)]
+
+
+@pytest.fixture(scope="session")
+def confirm_cache(tmp_path_factory):
+    """One --confirm cache for the session: later tests reuse the fixtures' results."""
+    return tmp_path_factory.mktemp("confirm-cache")
+
+
+@keras
+def test_confirm_on_the_fixture_architectures(confirm_cache, keras_worker):
+    tmp_path = confirm_cache
+    broken = sorted(str(p) for p in ARCHITECTURES.glob("*_broken.py"))
+    correct = sorted(str(p) for p in ARCHITECTURES.glob("*.py") if not p.name.endswith("_broken.py"))
+    result = run_cli("--confirm", "--cache-dir", str(tmp_path), "--output-format", "json", *broken, *correct)
+    assert result.returncode == 1, result.stderr
+    findings = _confirmations(result.stdout)
+    assert len(findings) >= 19
+    statuses = {(Path(d["filename"]).name, d["location"]["row"]): d["confirmation"]["status"] for d in findings}
+    assert set(statuses.values()) == {CONFIRMED}, statuses
+    assert all(d["filename"].endswith("_broken.py") for d in findings)  # none for the correct ones
+    for d in findings:
+        confirmation = d["confirmation"]
+        assert confirmation["keras"] and confirmation["reproduction"].startswith("import keras")
+        assert confirmation["detail"]
+    # The outcomes read like Keras: its exception, or what was observed for silent bugs.
+    details = " | ".join(d["confirmation"]["detail"] for d in findings)
+    assert "expected ndim=3, found ndim=2" in details
+    assert "attention value has shape (None, 128): one step" in details
+    observed = [o for d in findings for o in d["confirmation"]["observations"]]
+    assert any(o.startswith("eagerly, unpacking iterated the batch axis: 3 rows of shape (256,)") for o in observed)
+    # A second run is served from the cache: no worker starts.
+    again = run_cli("--confirm", "--cache-dir", str(tmp_path), "--output-format", "json", *broken)
+    assert all(d["confirmation"]["cached"] for d in _confirmations(again.stdout))
+    assert (tmp_path / "confirm.json").is_file()
+
+
+@keras
+def test_confirm_text_output_shows_the_outcome_under_each_finding(confirm_cache, keras_worker):
+    target = str(ARCHITECTURES / "translator_sequential_broken.py")
+    result = run_cli("--confirm", "--cache-dir", str(confirm_cache), target)
+    lines = result.stdout.splitlines()
+    finding = next(i for i, line in enumerate(lines) if "RNN203" in line)
+    assert lines[finding + 1].startswith("    confirmed (Keras ")
+    assert "ValueError: Input 0" in lines[finding + 1]
+    assert any(line.strip().startswith("placeholders: ") for line in lines)
+
+
+@keras
+def test_confirm_never_imports_or_runs_the_analysed_file(tmp_path, keras_worker):
+    marker = tmp_path / "the-file-ran"
+    target = tmp_path / "sneaky.py"
+    target.write_text(
+        textwrap.dedent(
+            f"""\
+            import pathlib
+            pathlib.Path({str(marker)!r}).write_text("executed")
+            import keras
+            encoder = keras.layers.LSTM(16)
+            output, h, c = encoder(keras.Input(shape=(None, 8)))
+            """
+        )
+    )
+    result = run_cli("--confirm", "--cache-dir", str(tmp_path / "cache"), "--output-format", "json", str(target),
+                     cwd=tmp_path)
+    (finding,) = json.loads(result.stdout)
+    assert finding["confirmation"]["status"] == CONFIRMED, finding["confirmation"]
+    assert not marker.exists(), "--confirm executed the analysed file"
+
+
+@keras
+def test_a_claim_keras_does_not_bear_out_is_not_reproduced(keras_worker):
+    """A reproduction whose trigger runs cleanly: the outcome says the finding may be a false positive."""
+    reproduction = Reproduction(
+        setup="x = keras.Input(shape=(TIME, FEATURES))\nlayer = keras.layers.LSTM(4, return_state=True)\n",
+        trigger="output, h, c = layer(x)\n",
+        placeholders=(("BATCH", 2, ""), ("TIME", 5, ""), ("FEATURES", 3, "")),
+    )
+    status, detail = judge(keras_worker.run(reproduction), reproduction)
+    assert status == NOT_REPRODUCED and "false positive" in detail
+
+
+@keras
+def test_a_reproduction_that_keras_refuses_to_set_up_is_not_checkable(keras_worker):
+    reproduction = Reproduction(setup="layer = keras.layers.LSTM(-3)\n", trigger="layer\n")
+    status, detail = judge(keras_worker.run(reproduction), reproduction)
+    assert status == NOT_CHECKABLE and "not a verdict" in detail

@@ -1,0 +1,252 @@
+"""The differential suite: every rule's examples against the real Keras.
+
+RULES.md and the rules' docstrings make claims about what Keras does.  These
+tests check them with the installed Keras (3, and tf-keras 2 where noted):
+
+- every INVALID example's findings are rebuilt by the --confirm machinery and
+  must come out `confirmed` (error rules: Keras raises, or the program shows the
+  wrong structure; warning rules: the misbehaviour the rule describes);
+- every INVALID example of an error rule, executed itself (free names such as
+  `x` bound to small `keras.Input`s, then every model and tensor it leaves behind
+  predicted on random data), must raise - or be listed in SILENT_ERRORS with
+  what Keras does instead;
+- every VALID example, executed the same way, must build and predict.
+
+Examples that cannot run on their own are listed in NOT_RUNNABLE with the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib.metadata
+
+import pytest
+
+from rnnlint.api import lint_source
+from rnnlint.confirm.program import Reproduction
+from rnnlint.confirm.reproductions import BUILDERS, build
+from rnnlint.confirm.runner import CONFIRMED, judge
+from rnnlint.rules import all_rules
+from rnnlint.settings import Selection, Settings
+
+pytestmark = pytest.mark.keras
+
+# Rules whose claims are not about Keras at all.
+NOT_ABOUT_KERAS = {
+    "RNN001": "reports files that cannot be parsed; nothing to run",
+    "RNN002": "reports `# noqa` comments that suppress nothing; nothing to run",
+}
+
+# Examples that cannot run standalone, and why.  Keep this small and honest.
+NOT_RUNNABLE = {
+    "RNN101-valid-6": "imports LSTM from `mylib`, which does not exist (the example is about an unknown origin)",
+}
+
+# INVALID examples of *error* rules that Keras 3 runs without raising: the program
+# is still certainly wrong (the confirm reproduction shows how), but "Keras raises"
+# is not true of them.  Each entry says what Keras does instead.
+SILENT_ERRORS = {
+    "RNN102-invalid-1": "enc(x)[1] on a symbolic GRU output picks batch row 1: a (8,) tensor, and predict runs",
+    "RNN103-invalid-1": "res * 2 repeats the Python list [output, h] into 4 tensors; nothing raises",
+}
+
+# Examples whose free names need another shape than (TIME, FEATURES).
+SHAPES = {"RNN201-valid-4": {"x": "(TIME, 6, 6, 2)"}}
+
+# Examples that only define a function: how to call it (with the flag value that makes sense).
+CALLS = {
+    "RNN101-valid-4": "a = make(x, True)",
+    "RNN102-valid-4": "y = f(x, True)",
+    "RNN104-valid-2": "model = build(False)",
+    "RNN201-valid-3": "y = block(x, True)",
+}
+
+EXERCISE = '''
+def _symbolic(value):
+    try:
+        return bool(keras.backend.is_keras_tensor(value))
+    except Exception:
+        return False
+
+
+def _leaves(value):
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
+
+
+def _exercise(namespace, inputs):
+    """Predict every model and every symbolic tensor the example left behind."""
+    tensors = []
+    for name, value in list(namespace.items()):
+        if name.startswith("_") or any(value is i for i in inputs):
+            continue
+        if isinstance(value, keras.Model):
+            if not value.built:
+                value.build((None, TIME, FEATURES))
+            value.predict(random_like(*value.inputs), verbose=0)
+            continue
+        leaves = _leaves(value)
+        if leaves and all(_symbolic(leaf) for leaf in leaves):
+            tensors.extend(leaf for leaf in leaves if not any(leaf is i for i in inputs))
+    if tensors:
+        keras.Model(inputs, tensors).predict(random_like(*inputs), verbose=0)
+'''
+
+
+def example_id(rule, kind: str, index: int) -> str:
+    return f"{rule.code}-{kind}-{index}"
+
+
+def examples(kind: str):
+    for rule in all_rules():
+        if rule.code in NOT_ABOUT_KERAS:
+            continue
+        for index, example in enumerate(getattr(rule, kind)):
+            code = example if isinstance(example, str) else example.code
+            yield pytest.param(rule, code, id=example_id(rule, kind, index))
+
+
+def free_names(code: str) -> list[str]:
+    """Names the example reads but never binds (x, src, ...): they become placeholder inputs."""
+    tree = ast.parse(code)
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+    loaded = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in loaded:
+            loaded.append(node.id)
+    # A name read before its first binding (`x = L.GRU(8)(x)`) is free too.
+    first_store = {}
+    first_load = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            table = first_load if isinstance(node.ctx, ast.Load) else first_store
+            table.setdefault(node.id, (node.lineno, node.col_offset))
+    free = []
+    for name in loaded:
+        if hasattr(builtins, name):
+            continue
+        if name not in bound or (name in first_store and first_load[name][0] < first_store[name][0]) or (
+            name in first_store and first_load[name][0] == first_store[name][0] and name in _rebinding_reads(tree)
+        ):
+            free.append(name)
+    return free
+
+
+def _rebinding_reads(tree: ast.Module) -> set[str]:
+    """Names read on the right of an assignment that also binds them (`x = f(x)`)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            targets = {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            reads = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            names |= targets & reads
+    return names
+
+
+def execution(code: str, example: str) -> Reproduction:
+    """The example itself as a worker request: placeholders in setup, the example as the trigger."""
+    shapes = SHAPES.get(example, {})
+    # Function parameters count as free here: an unused placeholder input is harmless.
+    names = free_names(code + "\n" + CALLS.get(example, ""))
+    setup = EXERCISE + "".join(
+        f"{name} = keras.Input(shape={shapes.get(name, '(TIME, FEATURES)')})\n" for name in names
+    )
+    trigger = code + "\n" + (CALLS.get(example, "") + "\n") + f"_exercise(globals(), [{', '.join(names)}])\n"
+    return Reproduction(
+        setup=setup,
+        trigger=trigger,
+        placeholders=(("BATCH", 2, "samples"), ("TIME", 5, "time steps"), ("FEATURES", 4, "features")),
+    )
+
+
+def only(code: str) -> Settings:
+    return Settings(selection=Selection(select=(code,)))
+
+
+# --- INVALID examples: the confirm reproductions --------------------------------------------------
+
+
+@pytest.mark.parametrize(("rule", "code"), examples("invalid"))
+def test_invalid_example_is_confirmed_by_keras(rule, code, keras_worker):
+    assert_confirmed(rule, code, keras_worker, only(rule.code))
+
+
+@pytest.mark.parametrize(("rule", "code"), examples("invalid"))
+def test_invalid_example_is_confirmed_by_tf_keras_2(rule, code, keras2_worker):
+    """The Keras 2 leg: the same reproductions on tf-keras (`--target-keras 2`)."""
+    settings = Settings(selection=Selection(select=(rule.code,)), target_keras=2)
+    assert_confirmed(rule, code, keras2_worker, settings)
+
+
+def assert_confirmed(rule, code, worker, settings) -> None:  # noqa: ANN001
+    found = [d for d in lint_source(code, "example.py", settings) if d.code == rule.code]
+    assert found, "the INVALID example produced no finding"
+    for diagnostic in found:
+        fact, finding = diagnostic.origin
+        reproduction = build(rule.code, fact, finding)
+        answer = worker.run(reproduction)
+        status, detail = judge(answer, reproduction)
+        assert status == CONFIRMED, f"{status}: {detail}\n--- reproduction ---\n{reproduction.text()}"
+
+
+@pytest.mark.parametrize(("rule", "code"), examples("invalid"))
+def test_invalid_example_of_an_error_rule_raises_when_run(rule, code, request, keras_worker):
+    example = request.node.callspec.id
+    if rule.severity.value != "error":
+        pytest.skip("warning rules describe a silent misbehaviour; the reproduction test checks it")
+    if example in NOT_RUNNABLE:
+        pytest.skip(NOT_RUNNABLE[example])
+    answer = keras_worker.run(execution(code, example))
+    assert answer["setup_error"] is None, answer["setup_error"]
+    raised = answer["raised"]
+    if example in SILENT_ERRORS:
+        assert raised is None, f"Keras now raises for {example} ({raised}): remove it from SILENT_ERRORS"
+    else:
+        assert raised is not None, f"Keras {keras_worker.keras_version} ran this INVALID example without an error"
+
+
+# --- VALID examples: they must build and predict ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("rule", "code"), examples("valid"))
+def test_valid_example_builds_and_predicts(rule, code, request, keras_worker):
+    example = request.node.callspec.id
+    if example in NOT_RUNNABLE:
+        pytest.skip(NOT_RUNNABLE[example])
+    answer = keras_worker.run(execution(code, example))
+    assert answer["setup_error"] is None, answer["setup_error"]
+    assert answer["raised"] is None, f"a VALID example fails under Keras {keras_worker.keras_version}: {answer['raised']}"
+
+
+# --- the lists above stay honest -------------------------------------------------------------------
+
+
+def test_every_rule_about_keras_has_a_reproduction():
+    codes = {rule.code for rule in all_rules()} - set(NOT_ABOUT_KERAS)
+    # Rules added without a builder are reported "not checkable" by --confirm; list them here when that happens.
+    without = codes - set(BUILDERS)
+    assert without == set(), f"rules without a reproduction builder: {sorted(without)}"
+
+
+def test_listed_examples_exist():
+    ids = {
+        example_id(rule, kind, index)
+        for rule in all_rules()
+        for kind in ("valid", "invalid")
+        for index in range(len(getattr(rule, kind)))
+    }
+    for table in (NOT_RUNNABLE, SILENT_ERRORS, SHAPES, CALLS):
+        assert set(table) <= ids, set(table) - ids
+
+
+def test_the_suite_runs_the_installed_keras(keras_worker):
+    assert keras_worker.keras_version == importlib.metadata.version("keras")

@@ -1,0 +1,129 @@
+"""`rnnlint trace`: run the target under instrumented Keras and reconcile with the static findings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rnnlint.api import lint_source
+from rnnlint.confirm.trace import CONFIRMED, NOT_REACHED, REFUTED, Target, reconcile
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def run_trace(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "rnnlint", "trace", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=900
+    )
+
+
+def verdicts(data: dict) -> list[tuple[str, str, int, str]]:
+    return [
+        (Path(t["path"]).name, f["code"], f["location"]["row"], f["trace"]["verdict"])
+        for t in data["targets"]
+        for f in t["findings"]
+    ]
+
+
+@pytest.mark.keras
+def test_trace_reconciles_every_fixture_architecture_without_missed_or_refuted(keras_worker):
+    targets = sorted(str(p) for p in (FIXTURES / "architectures").glob("*.py"))
+    targets.append(f"{FIXTURES / 'trace' / 'subclassed_driven_broken.py'}:run")
+    result = run_trace("--output-format", "json", *targets)
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads(result.stdout)
+    found = verdicts(data)
+    assert [t for t in data["targets"] if t["missed"]] == []
+    assert [v for v in found if v[3] == REFUTED] == []
+    confirmed = [v for v in found if v[3] == CONFIRMED]
+    assert len(confirmed) >= 14, found
+    # Each broken architecture has at least one finding that the run confirmed...
+    broken = {Path(t).name.split(":")[0] for t in targets if "_broken" in t}
+    reached = {name for name, *_ in confirmed}
+    assert broken - reached <= {
+        # Their models are subclassed and never called at module level (subclassed_driven_broken.py:run calls them).
+        "attention_subclassed_broken.py",
+        "deep_lm_subclassed_broken.py",
+        "seq2seq_subclassed_broken.py",
+    }
+    # ... and every correct one ran cleanly, its models predicting on random data.
+    for target in data["targets"]:
+        if "_broken" in target["path"]:
+            continue
+        assert target["findings"] == [] and target["other_failures"] == [], target["path"]
+        assert all(entry["outcome"] in ("ran", "skipped") for entry in target["exercised"]), target["exercised"]
+    # Runtime records carry the construction and call lines, flags and shapes.
+    calls = [c for t in data["targets"] if t["path"].endswith("seq2seq_functional.py") for c in t["calls"]]
+    encoder = next(c for c in calls if c["recurrent"] and c["call_line"] == 9)
+    assert encoder["built_line"] == 8 and encoder["flags"]["return_state"] is True
+    assert encoder["output"] == [[None, 256], [None, 256], [None, 256]]
+
+
+MISSED_BY_DESIGN = '''\
+import keras
+
+
+def build(return_state):
+    inputs = keras.Input(shape=(None, 4))
+    result = keras.layers.LSTM(8, return_state=return_state)(inputs)
+    output, h, c = result
+    return keras.Model(inputs, output)
+'''
+
+
+@pytest.mark.keras
+def test_a_failure_the_analysis_cannot_see_is_listed_as_missed(tmp_path, keras_worker):
+    """The flag is a parameter, so the analysis stays silent; the run shows the bug."""
+    target = tmp_path / "by_flag.py"
+    target.write_text(MISSED_BY_DESIGN)
+    assert lint_source(MISSED_BY_DESIGN, str(target)) == []
+    result = run_trace("--output-format", "json", f"{target}:build", "--arg", "return_state=False", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr[-2000:]
+    (traced,) = json.loads(result.stdout)["targets"]
+    (missed,) = traced["missed"]
+    assert missed["line"] == 7 and missed["exception"]["type"] == "NotImplementedError"
+    text = run_trace(f"{target}:build", "--arg", "return_state=True", cwd=tmp_path)
+    assert text.returncode == 0, text.stdout + text.stderr[-2000:]
+    assert "exercised model" in text.stdout and ": ran" in text.stdout
+    assert "0 confirmed, 0 refuted, 0 not reached, 0 missed." in text.stdout
+
+
+@pytest.mark.keras
+def test_trace_does_execute_the_target(tmp_path, keras_worker):
+    marker = tmp_path / "ran"
+    target = tmp_path / "runs.py"
+    target.write_text(f"import pathlib\npathlib.Path({str(marker)!r}).write_text('yes')\nif __name__ == '__main__':\n    raise SystemExit(3)\n")
+    result = run_trace(str(target), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert marker.read_text() == "yes"  # executed, as importing it would (the __main__ block did not run)
+
+
+def test_reconcile_calls_a_finding_refuted_when_its_statement_ran_cleanly(tmp_path):
+    source = "import keras\nencoder = keras.layers.LSTM(8)\nout, h, c = encoder(x)\n"
+    path = tmp_path / "t.py"
+    path.write_text(source)
+    (diagnostic,) = lint_source(source, str(path))
+    clean_call = {"layer": "LSTM 'lstm'", "call_line": 3, "built_line": 2, "error": None,
+                  "inputs": [None, 5, 4], "output": [[None, 8], [None, 8], [None, 8]]}
+    result = reconcile(Target(str(path)), [diagnostic], {"events": [], "calls": [clean_call], "blocked": []})
+    assert [(v.verdict, "LSTM 'lstm' ran here" in v.evidence) for v in result.verdicts] == [(REFUTED, True)]
+    nothing = reconcile(Target(str(path)), [diagnostic], {"events": [], "calls": [], "blocked": []})
+    assert nothing.verdicts[0].verdict == NOT_REACHED
+    event = {"kind": "failure", "what": "LSTM 'lstm' raised", "line": 3, "exception": {"type": "E", "message": "m"}}
+    hit = reconcile(Target(str(path)), [diagnostic], {"events": [event], "calls": [clean_call], "blocked": []})
+    assert hit.verdicts[0].verdict == CONFIRMED and hit.missed == []
+    elsewhere = dict(event, line=2)
+    miss = reconcile(Target(str(path)), [], {"events": [elsewhere], "calls": [], "blocked": []})
+    assert miss.missed == [elsewhere]
+
+
+def test_trace_target_syntax_is_checked(tmp_path):
+    result = run_trace(str(tmp_path / "nope.py"))
+    assert result.returncode == 2 and "no such file" in result.stderr
