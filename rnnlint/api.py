@@ -92,7 +92,7 @@ def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     for rule_class in all_rules():
         if not rule_class.facts or not settings.selection.enables(rule_class.code, rule_class.severity):
             continue
-        rule = rule_class()
+        rule = rule_class(settings)
         try:
             for fact_type in rule.facts:
                 for fact in by_type.get(fact_type, ()):
