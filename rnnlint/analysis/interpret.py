@@ -734,6 +734,8 @@ class Interpreter:
         results = list(frame.returns)
         if not node.body or not isinstance(node.body[-1], (ast.Return, ast.Raise)):
             results.append(Const(None))
+        if not results:
+            return UNKNOWN  # every path raises
         result = results[0]
         for other in results[1:]:
             result = join(result, other)

@@ -54,7 +54,7 @@ class BackwardsSequenceNotReversed(Rule):
     """
 
     code = "RNN405"
-    name = "backwards-sequence-not-reversed"
+    name = "go-backwards-not-reversed"
     severity = Severity.WARNING
     summary = "a go_backwards sequence merged with forward-time data without being reversed back"
     facts = (Merged,)
