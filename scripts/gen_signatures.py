@@ -172,9 +172,7 @@ def generate(target: int) -> dict:
     for name, (cls, exported_in) in sorted(recurrent_classes(namespaces).items()):
         if inspect.isabstract(cls) or construct(cls, layers) is not None:
             continue  # a base class nobody constructs (AbstractRNNCell)
-        positional = [
-            p.name for p in own_parameters(cls) if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
+        positional = [p.name for p in own_parameters(cls) if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         classes[name] = {
             "namespaces": exported_in,
             "positional": positional,

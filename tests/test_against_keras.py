@@ -98,6 +98,7 @@ def test_construction_reported_exactly_when_keras_rejects_it(target, library):
 def test_committed_signatures_match_the_installed_libraries():
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_signatures.py"), "--check"],
+        check=False,
         capture_output=True,
         text=True,
         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),

@@ -63,6 +63,8 @@ def test_calls_are_known_when_every_read_of_the_layer_is_followed():
         "registry['d'] = dec\n",
         "dec.trainable = False\n",
         "def make():\n    return dec\n",
+        "model = build()\nsame = model.layers[1]\n",
+        "model = build()\nsame = model.get_layer('dec')\n",
     ],
 )
 def test_calls_are_unknown_once_the_layer_escapes(escape):
@@ -78,3 +80,8 @@ def test_attribute_read_from_outside_the_class_makes_calls_unknown():
         "model = M()\nout, state = model.decoder(x)\n"
     )
     assert summary(source)["decoder"] is False
+
+
+def test_keras_layers_module_is_not_a_dynamic_layer_access():
+    source = "import keras\ndec = keras.layers.LSTM(8, return_state=True)\na = dec(x)\nb = keras.layers.Dense(2)\n"
+    assert summary(source)["dec"] is True

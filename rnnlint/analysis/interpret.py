@@ -53,7 +53,7 @@ from rnnlint.analysis.values import (
     passed_through,
 )
 from rnnlint.keras import catalogue
-from rnnlint.keras.catalogue import Effect
+from rnnlint.keras.catalogue import Effect, Needs
 
 MAX_INLINE_DEPTH = 6
 MAX_UNROLL = 16
@@ -73,6 +73,8 @@ REVERSE_OPS = {"tensorflow.reverse": (1, "axis")}
 REVERSE_KERAS = {"ops.flip": (1, "axis"), "ops.numpy.flip": (1, "axis"), "backend.reverse": (1, "axes")}
 # Builtins folded over constants (units written `int(UNITS / 2)`, `max(64, n)`).
 _FOLDABLE_BUILTINS = {"int": int, "min": min, "max": max, "round": round, "abs": abs}
+# Attributes of a model that hand out its layer objects.
+DYNAMIC_LAYER_ACCESS = frozenset({"layers", "get_layer", "submodules", "_flatten_layers"})
 MUTATING_LIST_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort"})
 
 _BINOPS = {
@@ -173,6 +175,7 @@ class Interpreter:
         # Nodes where a layer object is read and followed: the callee of a recorded
         # call, a place in a Sequential, the argument of a wrapper.
         self.explained: set[int] = set()
+        self.layers_reached_dynamically = False
 
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
@@ -191,8 +194,10 @@ class Interpreter:
         """Decide, per layer object, whether its recorded calls are all its calls; group objects by construction."""
         by_node: dict[int, list[Layer]] = {}
         for layer in self.layers:
-            layer.calls_known = not layer.escaped and not self.usage.unexplained_reference(
-                layer.bound_names, self.explained
+            layer.calls_known = (
+                not layer.escaped
+                and not self.layers_reached_dynamically
+                and not self.usage.unexplained_reference(layer.bound_names, self.explained)
             )
             by_node.setdefault(id(layer.node), []).append(layer)
         for group in by_node.values():
@@ -503,6 +508,10 @@ class Interpreter:
         owner = self.eval(node.value, scope)
         if isinstance(owner, Ref):
             return owner.attribute(node.attr)
+        if node.attr in DYNAMIC_LAYER_ACCESS:
+            # `model.layers[2]`, `model.get_layer("decoder")`: any layer may be reached and
+            # called there, so no layer's calls are all known.
+            self.layers_reached_dynamically = True
         if isinstance(owner, Instance):
             if node.attr in owner.attrs:
                 return owner.attrs[node.attr]
@@ -812,6 +821,8 @@ class Interpreter:
     def declared_input(self, layer: Layer) -> Value:
         """What the first layer of a Sequential declares it receives (`input_shape=`, `batch_input_shape=`, ...)."""
         keywords = layer.keywords
+        if any(k.arg is None for k in layer.node.keywords):
+            return UNKNOWN  # **kwargs may declare anything
         if "batch_input_shape" in keywords or "batch_shape" in keywords:
             dims = _literal_dims(keywords.get("batch_input_shape") or keywords["batch_shape"])
             return _declared_tensor(dims[1:], _dimension(dims[0])) if dims else UNKNOWN
@@ -937,6 +948,8 @@ class Interpreter:
                 return Tensor(time=True, spatial_dims=0)
             return UNKNOWN
         if consumer.effect is Effect.KEEP:
+            if consumer.needs is Needs.SEQUENCE and layer.class_name not in catalogue.STEP_PRESERVING:
+                inputs = replace(inputs, steps=None)  # strides, pooling, cropping, padding
             if layer.class_name == "Dense":
                 return passed_through(inputs, width=layer.units, keep_width=False, projection=layer)
             if layer.class_name == catalogue.TIME_DISTRIBUTED:

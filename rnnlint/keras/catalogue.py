@@ -198,6 +198,10 @@ CONSUMER_CLASSES: dict[str, ConsumerClass] = {
     )
 }
 
+# Consumers of a sequence that keep its number of time steps (convolutions, pooling,
+# cropping and padding along time change it).
+STEP_PRESERVING: frozenset[str] = frozenset({"TimeDistributed", "SpatialDropout1D"})
+
 # Functions (not classes) under the layers package that merge a list of tensors.
 MERGE_FUNCTIONS: frozenset[str] = frozenset(
     {"concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum", "dot"}
@@ -342,7 +346,7 @@ CUDNN_CLASSES: frozenset[str] = frozenset({"LSTM", "GRU"})
 CUDNN_REQUIREMENTS: dict[str, tuple[str, frozenset]] = {
     "activation": ("'tanh'", frozenset({"tanh"})),
     "recurrent_activation": ("'sigmoid'", frozenset({"sigmoid"})),
-    "recurrent_dropout": ("0", frozenset({0, 0.0})),
+    "recurrent_dropout": ("0", frozenset({0})),  # 0.0 == 0
     "unroll": ("False", frozenset({False})),
     "use_bias": ("True", frozenset({True})),
 }

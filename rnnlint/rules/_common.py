@@ -89,16 +89,20 @@ def is_decoder_output(tensor: Tensor) -> bool:
 
 
 def describe_tensor(tensor: Tensor) -> str:
-    """`h of LSTM 'encoder' (line 4)` / `concatenated h states` / `a tensor`."""
-    if tensor.producer is not None:
+    """`h of LSTM 'encoder' (line 4)` / `the output of Dense 'init' (line 6)` / `merged h states` / `a tensor`."""
+    if tensor.producer is not None and tensor.direct:
         part = tensor.state or "output"
         if tensor.direction:
             part = f"{tensor.direction} {part}"
         return f"{part} of {tensor.producer.label_text}"
+    if tensor.projection is not None:
+        return f"the output of {tensor.projection.label_text}"
     if tensor.state is not None:
         return f"merged {tensor.state} states"
     if tensor.shape is not None:
         return f"the keras.Input of shape {tensor.shape}"
+    if tensor.producer is not None:
+        return f"a tensor computed from {tensor.producer.label_text}"
     return "a tensor"
 
 

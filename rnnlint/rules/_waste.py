@@ -15,9 +15,7 @@ def positions(layer: Layer, *, states: bool) -> tuple[int, ...] | None:
     items = layer.returned_items()
     if items is None:
         return None
-    return tuple(
-        index for index, item in enumerate(items) if (isinstance(item, tuple) or item.is_state) == states
-    )
+    return tuple(index for index, item in enumerate(items) if (isinstance(item, tuple) or item.is_state) == states)
 
 
 def discarded_at_every_call(layer: Layer, *, states: bool) -> bool:

@@ -70,7 +70,9 @@ class InitialStateCount(Rule):
             "from keras.layers import LSTM\nencoded = LSTM(8, return_state=True)(x)\n"
             "y = LSTM(8)(z, initial_state=encoded)\n"
         ),
-        Invalid("from keras.layers import LSTM\nout, h, c = LSTM(8, return_state=True)(x)\ny = LSTM(8)(z, initial_state=[h])\n"),
+        Invalid(
+            "from keras.layers import LSTM\nout, h, c = LSTM(8, return_state=True)(x)\ny = LSTM(8)(z, initial_state=[h])\n"
+        ),
         Invalid("import keras\nh = keras.Input(shape=(8,))\ny = keras.layers.LSTM(8)(z, initial_state=h)\n"),
         Invalid(
             "from keras.layers import LSTM, Bidirectional\nout, h, c = LSTM(8, return_state=True)(x)\n"

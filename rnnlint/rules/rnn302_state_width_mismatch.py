@@ -70,7 +70,9 @@ class StateWidthMismatch(Rule):
         "_, fh, bh = Bidirectional(GRU(16, return_state=True))(x)\ny = GRU(16)(z, initial_state=Add()([fh, bh]))\n",
     ]
     invalid = [
-        Invalid("from keras.layers import LSTM\n_, h, c = LSTM(256, return_state=True)(x)\ny = LSTM(128)(z, initial_state=[h, c])\n"),
+        Invalid(
+            "from keras.layers import LSTM\n_, h, c = LSTM(256, return_state=True)(x)\ny = LSTM(128)(z, initial_state=[h, c])\n"
+        ),
         Invalid("import keras\nh = keras.Input(shape=(32,))\ny = keras.layers.GRU(64)(z, initial_state=[h])\n"),
         Invalid(
             "from keras.layers import LSTM, Bidirectional, Concatenate\nU = 32\n"

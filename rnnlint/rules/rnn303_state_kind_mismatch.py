@@ -57,8 +57,12 @@ class StateKindMismatch(Rule):
         "from keras.layers import LSTM\ndef f(z, kind):\n    _, h, c = LSTM(8, return_state=True)(z)\n    return kind(8)(z, initial_state=[h, c])\n",
     ]
     invalid = [
-        Invalid("from keras.layers import LSTM, GRU\n_, h, c = LSTM(8, return_state=True)(x)\ny = GRU(8)(z, initial_state=[h, c])\n"),
-        Invalid("from keras.layers import LSTM, GRU\n_, h = GRU(8, return_state=True)(x)\ny = LSTM(8)(z, initial_state=[h])\n"),
+        Invalid(
+            "from keras.layers import LSTM, GRU\n_, h, c = LSTM(8, return_state=True)(x)\ny = GRU(8)(z, initial_state=[h, c])\n"
+        ),
+        Invalid(
+            "from keras.layers import LSTM, GRU\n_, h = GRU(8, return_state=True)(x)\ny = LSTM(8)(z, initial_state=[h])\n"
+        ),
         Invalid(
             "from keras.layers import LSTM, SimpleRNN\nstates = LSTM(8, return_state=True)(x)[1:]\n"
             "y = SimpleRNN(8)(z, initial_state=states)\n"

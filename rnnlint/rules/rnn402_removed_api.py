@@ -52,9 +52,9 @@ class RemovedApi(Rule):
     For `CuDNNLSTM`/`CuDNNGRU` reached as an attribute (`layers.CuDNNLSTM`), the
     fix replaces the class name with `LSTM`/`GRU`, which compute the same thing
     with the same defaults.  It is offered only when every keyword of the call
-    exists on the replacement in the targeted Keras and at most `units` is
-    positional (the later positional parameters differ), and not through
-    `tf.compat.v1`, and it is safe.  Removed keywords get no fix: dropping
+    exists on the replacement in the targeted Keras, when the positional
+    arguments land on parameters of the same names (only `units`: the later
+    positional parameters differ), and not through `tf.compat.v1`; it is safe.  Removed keywords get no fix: dropping
     `time_major` or `batch_input_shape` changes what the model reads.
     """
 
@@ -125,8 +125,12 @@ class RemovedApi(Rule):
         if replacement is None or not isinstance(call.func, ast.Attribute) or catalogue.is_v1_path(layer.qualified):
             return None
         accepted = signatures(target).get(replacement)
-        if accepted is None or len(call.args) > 1 or any(isinstance(a, ast.Starred) for a in call.args):
+        original = signatures(2).get(layer.class_name) or signatures(3).get(layer.class_name)
+        if accepted is None or original is None or any(isinstance(a, ast.Starred) for a in call.args):
             return None
+        given = len(call.args)
+        if original.positional[:given] != accepted.positional[:given]:
+            return None  # a positional argument would land on another parameter
         if any(k.arg is None or k.arg not in accepted.keywords for k in call.keywords):
             return None
         return fixes.replace_name_fix(

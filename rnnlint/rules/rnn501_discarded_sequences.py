@@ -21,7 +21,9 @@ class DiscardedSequences(Rule):
 
     The analysis must see every call of the object: a layer that reaches code
     it does not follow (a comprehension, a lambda, another module through an
-    argument or an attribute, a list) is not reported.  Taking only the last
+    argument or an attribute, a list) is not reported,
+    and neither is any layer of a module that fetches layers back from a model
+    (`model.layers[2]`, `model.get_layer("decoder")`).  Taking only the last
     step of a kept sequence (`seq[:, -1]`) is not treated as discarding it.
 
     ## Why is this bad?

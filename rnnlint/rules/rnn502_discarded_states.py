@@ -22,7 +22,9 @@ class DiscardedStates(Rule):
 
     The analysis must see every call of the object: a layer that reaches code
     it does not follow (a comprehension, a lambda, another module through an
-    argument or an attribute such as `model.decoder`, a list) is not reported.
+    argument or an attribute such as `model.decoder`, a list) is not reported,
+    and neither is any layer of a module that fetches layers back from a model
+    (`model.layers[2]`, `model.get_layer("decoder")`).
 
     ## Why is this bad?
     It is dead weight: the names unpacking the states make the code look as if
