@@ -902,6 +902,8 @@ class Interpreter:
         if layer.is_recurrent:
             self.record(Consumed(inputs, layer, Role.INPUT, node))
             initial_state = args.keywords.get("initial_state")
+            if isinstance(initial_state, Const) and initial_state.value is None:
+                initial_state = None  # `initial_state=None` is the default: zeros
             if initial_state is not None:
                 self.record(Consumed(initial_state, layer, Role.INITIAL_STATE, node))
             result = self.recurrent_result(layer, node, inputs)
