@@ -20,6 +20,10 @@ class InitialStateCount(Rule):
     (`out, h, c = encoder(x)`), slicing (`encoder(x)[1:]`), lists built in the
     code (`states = [h, c]`) and `keras.Input(shape=(units,))` placeholders.
 
+    Receivers with stacked cells (`RNN([cell, cell])`, whose states nest one
+    list per cell) and states the analysis cannot count (a parameter, the
+    result of unknown code) are not checked.
+
     Two neighbours take precedence: the complete states of an LSTM given to a
     GRU (or the other way round) are RNN303's, with a sharper message, and the
     output of a layer without `return_state` passed as states is RNN102's.
