@@ -77,9 +77,14 @@ class FixBuilder:
         return self.minimal_edit(start, original, rewritten)
 
     def replace_name_fix(self, node: ast.AST, name: str, new_name: str, title: str, safe: bool = True) -> Fix:
-        """Replace the identifier `name` that starts where `node` starts (a keyword's name, a class name)."""
-        row, column = node.lineno, node.col_offset  # type: ignore[attr-defined]
-        edit = Edit(self.index.location(row, column), self.index.location(row, column + len(name.encode())), new_name)
+        """Replace the identifier `name` that `node` starts with (a keyword's name) or, for an
+        attribute (`layers.CuDNNLSTM`), ends with."""
+        width = len(name.encode())
+        if isinstance(node, ast.Attribute) and node.end_lineno is not None and node.end_col_offset is not None:
+            row, column = node.end_lineno, node.end_col_offset - width
+        else:
+            row, column = node.lineno, node.col_offset  # type: ignore[attr-defined]
+        edit = Edit(self.index.location(row, column), self.index.location(row, column + width), new_name)
         return Fix(title, Applicability.SAFE if safe else Applicability.UNSAFE, (edit,))
 
     def rename_fix(self, node: ast.AST, new_text: str, title: str, safe: bool = True) -> Fix:

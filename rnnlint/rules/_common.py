@@ -107,16 +107,5 @@ def describe_tensor(tensor: Tensor) -> str:
 
 
 def class_name_node(call: ast.Call) -> ast.AST:
-    """A node spanning just the class name of a construction: `CuDNNLSTM` in `layers.CuDNNLSTM(...)`."""
-    func = call.func
-    if isinstance(func, ast.Attribute) and func.end_lineno is not None and func.end_col_offset is not None:
-        width = len(func.attr.encode())
-        return ast.Name(
-            id=func.attr,
-            ctx=ast.Load(),
-            lineno=func.end_lineno,
-            col_offset=func.end_col_offset - width,
-            end_lineno=func.end_lineno,
-            end_col_offset=func.end_col_offset,
-        )
-    return func
+    """The expression naming the class of a construction: `tf.keras.layers.CuDNNLSTM` in `tf.keras.layers.CuDNNLSTM(64)`."""
+    return call.func
