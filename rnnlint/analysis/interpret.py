@@ -28,6 +28,7 @@ from rnnlint.analysis.facts import (
     Merged,
     ModelBuilt,
     Role,
+    ScopeEntered,
     SequentialBuilt,
     Unpacked,
 )
@@ -106,6 +107,11 @@ class Scope:
         self.unstable: frozenset[str] = frozenset()
         self.star_modules: list[str] = []
         self.opaque_star_import = False
+        self.bindings: Counter[str] = Counter()
+
+    def set(self, name: str, value: Value) -> None:
+        self.names[name] = value
+        self.bindings[name] += 1
 
     def lookup(self, name: str) -> Value:
         scope: Scope | None = self
@@ -176,16 +182,27 @@ class Interpreter:
         # call, a place in a Sequential, the argument of a wrapper.
         self.explained: set[int] = set()
         self.layers_reached_dynamically = False
+        # The helper calls being run with a caller's arguments, outermost first.
+        self.inline_stack: list[ast.Call] = []
+        # Where facts are being observed now, and where each Sequential was built
+        # (its stack is simulated at the end, back in that scope).
+        self.scope: ScopeEntered | None = None
+        self.sequential_scopes: dict[int, ScopeEntered | None] = {}
 
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
         module = Scope()
-        module.unstable = frozenset(_rebound_module_names(self.tree))
+        self.enter(ScopeEntered(self.tree, ""))
         self.exec_block(self.tree.body, module, Frame())
+        # Functions are analysed after the module ran: a module name bound more than
+        # once (or declared global somewhere) could hold any of its values by then.
+        rebound = {name for name, count in module.bindings.items() if count > 1}
+        module.unstable = frozenset(rebound | _declared_global(self.tree.body))
         while self.pending:
             node, scope, instance = self.pending.pop(0)
             self.analyse_generically(node, scope, instance)
         for model in self.sequentials:
+            self.enter(self.sequential_scopes.get(id(model)))
             self.simulate_sequential(model)
         self.summarise_layers()
         return self.facts
@@ -203,8 +220,19 @@ class Interpreter:
         for group in by_node.values():
             self.record(LayerSummary(group[0].node, tuple(group)))
 
+    @property
+    def via(self) -> ast.Call | None:
+        return self.inline_stack[0] if self.inline_stack else None
+
     def record(self, fact: Fact) -> None:
+        if self.inline_stack and fact.via is None:
+            fact = replace(fact, via=self.via)
         self.facts.append(fact)
+
+    def enter(self, scope: ScopeEntered | None) -> None:
+        if scope is not None and scope is not self.scope:
+            self.scope = scope
+            self.record(scope)
 
     @property
     def over_budget(self) -> bool:
@@ -219,6 +247,7 @@ class Interpreter:
             self.analyse_class(node, scope)
             return
         assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        self.enter(ScopeEntered(node, f"{instance.cls.name}.{node.name}" if instance is not None else node.name))
         local = Scope(scope)
         params = _parameter_names(node)
         for index, name in enumerate(params):
@@ -288,15 +317,15 @@ class Interpreter:
     def stmt_Import(self, stmt: ast.Import, scope: Scope, frame: Frame) -> None:
         for alias in stmt.names:
             if alias.asname:
-                scope.names[alias.asname] = Ref(alias.name)
+                scope.set(alias.asname, Ref(alias.name))
             else:
                 top = alias.name.split(".")[0]
-                scope.names[top] = Ref(top)
+                scope.set(top, Ref(top))
 
     def stmt_ImportFrom(self, stmt: ast.ImportFrom, scope: Scope, frame: Frame) -> None:
         if stmt.level or not stmt.module:
             for alias in stmt.names:
-                scope.names[alias.asname or alias.name] = UNKNOWN
+                scope.set(alias.asname or alias.name, UNKNOWN)
             return
         for alias in stmt.names:
             if alias.name == "*":
@@ -305,11 +334,11 @@ class Interpreter:
                 else:
                     scope.opaque_star_import = True
                 continue
-            scope.names[alias.asname or alias.name] = Ref(f"{stmt.module}.{alias.name}")
+            scope.set(alias.asname or alias.name, Ref(f"{stmt.module}.{alias.name}"))
 
     def stmt_FunctionDef(self, stmt: ast.FunctionDef, scope: Scope, frame: Frame) -> None:
         inlinable = all(_decorator_name(d) in TRANSPARENT_DECORATORS for d in stmt.decorator_list)
-        scope.names[stmt.name] = Function(stmt, scope, inlinable)
+        scope.set(stmt.name, Function(stmt, scope, inlinable))
         self.pending.append((stmt, scope, None))
 
     stmt_AsyncFunctionDef = stmt_FunctionDef
@@ -317,7 +346,7 @@ class Interpreter:
     def stmt_ClassDef(self, stmt: ast.ClassDef, scope: Scope, frame: Frame) -> None:
         for base in stmt.bases:
             self.eval(base, scope)
-        scope.names[stmt.name] = ClassValue(stmt, scope, _methods(stmt))
+        scope.set(stmt.name, ClassValue(stmt, scope, _methods(stmt)))
         self.pending.append((stmt, scope, None))
 
     def stmt_If(self, stmt: ast.If, scope: Scope, frame: Frame) -> None:
@@ -334,6 +363,9 @@ class Interpreter:
     def stmt_Try(self, stmt: ast.Try, scope: Scope, frame: Frame) -> None:
         self.exec_block(stmt.body, scope, frame)
         self.exec_block(stmt.orelse, scope, frame)
+        for handler in stmt.handlers:
+            if handler.name:
+                scope.set(handler.name, UNKNOWN)
         if stmt.handlers:
             self.branches([[]] + [handler.body for handler in stmt.handlers], scope, frame)
         self.exec_block(stmt.finalbody, scope, frame)
@@ -426,13 +458,11 @@ class Interpreter:
     # --- binding ------------------------------------------------------------------------
     def bind(self, target: ast.expr, value: Value, scope: Scope, stmt: ast.AST | None) -> None:
         if isinstance(target, ast.Name):
-            scope.names[target.id] = value
+            scope.set(target.id, value)
             if isinstance(value, Layer):
                 if value.label is None:
                     value.label = target.id
                 value.bound_names.add(target.id)
-                if scope.parent is None and target.id in scope.unstable:
-                    value.escaped = True  # functions reading the name cannot know which object it holds
             elif isinstance(value, Sequence):
                 _mark_escaped(value)  # a list of layers: its elements are not followed one by one
         elif isinstance(target, ast.Attribute):
@@ -689,6 +719,7 @@ class Interpreter:
             if method.name == "pop":
                 receiver.layers[:] = [UNKNOWN]
                 receiver.placements[:] = [args.node]
+                receiver.vias[:] = [self.via]
             return UNKNOWN
         if isinstance(receiver, Instance):
             function = receiver.cls.methods.get(method.name)
@@ -698,7 +729,7 @@ class Interpreter:
         if isinstance(receiver, Sequence) and method.name in MUTATING_LIST_METHODS:
             owner = args.node.func
             if isinstance(owner, ast.Attribute) and isinstance(owner.value, ast.Name):
-                scope.names[owner.value.id] = UNKNOWN
+                scope.set(owner.value.id, UNKNOWN)
             return UNKNOWN
         return None
 
@@ -736,10 +767,12 @@ class Interpreter:
                 value.bound_names.add(name)
         frame = Frame()
         self.depth += 1
+        self.inline_stack.append(args.node)
         try:
             self.exec_block(node.body, local, frame)
         finally:
             self.depth -= 1
+            self.inline_stack.pop()
         results = list(frame.returns)
         if not node.body or not isinstance(node.body[-1], (ast.Return, ast.Raise)):
             results.append(Const(None))
@@ -851,6 +884,7 @@ class Interpreter:
             keywords=dict(args.keywords),
             positional=() if args.star else tuple(args.positional),
             qualified=qualified,
+            via=self.via,
         )
         self.layers.append(layer)
         for flag in FLAG_KEYWORDS:
@@ -1068,6 +1102,7 @@ class Interpreter:
     def sequential(self, args: _Args) -> Value:
         model = SequentialModel(args.node)
         self.sequentials.append(model)
+        self.sequential_scopes[id(model)] = self.scope
         initial = args.get(0, "layers")
         if isinstance(initial, Sequence):
             for item, place in zip(initial.items, _sequence_nodes(args.node)):
@@ -1084,11 +1119,12 @@ class Interpreter:
         model.layers.append(item)
         model.placements.append(place)
         self.explained.add(id(place))
+        model.vias.append(self.via)
 
     def simulate_sequential(self, model: SequentialModel) -> None:
         """Feed each layer of the stack the previous one's output, as Keras will."""
         flowing: Value = UNKNOWN
-        for position, (item, place) in enumerate(zip(model.layers, model.placements)):
+        for position, (item, place, via) in enumerate(zip(model.layers, model.placements, model.vias)):
             if isinstance(item, Tensor):
                 flowing = item
                 continue
@@ -1098,7 +1134,7 @@ class Interpreter:
             if position == 0:
                 flowing = self.declared_input(item)
             if item.is_recurrent or item.consumer is not None:
-                self.record(Consumed(flowing, item, Role.INPUT, place, in_sequential=True))
+                self.record(Consumed(flowing, item, Role.INPUT, place, in_sequential=True, via=via))
             if item.is_recurrent:
                 result = self.recurrent_result(item, place, flowing)
             elif item.consumer is not None and not item.consumer.takes_list:
@@ -1108,7 +1144,7 @@ class Interpreter:
             # What one layer returns flows into the next (or out of the model): it is used.
             kept = (True,) * len(result.items) if isinstance(result, Outputs) else (True,)
             item.calls.append(LayerCall(place, result, flowing, None, kept))
-            self.record(LayerCalled(item, place, flowing, result))
+            self.record(LayerCalled(item, place, flowing, result, via=via))
             # A multi-tensor output mid-stack is RNN104's finding; what follows sees an unknown.
             flowing = result if not isinstance(result, Outputs) else UNKNOWN
 
@@ -1319,33 +1355,14 @@ def _sequence_nodes(call: ast.Call) -> list[ast.AST]:
     return []
 
 
-def _rebound_module_names(tree: ast.Module) -> set[str]:
-    """Module names bound more than once, or declared `global` in a function."""
-    counts: Counter[str] = Counter()
-    unstable: set[str] = set()
-
-    def visit(stmts: list[ast.stmt]) -> None:
-        for stmt in stmts:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                counts[stmt.name] += 1
-                unstable.update(name for node in ast.walk(stmt) if isinstance(node, ast.Global) for name in node.names)
-                continue
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                counts.update((alias.asname or alias.name).split(".")[0] for alias in stmt.names)
-                continue
-            nested: list[ast.stmt] = []
-            for child in ast.iter_child_nodes(stmt):
-                if isinstance(child, ast.stmt):
-                    nested.append(child)
-                elif isinstance(child, (ast.excepthandler, ast.match_case)):
-                    if isinstance(child, ast.ExceptHandler) and child.name:
-                        counts[child.name] += 1
-                    nested.extend(child.body)
-                else:
-                    counts.update(
-                        node.id for node in ast.walk(child) if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)
-                    )
-            visit(nested)
-
-    visit(tree.body)
-    return unstable | {name for name, n in counts.items() if n > 1}
+def _declared_global(body: list[ast.stmt]) -> set[str]:
+    """Names any function declares `global` (walking statements only: cheap)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Global):
+            names.update(node.names)
+        for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            stack.extend(getattr(node, field_name, ()) or ())
+    return names
