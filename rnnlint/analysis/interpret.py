@@ -182,6 +182,7 @@ class Interpreter:
         # call, a place in a Sequential, the argument of a wrapper.
         self.explained: set[int] = set()
         self.layers_reached_dynamically = False
+        self.layer_scopes: dict[int, ScopeEntered | None] = {}
         # The helper calls being run with a caller's arguments, outermost first.
         self.inline_stack: list[ast.Call] = []
         # Where facts are being observed now, and where each Sequential was built
@@ -218,6 +219,8 @@ class Interpreter:
             )
             by_node.setdefault(id(layer.node), []).append(layer)
         for group in by_node.values():
+            # Recorded where the object is first called (else built), for tools that group facts by scope.
+            self.enter(self.layer_scopes.get(id(group[0])))
             self.record(LayerSummary(group[0].node, tuple(group)))
 
     @property
@@ -887,6 +890,7 @@ class Interpreter:
             via=self.via,
         )
         self.layers.append(layer)
+        self.layer_scopes[id(layer)] = self.scope
         for flag in FLAG_KEYWORDS:
             setattr(layer, flag, _flag(args, flag))
         units = args.get(0, "filters" if symbol.startswith("ConvLSTM") else "units")
@@ -927,6 +931,8 @@ class Interpreter:
 
     def call_layer(self, layer: Layer, args: _Args) -> Value:
         node = args.node
+        if not layer.calls:
+            self.layer_scopes[id(layer)] = self.scope
         self.explained.add(id(node.func))
         inputs = args.get(0, "inputs")
         if inputs is None:
@@ -1141,6 +1147,8 @@ class Interpreter:
                 result = self.consumer_result(item, flowing)
             else:
                 result = UNKNOWN
+            if not item.calls:
+                self.layer_scopes[id(item)] = self.scope
             # What one layer returns flows into the next (or out of the model): it is used.
             kept = (True,) * len(result.items) if isinstance(result, Outputs) else (True,)
             item.calls.append(LayerCall(place, result, flowing, None, kept))
