@@ -21,16 +21,13 @@ CONTRACT = {
     "RNN401": "error", "RNN402": "warning", "RNN403": "hint", "RNN404": "hint", "RNN405": "warning",
     "RNN501": "hint", "RNN502": "hint",
 }  # fmt: skip
-# RNN002 (unused noqa) belongs to the suppression issue.
-NOT_YET = {"RNN002"}
 
 
 def test_every_contract_rule_exists_with_its_severity():
     rules = {rule.code: rule.severity.value for rule in all_rules()}
     for code, severity in CONTRACT.items():
-        if code in NOT_YET and code not in rules:
-            continue
         assert rules.get(code) == severity, code
+    assert set(rules) == set(CONTRACT)
 
 
 def test_hints_are_off_by_default_and_selectable():
