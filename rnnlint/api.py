@@ -171,7 +171,7 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
         enabled = settings.selection.enables(rule_class.code, rule_class.severity)
         if not rule_class.facts or not (enabled or every_rule):
             continue
-        rule = rule_class()
+        rule = rule_class(settings)
         try:
             for fact_type in rule.facts:
                 for fact in by_type.get(fact_type, ()):

@@ -142,10 +142,11 @@ def _rule_command(argv: list[str]) -> int:
     from rnnlint.rules import all_rules, rule_by_code
 
     if args.all or not args.code:
-        print(f"{'code':<8} {'name':<28} {'severity':<8} {'default':<8} summary")
+        width = max(len(rule.name) for rule in all_rules())
+        print(f"{'code':<8} {'name':<{width}} {'severity':<8} {'default':<8} summary")
         for rule in all_rules():
             state = "on" if rule.on_by_default() else "off"
-            print(f"{rule.code:<8} {rule.name:<28} {rule.severity.value:<8} {state:<8} {rule.summary}")
+            print(f"{rule.code:<8} {rule.name:<{width}} {rule.severity.value:<8} {state:<8} {rule.summary}")
         return EXIT_CLEAN
     rule = rule_by_code(args.code)
     if rule is None:

@@ -46,8 +46,14 @@ class FixBuilder:
     def end(self, node: ast.AST) -> Location:
         return self.index.location(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
-    def keyword_fix(self, layer: Layer, keyword: str, value: str, *, safe: bool = True) -> Fix | None:
-        """Set `keyword=value` on the construction of `layer` (the wrapped layer of a Bidirectional)."""
+    def keyword_fix(
+        self, layer: Layer, keyword: str, value: str, *, safe: bool = True, whatever_the_uses: bool = False
+    ) -> Fix | None:
+        """Set `keyword=value` on the construction of `layer` (the wrapped layer of a Bidirectional).
+
+        `whatever_the_uses`: the caller knows the change is invisible to every use
+        (RNN501: only an output every call discards changes).
+        """
         target = layer.wrapped if layer.is_bidirectional and layer.wrapped is not None else layer
         edit = self.keyword_edit(target.node, keyword, value)
         if edit is None:
@@ -56,7 +62,7 @@ class FixBuilder:
         # result is used in one place, the only use affected is the one being fixed.
         calls = self.call_sites[id(layer.node)]
         single_use = len(calls) <= 1 and all(len(self.uses[call]) <= 1 for call in calls)
-        applicability = Applicability.SAFE if single_use and safe else Applicability.UNSAFE
+        applicability = Applicability.SAFE if (single_use or whatever_the_uses) and safe else Applicability.UNSAFE
         message = f"Set `{keyword}={value}` on {target.class_name} (line {target.node.lineno})"
         return Fix(message, applicability, (edit,))
 
@@ -75,6 +81,17 @@ class FixBuilder:
         if rewritten is None:
             return None
         return self.minimal_edit(start, original, rewritten)
+
+    def replace_name_fix(self, node: ast.AST, name: str, new_name: str, title: str, safe: bool = True) -> Fix:
+        """Replace the identifier `name` that `node` starts with (a keyword's name) or, for an
+        attribute (`layers.CuDNNLSTM`), ends with."""
+        width = len(name.encode())
+        if isinstance(node, ast.Attribute) and node.end_lineno is not None and node.end_col_offset is not None:
+            row, column = node.end_lineno, node.end_col_offset - width
+        else:
+            row, column = node.lineno, node.col_offset  # type: ignore[attr-defined]
+        edit = Edit(self.index.location(row, column), self.index.location(row, column + width), new_name)
+        return Fix(title, Applicability.SAFE if safe else Applicability.UNSAFE, (edit,))
 
     def plain_insertion(self, call: ast.Call, end: Location, argument: str) -> Edit | None:
         """The common layout, edited as text: a one-line call with nothing but `)` after its last argument.

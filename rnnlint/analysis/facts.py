@@ -92,6 +92,33 @@ class SequentialBuilt:
 
 
 @dataclass(frozen=True)
+class Merged:
+    """Several tensors combined step by step: a merge layer, `tf.concat`, or arithmetic (`a + b`).
+
+    `consumer` is the merge layer, or None for a function or an operator.
+    """
+
+    values: tuple[Value, ...]
+    consumer: Layer | None
+    node: ast.AST
+    via: ast.AST | None = None
+
+
+@dataclass(frozen=True)
+class LayerSummary:
+    """Every layer object built at one construction, once the whole module is analysed.
+
+    A construction runs once per call of the helper it sits in (and once more
+    when the helper is analysed on its own), so it can stand for several objects;
+    their `calls` are final here.
+    """
+
+    node: ast.Call
+    layers: tuple[Layer, ...]
+    via: ast.AST | None = None
+
+
+@dataclass(frozen=True)
 class ModelBuilt:
     """`keras.Model(inputs, outputs)`."""
 
@@ -117,4 +144,15 @@ class ScopeEntered:
     via: ast.AST | None = None
 
 
-Fact = LayerBuilt | LayerCalled | Consumed | Unpacked | Indexed | SequentialBuilt | ModelBuilt | ScopeEntered
+Fact = (
+    LayerBuilt
+    | LayerCalled
+    | Consumed
+    | Unpacked
+    | Indexed
+    | SequentialBuilt
+    | ModelBuilt
+    | ScopeEntered
+    | Merged
+    | LayerSummary
+)

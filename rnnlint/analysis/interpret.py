@@ -24,13 +24,17 @@ from rnnlint.analysis.facts import (
     Indexed,
     LayerBuilt,
     LayerCalled,
+    LayerSummary,
+    Merged,
     ModelBuilt,
     Role,
     ScopeEntered,
     SequentialBuilt,
     Unpacked,
 )
+from rnnlint.analysis.usage import ModuleUsage
 from rnnlint.analysis.values import (
+    DYNAMIC,
     UNKNOWN,
     BoundMethod,
     ClassValue,
@@ -50,7 +54,7 @@ from rnnlint.analysis.values import (
     passed_through,
 )
 from rnnlint.keras import catalogue
-from rnnlint.keras.catalogue import Effect
+from rnnlint.keras.catalogue import Effect, Needs
 
 MAX_INLINE_DEPTH = 6
 MAX_UNROLL = 16
@@ -61,8 +65,17 @@ WORK_BUDGET = 200_000
 FLAG_KEYWORDS = ("return_sequences", "return_state", "go_backwards", "stateful")
 # Decorators that leave a function's behaviour as written.
 TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "function", "wraps", "cache", "lru_cache"})
-# Calls that merge a list of tensors along an axis, outside keras.layers.
-MERGE_OPS = frozenset({"tensorflow.concat", "keras.ops.concatenate", "keras.backend.concatenate"})
+# Calls that concatenate a list of tensors, outside keras.layers, and where their axis
+# argument is (position, keyword, default; None: required).
+MERGE_OPS = {"tensorflow.concat": (1, "axis", None)}
+CONCAT_AXIS = {"ops.concatenate": (1, "axis", 0), "backend.concatenate": (1, "axis", -1)}
+# Calls that reverse a tensor along the axes they are given: (position, keyword) of the axes.
+REVERSE_OPS = {"tensorflow.reverse": (1, "axis")}
+REVERSE_KERAS = {"ops.flip": (1, "axis"), "ops.numpy.flip": (1, "axis"), "backend.reverse": (1, "axes")}
+# Builtins folded over constants (units written `int(UNITS / 2)`, `max(64, n)`).
+_FOLDABLE_BUILTINS = {"int": int, "min": min, "max": max, "round": round, "abs": abs}
+# Attributes of a model that hand out its layer objects.
+DYNAMIC_LAYER_ACCESS = frozenset({"layers", "get_layer", "submodules", "_flatten_layers"})
 MUTATING_LIST_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort"})
 
 _BINOPS = {
@@ -163,6 +176,13 @@ class Interpreter:
         self.sequentials: list[SequentialModel] = []
         self.pending: list[tuple[ast.AST, Scope, Instance | None]] = []
         self.analysed: set[int] = set()
+        self.usage = ModuleUsage(tree)
+        self.layers: list[Layer] = []
+        # Nodes where a layer object is read and followed: the callee of a recorded
+        # call, a place in a Sequential, the argument of a wrapper.
+        self.explained: set[int] = set()
+        self.layers_reached_dynamically = False
+        self.layer_scopes: dict[int, ScopeEntered | None] = {}
         # The helper calls being run with a caller's arguments, outermost first.
         self.inline_stack: list[ast.Call] = []
         # Where facts are being observed now, and where each Sequential was built
@@ -185,7 +205,23 @@ class Interpreter:
         for model in self.sequentials:
             self.enter(self.sequential_scopes.get(id(model)))
             self.simulate_sequential(model)
+        self.summarise_layers()
         return self.facts
+
+    def summarise_layers(self) -> None:
+        """Decide, per layer object, whether its recorded calls are all its calls; group objects by construction."""
+        by_node: dict[int, list[Layer]] = {}
+        for layer in self.layers:
+            layer.calls_known = (
+                not layer.escaped
+                and not self.layers_reached_dynamically
+                and not self.usage.unexplained_reference(layer.bound_names, self.explained)
+            )
+            by_node.setdefault(id(layer.node), []).append(layer)
+        for group in by_node.values():
+            # Recorded where the object is first called (else built), for tools that group facts by scope.
+            self.enter(self.layer_scopes.get(id(group[0])))
+            self.record(LayerSummary(group[0].node, tuple(group)))
 
     @property
     def via(self) -> ast.Call | None:
@@ -219,7 +255,11 @@ class Interpreter:
         params = _parameter_names(node)
         for index, name in enumerate(params):
             local.names[name] = instance if (index == 0 and instance is not None) else UNKNOWN
-        self.exec_block(node.body, local, Frame())
+        frame = Frame()
+        self.exec_block(node.body, local, frame)
+        # Its callers are unknown: whatever it returns may be called anywhere.
+        for value in frame.returns:
+            _mark_escaped(value)
 
     def analyse_class(self, node: ast.ClassDef, scope: Scope) -> None:
         cls = scope.lookup(node.name)
@@ -422,20 +462,27 @@ class Interpreter:
     def bind(self, target: ast.expr, value: Value, scope: Scope, stmt: ast.AST | None) -> None:
         if isinstance(target, ast.Name):
             scope.set(target.id, value)
-            if isinstance(value, Layer) and value.label is None:
-                value.label = target.id
+            if isinstance(value, Layer):
+                if value.label is None:
+                    value.label = target.id
+                value.bound_names.add(target.id)
+            elif isinstance(value, Sequence):
+                _mark_escaped(value)  # a list of layers: its elements are not followed one by one
         elif isinstance(target, ast.Attribute):
             owner = self.eval(target.value, scope)
             if isinstance(owner, Instance):
                 self.set_attribute(owner, target.attr, value)
             elif isinstance(owner, Layer):
                 owner.mutated = True
+            else:
+                _mark_escaped(value)
         elif isinstance(target, (ast.Tuple, ast.List)):
             self.unpack(target, value, scope, stmt)
         elif isinstance(target, ast.Starred):
             self.bind(target.value, UNKNOWN, scope, stmt)
         elif isinstance(target, ast.Subscript):
             self.eval(target.value, scope)
+            _mark_escaped(value)
 
     def set_attribute(self, owner: Instance, name: str, value: Value) -> None:
         if name in owner.volatile:
@@ -444,8 +491,12 @@ class Interpreter:
         if self.uncertain:
             value = join(owner.attrs.get(name, UNKNOWN), value)
         owner.attrs[name] = value
-        if isinstance(value, Layer) and value.label is None:
-            value.label = name
+        if isinstance(value, Layer):
+            if value.label is None:
+                value.label = name
+            value.bound_names.add(name)
+        elif isinstance(value, Sequence):
+            _mark_escaped(value)
 
     def unpack(self, target: ast.Tuple | ast.List, value: Value, scope: Scope, stmt: ast.AST | None) -> None:
         names = target.elts
@@ -490,6 +541,10 @@ class Interpreter:
         owner = self.eval(node.value, scope)
         if isinstance(owner, Ref):
             return owner.attribute(node.attr)
+        if node.attr in DYNAMIC_LAYER_ACCESS:
+            # `model.layers[2]`, `model.get_layer("decoder")`: any layer may be reached and
+            # called there, so no layer's calls are all known.
+            self.layers_reached_dynamically = True
         if isinstance(owner, Instance):
             if node.attr in owner.attrs:
                 return owner.attrs[node.attr]
@@ -571,6 +626,9 @@ class Interpreter:
         for operand, other in ((left, right), (right, left)):
             if isinstance(operand, Outputs) and not isinstance(other, lists):
                 self.record(Consumed(operand, None, Role.ARITHMETIC, node))
+        if isinstance(left, Tensor) and isinstance(right, Tensor) and not isinstance(op, ast.MatMult):
+            # Element-wise arithmetic between two tensors combines them step by step, like Add.
+            return self.merge(None, Sequence((left, right)), node, concatenates=False)
         return UNKNOWN
 
     def expr_Subscript(self, node: ast.Subscript, scope: Scope) -> Value:
@@ -586,6 +644,8 @@ class Interpreter:
             if isinstance(base, (Outputs, Sequence)) and step in (None, 1):
                 return Sequence(tuple(base.items[lower:upper]))  # type: ignore[misc]
             return UNKNOWN
+        if isinstance(base, Tensor) and _reverses_time(index):
+            return _flipped(base) if base.time is True else UNKNOWN
         key = self.eval(index, scope)
         if not (isinstance(key, Const) and type(key.value) is int):
             return UNKNOWN
@@ -634,6 +694,10 @@ class Interpreter:
                 self.user_attention(func, args)
             return UNKNOWN
         node = args.node
+        if isinstance(node.func, ast.Name) and node.func.id in _FOLDABLE_BUILTINS and not scope.is_bound(node.func.id):
+            folded = _fold_builtin(node.func.id, args)
+            if folded is not None:
+                return folded
         if isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple") and not scope.is_bound(node.func.id):
             only = args.positional[0] if len(args.positional) == 1 and not args.keywords else None
             if isinstance(only, (Sequence, Outputs)):
@@ -641,10 +705,11 @@ class Interpreter:
         return None
 
     def escape(self, node: ast.Call, args: _Args, scope: Scope) -> None:
-        """Values handed to code we cannot see may be changed by it."""
+        """Values handed to code we cannot see may be changed, or called, by it."""
         for value in list(args.positional) + list(args.keywords.values()):
             if isinstance(value, SequentialModel):
                 self.add_to_sequential(value, UNKNOWN, node, certain=False)
+            _mark_escaped(value)
 
     def call_method(self, method: BoundMethod, args: _Args, scope: Scope) -> Value | None:
         receiver = method.receiver
@@ -700,6 +765,9 @@ class Interpreter:
                 local.names[name] = args.keywords[name]
             elif name in defaults:
                 local.names[name] = self.eval(defaults[name], func.scope)  # type: ignore[arg-type]
+        for name, value in local.names.items():
+            if isinstance(value, Layer):
+                value.bound_names.add(name)
         frame = Frame()
         self.depth += 1
         self.inline_stack.append(args.node)
@@ -711,6 +779,8 @@ class Interpreter:
         results = list(frame.returns)
         if not node.body or not isinstance(node.body[-1], (ast.Return, ast.Raise)):
             results.append(Const(None))
+        if not results:
+            return UNKNOWN  # every path raises
         result = results[0]
         for other in results[1:]:
             result = join(result, other)
@@ -720,15 +790,22 @@ class Interpreter:
         name = ref.keras_name
         if name is None:
             if ref.qualified in MERGE_OPS:
-                return self.merge(None, args.get(0, "values"), args.node)
+                position, keyword, default = MERGE_OPS[ref.qualified]
+                axis = args.get(position, keyword) or (Const(default) if default is not None else UNKNOWN)
+                return self.merge(None, args.get(0, "values"), args.node, concatenates=True, axis=axis)
+            if ref.qualified in REVERSE_OPS:
+                return self.reverse(args, *REVERSE_OPS[ref.qualified])
             return None
         if name.startswith("layers."):
             symbol = name[len("layers.") :]
             if symbol in ("Input", "InputLayer"):
                 return self.input_tensor(args)
             if symbol in catalogue.MERGE_FUNCTIONS:
-                return self.merge(None, args.get(0, "inputs"), args.node)
-            return self.construct(symbol, args)
+                result = self.merge(
+                    None, args.get(0, "inputs"), args.node, concatenates=symbol == "concatenate", axis=args.get(1, "axis") or Const(-1)
+                )
+                return UNKNOWN if symbol == "dot" else result
+            return self.construct(symbol, args, ref.qualified)
         if name == catalogue.INPUT:
             return self.input_tensor(args)
         if name == catalogue.SEQUENTIAL:
@@ -738,20 +815,82 @@ class Interpreter:
             outputs = args.get(1, "outputs")
             self.record(ModelBuilt(inputs or UNKNOWN, outputs or UNKNOWN, args.node))
             return UNKNOWN
-        if name == "ops.concatenate" or name == "backend.concatenate":
-            return self.merge(None, args.get(0, "xs"), args.node)
+        if name in CONCAT_AXIS:
+            position, keyword, default = CONCAT_AXIS[name]
+            tensors = args.get(0, "xs" if name.startswith("ops") else "tensors")
+            return self.merge(None, tensors, args.node, concatenates=True, axis=args.get(position, keyword) or Const(default))
+        if name in REVERSE_KERAS:
+            return self.reverse(args, *REVERSE_KERAS[name])
         return None
 
-    def input_tensor(self, args: _Args) -> Value:
-        shape = args.get(0, "shape")
-        if isinstance(shape, Sequence) and all(isinstance(d, Const) for d in shape.items):
-            dims = tuple(d.value for d in shape.items)  # type: ignore[union-attr]
-            width = dims[-1] if dims and type(dims[-1]) is int else None
-            return Tensor(time=len(dims) >= 2, width=width, shape=dims)
-        return Tensor()
+    def reverse(self, args: _Args, position: int, keyword: str) -> Value:
+        """`tf.reverse(x, [1])`, `keras.ops.flip(x, axis=1)`, `K.reverse(x, 1)`: the time order flips."""
+        value = args.get(0, "x") or args.get(0, "tensor")
+        if not isinstance(value, Tensor) or value.time is not True:
+            return UNKNOWN
+        axis = args.get(position, keyword)
+        if isinstance(axis, Sequence) and len(axis.items) == 1:
+            axis = axis.items[0]
+        if not (isinstance(axis, Const) and axis.value in (1, -2 if value.spatial_dims == 0 else 1)):
+            return UNKNOWN  # other axes (or all of them) are reversed too: no longer a plain time flip
+        return _flipped(value)
 
-    def construct(self, symbol: str, args: _Args) -> Value:
-        layer = Layer(symbol, args.node, keywords=dict(args.keywords), via=self.via)
+    def input_tensor(self, args: _Args) -> Value:
+        """keras.Input / InputLayer: the declared shape, batch size and time steps."""
+        batch_shape = args.keywords.get("batch_shape") or args.keywords.get("batch_input_shape")
+        if batch_shape is not None:
+            dims = _literal_dims(batch_shape)
+            if dims is None or not dims:
+                return Tensor(reversed=False)
+            return _declared_tensor(dims[1:], _dimension(dims[0]))
+        shape = args.get(0, "shape") or args.keywords.get("input_shape")
+        batch = args.keywords.get("batch_size")
+        dims = _literal_dims(shape) if shape is not None else None
+        if dims is None:
+            return Tensor(reversed=False)
+        if batch is None or isinstance(batch, Const) and batch.value is None:
+            size = None if args.double_star else DYNAMIC
+        else:
+            size = batch.value if isinstance(batch, Const) and type(batch.value) is int else None
+        return _declared_tensor(dims, size)
+
+    def declared_input(self, layer: Layer) -> Value:
+        """What the first layer of a Sequential declares it receives (`input_shape=`, `batch_input_shape=`, ...)."""
+        keywords = layer.keywords
+        if any(k.arg is None for k in layer.node.keywords):
+            return UNKNOWN  # **kwargs may declare anything
+        if "batch_input_shape" in keywords or "batch_shape" in keywords:
+            dims = _literal_dims(keywords.get("batch_input_shape") or keywords["batch_shape"])
+            return _declared_tensor(dims[1:], _dimension(dims[0])) if dims else UNKNOWN
+        batch = keywords.get("batch_size")
+        size = DYNAMIC if batch is None else (batch.value if isinstance(batch, Const) and type(batch.value) is int else None)
+        if "input_shape" in keywords:
+            dims = _literal_dims(keywords["input_shape"])
+            return _declared_tensor(dims, size) if dims is not None else UNKNOWN
+        dim = layer.int_argument(-1, "input_dim")
+        if dim is not None and layer.class_name != "Embedding":
+            if layer.is_recurrent:
+                length = keywords.get("input_length", Const(None))
+                if not isinstance(length, Const):
+                    return UNKNOWN
+                return _declared_tensor((length.value, dim), size)
+            return _declared_tensor((dim,), size)
+        if layer.class_name == "Embedding" and "input_length" in keywords:
+            length = keywords["input_length"]
+            return _declared_tensor((length.value,), size) if isinstance(length, Const) else UNKNOWN
+        return UNKNOWN
+
+    def construct(self, symbol: str, args: _Args, qualified: str | None = None) -> Value:
+        layer = Layer(
+            symbol,
+            args.node,
+            keywords=dict(args.keywords),
+            positional=() if args.star else tuple(args.positional),
+            qualified=qualified,
+            via=self.via,
+        )
+        self.layers.append(layer)
+        self.layer_scopes[id(layer)] = self.scope
         for flag in FLAG_KEYWORDS:
             setattr(layer, flag, _flag(args, flag))
         units = args.get(0, "filters" if symbol.startswith("ConvLSTM") else "units")
@@ -759,6 +898,12 @@ class Interpreter:
         name = args.keywords.get("name")
         if isinstance(name, Const) and isinstance(name.value, str):
             layer.label = name.value
+        if symbol in (catalogue.BIDIRECTIONAL, catalogue.TIME_DISTRIBUTED, catalogue.GENERIC_RNN, catalogue.STACKED_CELLS):
+            # The wrapped layer or cells are followed through the wrapper.
+            for argument in list(args.node.args) + [k.value for k in args.node.keywords]:
+                self.explained.add(id(argument))
+                if isinstance(argument, (ast.List, ast.Tuple)):
+                    self.explained.update(id(element) for element in argument.elts)
         if symbol in (catalogue.BIDIRECTIONAL, catalogue.TIME_DISTRIBUTED):
             inner = args.get(0, "layer")
             layer.wrapped = inner if isinstance(inner, Layer) else None
@@ -786,29 +931,41 @@ class Interpreter:
 
     def call_layer(self, layer: Layer, args: _Args) -> Value:
         node = args.node
+        if not layer.calls:
+            self.layer_scopes[id(layer)] = self.scope
+        self.explained.add(id(node.func))
         inputs = args.get(0, "inputs")
         if inputs is None:
             inputs = args.get(0, "sequences") or UNKNOWN
+        initial_state = None
+        kept = None
         if layer.is_recurrent:
             self.record(Consumed(inputs, layer, Role.INPUT, node))
             initial_state = args.keywords.get("initial_state")
+            if isinstance(initial_state, Const) and initial_state.value is None:
+                initial_state = None  # `initial_state=None` is the default: zeros
             if initial_state is not None:
                 self.record(Consumed(initial_state, layer, Role.INITIAL_STATE, node))
-            result = self.recurrent_result(layer, node)
+            result = self.recurrent_result(layer, node, inputs)
+            count = layer.returned_count
+            if count is not None:
+                kept = self.usage.kept(node, count)
         elif layer.is_attention:
             result = self.attention(layer, args)
         elif layer.consumer is not None and layer.consumer.takes_list:
-            result = self.merge(layer, inputs, node)
+            axis = layer.argument(0, "axis") if layer.class_name == "Concatenate" else None
+            concatenates = layer.class_name == "Concatenate"
+            result = self.merge(layer, inputs, node, concatenates=concatenates, axis=axis or Const(-1))
         elif layer.consumer is not None:
             self.record(Consumed(inputs, layer, Role.INPUT, node))
             result = self.consumer_result(layer, inputs)
         else:
             result = UNKNOWN
-        layer.calls.append(LayerCall(node, result))
+        layer.calls.append(LayerCall(node, result, inputs, initial_state, kept))
         self.record(LayerCalled(layer, node, inputs, result))
         return result
 
-    def recurrent_result(self, layer: Layer, node: ast.AST) -> Value:
+    def recurrent_result(self, layer: Layer, node: ast.AST, source: Value = UNKNOWN) -> Value:
         items = layer.returned_items()
         kinds = layer.state_kinds
         if items is None or kinds is None:
@@ -817,9 +974,10 @@ class Interpreter:
         per_cell = list(kinds) if isinstance(kinds, tuple) else None
         for item in items:
             if per_cell is not None and (isinstance(item, tuple) or item.is_state):
-                values.append(item_value(item, layer, node, per_cell.pop(0)))
+                values.append(item_value(item, layer, node, per_cell.pop(0), source))
             else:
-                values.append(item_value(item, layer, node, kinds if not isinstance(kinds, tuple) else kinds[0]))
+                kind = kinds if not isinstance(kinds, tuple) else kinds[0]
+                values.append(item_value(item, layer, node, kind, source))
         if len(values) == 1:
             return values[0]
         return Outputs(tuple(values), layer, node)
@@ -832,43 +990,86 @@ class Interpreter:
                 return Tensor(time=True, spatial_dims=0)
             return UNKNOWN
         if consumer.effect is Effect.KEEP:
+            if consumer.needs is Needs.SEQUENCE and layer.class_name not in catalogue.STEP_PRESERVING:
+                inputs = replace(inputs, steps=None)  # strides, pooling, cropping, padding
             if layer.class_name == "Dense":
-                return passed_through(inputs, width=layer.units, keep_width=False)
+                return passed_through(inputs, width=layer.units, keep_width=False, projection=layer)
             if layer.class_name == catalogue.TIME_DISTRIBUTED:
                 inner_units = layer.wrapped.units if layer.wrapped is not None else None
-                return passed_through(inputs, width=inner_units, keep_width=False)
+                return passed_through(inputs, width=inner_units, keep_width=False, projection=layer)
             return passed_through(inputs)
         if consumer.effect is Effect.DROP_TIME:
-            return Tensor(time=False, spatial_dims=0)
+            return Tensor(time=False, spatial_dims=0, batch=inputs.batch)
+        if layer.class_name == "RepeatVector":
+            # Every step is the same vector: the sequence has no time order to get wrong.
+            return Tensor(time=True, spatial_dims=0, width=inputs.width, batch=inputs.batch, steps=layer.units)
+        if layer.class_name == "Embedding":
+            return self.embedded(layer, inputs)
         if consumer.effect is Effect.ADD_TIME:
-            width = inputs.width if layer.class_name == "RepeatVector" else None
-            return Tensor(time=True, spatial_dims=0, width=width)
+            return Tensor(time=True, spatial_dims=0, batch=inputs.batch)
         return UNKNOWN
 
-    def merge(self, layer: Layer | None, inputs: Value | None, node: ast.Call) -> Value:
-        """Concatenate / Add / tf.concat over a list: each item is consumed; widths may add up."""
+    def embedded(self, layer: Layer, tokens: Tensor) -> Tensor:
+        """Embedding: (batch, steps) token ids -> (batch, steps, output_dim)."""
+        steps = layer.int_argument(-1, "input_length")  # Keras 2 declares the length on the layer
+        if tokens.shape is not None and len(tokens.shape) == 1:
+            steps = _dimension(tokens.shape[0])
+        return Tensor(
+            time=True,
+            spatial_dims=0,
+            width=layer.int_argument(1, "output_dim"),
+            batch=tokens.batch,
+            steps=steps,
+            vocabulary=layer.int_argument(0, "input_dim"),
+            reversed=tokens.reversed,
+            reversed_by=tokens.reversed_by,
+        )
+
+    def merge(
+        self,
+        layer: Layer | None,
+        inputs: Value | None,
+        node: ast.AST,
+        *,
+        concatenates: bool,
+        axis: Value | None = None,
+    ) -> Value:
+        """Concatenate / Add / tf.concat over a list: each item is consumed; widths add up along the last axis."""
         if not isinstance(inputs, (Sequence, Outputs)):
             return UNKNOWN
         for item in inputs.items:
             self.record(Consumed(item, layer, Role.MERGED, node))
+        self.record(Merged(tuple(inputs.items), layer, node))
         tensors = [i for i in inputs.items if isinstance(i, Tensor)]
         if len(tensors) != len(inputs.items) or not tensors:
             return UNKNOWN
         first = tensors[0]
         same_time = all(t.time == first.time for t in tensors)
-        concatenates = layer is None or layer.class_name == "Concatenate"
+        spatial = first.spatial_dims if all(t.spatial_dims == first.spatial_dims for t in tensors) else None
         widths = [t.width for t in tensors]
-        width = None
-        if None not in widths:
-            width = sum(widths) if concatenates else (widths[0] if len(set(widths)) == 1 else None)  # type: ignore[arg-type]
+        width = widths[0] if len(set(widths)) == 1 else None
+        batch, steps = _agreed(t.batch for t in tensors), _agreed(t.steps for t in tensors)
+        if concatenates:
+            along_features = _is_last_axis(axis, first.time if same_time else None, spatial)
+            if along_features:
+                width = sum(widths) if None not in widths else None  # type: ignore[arg-type]
+            else:
+                # Joined along the batch or the time axis (or an axis we cannot tell).
+                batch = steps = None
+                if along_features is None:
+                    width = None
         states = {t.state for t in tensors}
         kinds = {t.state_kind for t in tensors}
         return Tensor(
             time=first.time if same_time else None,
-            spatial_dims=first.spatial_dims if all(t.spatial_dims == first.spatial_dims for t in tensors) else None,
+            spatial_dims=spatial,
             width=width,
             state=states.pop() if len(states) == 1 else None,
             state_kind=kinds.pop() if len(kinds) == 1 else None,
+            batch=batch,  # type: ignore[arg-type]
+            steps=steps,  # type: ignore[arg-type]
+            reversed=_agreed(t.reversed for t in tensors),  # type: ignore[arg-type]
+            reversed_by=first.reversed_by if all(t.reversed_by is first.reversed_by for t in tensors) else None,
         )
 
     def attention(self, layer: Layer, args: _Args) -> Value:
@@ -919,30 +1120,38 @@ class Interpreter:
 
     def add_to_sequential(self, model: SequentialModel, item: Value, place: ast.AST, *, certain: bool) -> None:
         if self.uncertain or not certain:
+            _mark_escaped(item)
             item = UNKNOWN
         model.layers.append(item)
         model.placements.append(place)
+        self.explained.add(id(place))
         model.vias.append(self.via)
 
     def simulate_sequential(self, model: SequentialModel) -> None:
         """Feed each layer of the stack the previous one's output, as Keras will."""
         flowing: Value = UNKNOWN
-        for item, place, via in zip(model.layers, model.placements, model.vias):
+        for position, (item, place, via) in enumerate(zip(model.layers, model.placements, model.vias)):
             if isinstance(item, Tensor):
                 flowing = item
                 continue
             if not isinstance(item, Layer):
                 flowing = UNKNOWN
                 continue
+            if position == 0:
+                flowing = self.declared_input(item)
             if item.is_recurrent or item.consumer is not None:
                 self.record(Consumed(flowing, item, Role.INPUT, place, in_sequential=True, via=via))
             if item.is_recurrent:
-                result = self.recurrent_result(item, place)
+                result = self.recurrent_result(item, place, flowing)
             elif item.consumer is not None and not item.consumer.takes_list:
                 result = self.consumer_result(item, flowing)
             else:
                 result = UNKNOWN
-            item.calls.append(LayerCall(place, result))
+            if not item.calls:
+                self.layer_scopes[id(item)] = self.scope
+            # What one layer returns flows into the next (or out of the model): it is used.
+            kept = (True,) * len(result.items) if isinstance(result, Outputs) else (True,)
+            item.calls.append(LayerCall(place, result, flowing, None, kept))
             self.record(LayerCalled(item, place, flowing, result, via=via))
             # A multi-tensor output mid-stack is RNN104's finding; what follows sees an unknown.
             flowing = result if not isinstance(result, Outputs) else UNKNOWN
@@ -954,6 +1163,108 @@ class Interpreter:
 def interpret(tree: ast.Module) -> list[Fact]:
     """All facts about one module."""
     return Interpreter(tree).run()
+
+
+def _mark_escaped(value: Value) -> None:
+    """Layers inside `value` reached code the analysis does not follow: their calls are no longer all known."""
+    if isinstance(value, Layer):
+        value.escaped = True
+        if value.wrapped is not None:
+            value.wrapped.escaped = True
+    elif isinstance(value, Sequence):
+        for item in value.items:
+            _mark_escaped(item)
+
+
+def _fold_builtin(name: str, args: _Args) -> Value | None:
+    if args.star or args.double_star or args.keywords or not args.positional:
+        return None
+    if not all(isinstance(a, Const) and _is_number(a.value) for a in args.positional):
+        return None
+    try:
+        return Const(_FOLDABLE_BUILTINS[name](*(a.value for a in args.positional)))  # type: ignore[union-attr]
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+
+
+def _dimension(value: object) -> int | None:
+    """A declared dimension: an int, DYNAMIC for None, None when not a literal."""
+    if value is None:
+        return DYNAMIC
+    return value if type(value) is int else None
+
+
+def _literal_dims(value: Value) -> tuple | None:
+    if isinstance(value, Const) and type(value.value) is int:
+        return (value.value,)
+    if isinstance(value, Sequence) and all(isinstance(d, Const) for d in value.items):
+        return tuple(d.value for d in value.items)  # type: ignore[union-attr]
+    return None
+
+
+def _declared_tensor(dims: tuple, batch: int | None) -> Tensor:
+    """A tensor of shape (batch, *dims) that the code declares: an Input, or a Sequential's first layer."""
+    rank = len(dims)
+    width = dims[-1] if dims and type(dims[-1]) is int else None
+    return Tensor(
+        time=rank >= 2,
+        width=width,
+        shape=dims,
+        batch=batch,
+        steps=_dimension(dims[0]) if rank >= 2 else None,
+        vocabulary=width if rank >= 2 else None,
+        reversed=False,
+    )
+
+
+def _flipped(value: Tensor) -> Tensor:
+    """The same sequence with its time order reversed."""
+    if value.reversed is None:
+        order, by = None, None
+    elif value.reversed:
+        order, by = False, None
+    else:
+        order, by = True, None  # reversed by the code itself, not by a go_backwards layer
+    return replace(value, direct=False, state=None, reversed=order, reversed_by=by)
+
+
+def _reverses_time(index: ast.expr) -> bool:
+    """`x[:, ::-1]` or `x[:, ::-1, :]`: every axis kept whole except the time axis, walked backwards."""
+    if not isinstance(index, ast.Tuple) or len(index.elts) < 2:
+        return False
+    first, time, *rest = index.elts
+
+    def whole(node: ast.expr) -> bool:
+        return isinstance(node, ast.Slice) and node.lower is None and node.upper is None and node.step is None
+
+    backwards = (
+        isinstance(time, ast.Slice)
+        and time.lower is None
+        and time.upper is None
+        and isinstance(time.step, ast.UnaryOp)
+        and isinstance(time.step.op, ast.USub)
+        and isinstance(time.step.operand, ast.Constant)
+        and time.step.operand.value == 1
+    )
+    return whole(first) and backwards and all(whole(r) or (isinstance(r, ast.Constant) and r.value is Ellipsis) for r in rest)
+
+
+def _is_last_axis(axis: Value | None, time: bool | None, spatial: int | None) -> bool | None:
+    """Whether a concatenation runs along the features (last) axis; None when unknown."""
+    if not (isinstance(axis, Const) and type(axis.value) is int):
+        return None
+    if axis.value == -1:
+        return True
+    if time is None or spatial is None:
+        return None
+    rank = 2 + (1 if time else 0) + spatial
+    return axis.value == rank - 1
+
+
+def _agreed(values: Iterator) -> object:
+    """The value every item has, or None."""
+    found = set(values)
+    return found.pop() if len(found) == 1 else None
 
 
 def _indexable(value: Value) -> bool:

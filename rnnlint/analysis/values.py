@@ -32,6 +32,10 @@ class Unknown:
 
 UNKNOWN = Unknown()
 
+# A dimension the code declares as None (`keras.Input(shape=(None, 8))`): known
+# to be dynamic, which is not the same as not knowing it.
+DYNAMIC = -1
+
 
 @dataclass(frozen=True)
 class Const:
@@ -56,10 +60,18 @@ class Ref:
 
 @dataclass(eq=False)
 class LayerCall:
-    """One place where a layer object is called (or stacked in a Sequential)."""
+    """One place where a layer object is called (or stacked in a Sequential).
+
+    `kept` says, per item of the result, whether the code may use it: False only
+    when the item is certainly thrown away (bound to a name nothing reads, left
+    out of an unpacking or an index, or the whole call is a bare statement).
+    """
 
     node: ast.AST
     result: Value
+    inputs: Value = None  # type: ignore[assignment]
+    initial_state: Value | None = None
+    kept: tuple[bool, ...] | None = None
 
 
 @dataclass(eq=False)
@@ -85,9 +97,19 @@ class Layer:
     # RNN([cells]) and StackedRNNCells: the cells' state kinds, in order.
     cells: tuple[Layer, ...] | None = None
     keywords: dict[str, Value] = field(default_factory=dict)
+    positional: tuple[Value, ...] = ()
+    # The import path the class was reached through (`tensorflow.compat.v1.keras.layers.CuDNNLSTM`).
+    qualified: str | None = None
     calls: list[LayerCall] = field(default_factory=list)
     # Set when code assigns attributes on the object: its flags can no longer be trusted.
     mutated: bool = False
+    # Names and attributes the object was bound to, and whether it reached code the
+    # analysis cannot follow (an opaque call, a container, a return to unknown callers).
+    bound_names: set[str] = field(default_factory=set)
+    escaped: bool = False
+    # Decided after the whole module is analysed: True when `calls` is every call
+    # the object can receive in this module (see analysis/usage.py).
+    calls_known: bool = False
     # Built while running a helper for a caller: the caller's (outermost) call.
     via: ast.AST | None = None
 
@@ -223,6 +245,22 @@ class Layer:
         items = self.returned_items()
         return None if items is None else len(items)
 
+    def call_at(self, node: ast.AST | None) -> LayerCall | None:
+        """The recorded call of this object at `node`."""
+        return next((call for call in self.calls if call.node is node), None)
+
+    def argument(self, index: int, keyword: str) -> Value | None:
+        """A construction argument given by keyword or at a position, as the interpreter saw it."""
+        if keyword in self.keywords:
+            return self.keywords[keyword]
+        if 0 <= index < len(self.positional):
+            return self.positional[index]
+        return None
+
+    def int_argument(self, index: int, keyword: str) -> int | None:
+        value = self.argument(index, keyword)
+        return value.value if isinstance(value, Const) and type(value.value) is int else None
+
 
 @dataclass(frozen=True)
 class Tensor:
@@ -246,6 +284,19 @@ class Tensor:
     direction: str = ""
     # For keras.Input: the declared shape without the batch axis, when literal.
     shape: tuple | None = None
+    # Static batch size and number of time steps (DYNAMIC when declared None).
+    batch: int | None = None
+    steps: int | None = None
+    # For a sequence read from tokens: how many distinct tokens a step can be
+    # (an Embedding's input_dim, or the last dimension of a keras.Input).
+    vocabulary: int | None = None
+    # Time order of a sequence: False forward, True reversed, None unknown; and the
+    # go_backwards layer that reversed it.
+    reversed: bool | None = None
+    reversed_by: Layer | None = None
+    # The Dense / TimeDistributed whose output this is (kept through layers that
+    # keep the axes, such as Activation or Dropout).
+    projection: Layer | None = None
 
 
 @dataclass(frozen=True)
@@ -334,17 +385,30 @@ def join(a: Value, b: Value) -> Value:
             state_kind=a.state_kind if a.state_kind == b.state_kind else None,
             direction=a.direction if a.direction == b.direction else "",
             shape=a.shape if a.shape == b.shape else None,
+            batch=a.batch if a.batch == b.batch else None,
+            steps=a.steps if a.steps == b.steps else None,
+            vocabulary=a.vocabulary if a.vocabulary == b.vocabulary else None,
+            reversed=a.reversed if a.reversed == b.reversed else None,
+            reversed_by=a.reversed_by if a.reversed_by is b.reversed_by else None,
+            projection=a.projection if a.projection is b.projection else None,
         )
     if isinstance(a, Sequence) and isinstance(b, Sequence) and len(a.items) == len(b.items):
         return Sequence(tuple(join(x, y) for x, y in zip(a.items, b.items)))
     return UNKNOWN
 
 
-def item_value(item: ReturnedItem | tuple[ReturnedItem, ...], layer: Layer, call: ast.AST, kind: StateKind) -> Value:
-    """The abstract tensor for one element of a recurrent call's result."""
+def item_value(
+    item: ReturnedItem | tuple[ReturnedItem, ...],
+    layer: Layer,
+    call: ast.AST,
+    kind: StateKind,
+    source: Value = UNKNOWN,
+) -> Value:
+    """The abstract tensor for one element of a recurrent call's result; `source` is the input sequence."""
     if isinstance(item, tuple):
-        return Sequence(tuple(item_value(sub, layer, call, kind) for sub in item))
+        return Sequence(tuple(item_value(sub, layer, call, kind, source) for sub in item))
     units = layer.state_units
+    batch = source.batch if isinstance(source, Tensor) else None
     if item.is_state:
         return Tensor(
             time=False,
@@ -356,23 +420,56 @@ def item_value(item: ReturnedItem | tuple[ReturnedItem, ...], layer: Layer, call
             state=item.role,
             state_kind=kind,
             direction=item.direction,
+            batch=batch,
         )
     width = units
     if units is not None and layer.is_bidirectional and not item.direction:
         width = {"concat": 2 * units, "sum": units, "ave": units, "mul": units}.get(layer.merge_mode or "", None)
+    sequence = layer.flag("return_sequences")
+    order, reversed_by = (time_order(layer, source) if sequence else (None, None))
     return Tensor(
-        time=layer.flag("return_sequences"),
+        time=sequence,
         spatial_dims=layer.spatial_dims,
         width=width,
         producer=layer,
         call=call,
         direct=True,
         direction=item.direction,
+        batch=batch,
+        steps=source.steps if sequence and isinstance(source, Tensor) else None,
+        reversed=order,
+        reversed_by=reversed_by,
     )
 
 
-def passed_through(value: Value, *, width: int | None = None, keep_width: bool = True) -> Value:
-    """What a layer that keeps the axes (Dropout, Dense, ...) makes of a tensor."""
+def time_order(layer: Layer, source: Value) -> tuple[bool | None, Layer | None]:
+    """Whether a recurrent layer's sequence output runs backwards in time, and which layer reversed it.
+
+    A `go_backwards` layer reads its input from the end and returns its outputs
+    in that reversed order; `Bidirectional` flips its backward half back, so its
+    output keeps the input's order.
+    """
+    if not isinstance(source, Tensor) or source.reversed is None:
+        return None, None
+    if layer.is_bidirectional:
+        return source.reversed, source.reversed_by
+    backwards = layer.flag("go_backwards")
+    if backwards is None:
+        return None, None
+    if backwards and not source.reversed:
+        return True, layer
+    if not backwards and source.reversed:
+        return True, source.reversed_by
+    return False, None
+
+
+def passed_through(
+    value: Value, *, width: int | None = None, keep_width: bool = True, projection: Layer | None = None
+) -> Value:
+    """What a layer that keeps the axes (Dropout, Dense, ...) makes of a tensor.
+
+    `projection` is the Dense (or TimeDistributed) doing it, when it changes the features.
+    """
     if not isinstance(value, Tensor):
         return UNKNOWN
     return replace(
@@ -381,4 +478,6 @@ def passed_through(value: Value, *, width: int | None = None, keep_width: bool =
         state=None,
         width=value.width if keep_width else width,
         call=value.call,
+        projection=projection if projection is not None else value.projection,
+        vocabulary=value.vocabulary if projection is None else None,
     )

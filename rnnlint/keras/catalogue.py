@@ -198,6 +198,10 @@ CONSUMER_CLASSES: dict[str, ConsumerClass] = {
     )
 }
 
+# Consumers of a sequence that keep its number of time steps (convolutions, pooling,
+# cropping and padding along time change it).
+STEP_PRESERVING: frozenset[str] = frozenset({"TimeDistributed", "SpatialDropout1D"})
+
 # Functions (not classes) under the layers package that merge a list of tensors.
 MERGE_FUNCTIONS: frozenset[str] = frozenset(
     {"concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum", "dot"}
@@ -300,3 +304,64 @@ def returned_items(
         return tuple(outputs + per_cell)
     state_items = [ReturnedItem(name, d) for d in directions for name in states.names]
     return tuple(outputs + state_items)
+
+
+# --- Keras 2 -> 3 (RNN402) ----------------------------------------------------------------
+# *Which* classes and keywords Keras 3 removed is not listed here: it is the difference
+# between the signature files generated from the real libraries (keras/signatures.py).
+# Only the advice on what to write instead is knowledge of our own.
+REMOVED_CLASS_REPLACEMENT: dict[str, str] = {"CuDNNLSTM": "LSTM", "CuDNNGRU": "GRU"}
+REMOVED_CLASS_ADVICE: dict[str, str] = {
+    "CuDNNLSTM": "use LSTM, which runs the cuDNN kernel by itself on a GPU when its arguments allow it",
+    "CuDNNGRU": "use GRU, which runs the cuDNN kernel by itself on a GPU when its arguments allow it",
+    "AbstractRNNCell": "subclass keras.layers.Layer and give it state_size and call(inputs, states)",
+}
+REMOVED_KEYWORD_ADVICE: dict[str, str] = {
+    "time_major": "Keras 3 always reads (batch, time, features); transpose time-major data "
+    "(keras.ops.transpose(x, (1, 0, 2))) and drop the argument",
+    "batch_input_shape": "declare the batch on the input instead: keras.Input(batch_shape=(batch, ...))",
+    "batch_size": "declare it on the input instead: keras.Input(shape=..., batch_size=...)",
+    "input_length": "declare the time steps on the input instead: keras.Input(shape=(steps, features))",
+    "weights": "call layer.set_weights(...) once the layer is built",
+    "implementation": "it no longer selects a kernel; drop it",
+    "dynamic": "drop it",
+    "enable_caching_device": "drop it",
+    "force_generator": "drop it; seed the layer with seed=",
+    "rng_type": "drop it; seed the layer with seed=",
+    "return_runtime": "drop it",
+    "reverse_state_order": "drop it; Keras 3 keeps the cells' states in order",
+}
+
+
+def is_v1_path(qualified: str | None) -> bool:
+    """True for a name reached through TensorFlow's v1 compatibility API (`tf.compat.v1.keras...`)."""
+    return qualified is not None and (".compat.v1." in qualified or "._v1." in qualified)
+
+
+# --- The fused cuDNN kernel (RNN403) ---------------------------------------------------------
+# From the LSTM and GRU docstrings of Keras 3 and tf-keras 2 ("The requirements to use the
+# cuDNN implementation are: ..."), and keras/src/backend/tensorflow/rnn.py:cudnn_ok.
+# keyword -> (the value the kernel needs, as written in the message; the values that satisfy it)
+CUDNN_CLASSES: frozenset[str] = frozenset({"LSTM", "GRU"})
+CUDNN_REQUIREMENTS: dict[str, tuple[str, frozenset]] = {
+    "activation": ("'tanh'", frozenset({"tanh"})),
+    "recurrent_activation": ("'sigmoid'", frozenset({"sigmoid"})),
+    "recurrent_dropout": ("0", frozenset({0})),  # 0.0 == 0
+    "unroll": ("False", frozenset({False})),
+    "use_bias": ("True", frozenset({True})),
+}
+CUDNN_GRU_REQUIREMENTS: dict[str, tuple[str, frozenset]] = {"reset_after": ("True", frozenset({True}))}
+# Modules whose functions name an activation: `keras.activations.relu`, `tf.nn.relu`, `tf.tanh`, ...
+ACTIVATION_MODULES: tuple[str, ...] = ("activations", "ops", "ops.nn", "backend")
+TF_ACTIVATION_MODULES: tuple[str, ...] = ("tensorflow", "tensorflow.nn", "tensorflow.math", "tensorflow.keras.activations")
+
+
+def activation_name(qualified: str) -> str | None:
+    """`keras.activations.relu` -> "relu"; `tf.math.tanh` -> "tanh"; None when not an activation function."""
+    module, _, function = qualified.rpartition(".")
+    canonical = canonical_name(module)
+    if canonical is not None and canonical in ACTIVATION_MODULES:
+        return function
+    if module in TF_ACTIVATION_MODULES:
+        return function
+    return None

@@ -10,6 +10,7 @@ from typing import ClassVar
 from rnnlint.analysis.facts import Fact
 from rnnlint.diagnostics import Fix, Severity
 from rnnlint.fixes import FixBuilder
+from rnnlint.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ class Rule:
     facts: ClassVar[tuple[type, ...]]
     valid: ClassVar[list[str]] = []
     invalid: ClassVar[list[Invalid]] = []
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        # Rules that depend on the run's settings (the targeted Keras) read them here.
+        self.settings = settings or Settings()
 
     def check(self, fact: Fact, fixes: FixBuilder) -> Iterator[Finding]:
         raise NotImplementedError

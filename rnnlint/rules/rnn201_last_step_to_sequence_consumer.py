@@ -6,9 +6,9 @@ from rnnlint.analysis.facts import Consumed, Role
 from rnnlint.analysis.values import Layer
 from rnnlint.diagnostics import Severity
 from rnnlint.fixes import FixBuilder
-from rnnlint.keras.catalogue import Needs
+from rnnlint.keras.catalogue import TIME_DISTRIBUTED, Needs
 from rnnlint.rules._base import Finding, Invalid, Rule
-from rnnlint.rules._common import recurrent_output
+from rnnlint.rules._common import is_decoder_output, recurrent_output
 
 
 def needs_sequence(consumer: Layer) -> int | None:
@@ -48,6 +48,9 @@ class LastStepToSequenceConsumer(Rule):
         keras.layers.LSTM(32),
     ])
     ```
+
+    A decoder (a layer called with `initial_state=`) feeding `TimeDistributed`
+    is left to RNN204, which names it as a decoder: one mistake, one finding.
 
     ## Fix safety
     The fix adds `return_sequences=True` to the producing layer.  It is safe when
@@ -101,6 +104,8 @@ class LastStepToSequenceConsumer(Rule):
             return
         producer = produced.producer
         assert producer is not None
+        if fact.consumer.class_name == TIME_DISTRIBUTED and is_decoder_output(produced):
+            return  # RNN204: a decoder emitting its last step into a per-step projection
         where = "follows it in the Sequential" if fact.in_sequential else "receives it"
         consumer = fact.consumer.label_text
         if fact.consumer.node is producer.node and fact.consumer.via is producer.via:

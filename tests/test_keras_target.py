@@ -1,0 +1,117 @@
+"""The Keras target (`--target-keras`, Settings.target_keras) changes which keywords and classes exist."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rnnlint.api import lint_source
+from rnnlint.keras.signatures import signatures
+from rnnlint.settings import Selection, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def codes(source: str, target: int, select: str = "RNN4") -> list[tuple[int, str]]:
+    settings = Settings(selection=Selection(select=(select,)), target_keras=target)
+    return [(d.location.row, d.code) for d in lint_source(source, "t.py", settings)]
+
+
+def test_keyword_only_keras_3_knows_is_unknown_under_keras_2():
+    source = "import keras\nkeras.layers.LSTM(8, use_cudnn=False)\n"
+    assert codes(source, 3) == []
+    found = lint_source(source, "t.py", Settings(selection=Selection(select=("RNN401",)), target_keras=2))
+    assert [d.code for d in found] == ["RNN401"]
+    assert "exists only in Keras 3" in found[0].message
+
+
+def test_keywords_keras_3_removed_are_fine_under_keras_2():
+    source = "import tensorflow as tf\ntf.keras.layers.LSTM(8, time_major=True, batch_input_shape=(4, 10, 8))\n"
+    assert codes(source, 2) == []
+    assert codes(source, 3) == [(2, "RNN402"), (2, "RNN402")]
+
+
+def test_cudnn_classes_under_keras_2_exist_only_in_the_v1_api():
+    v2 = "import tensorflow as tf\ntf.keras.layers.CuDNNLSTM(8)\n"
+    v1 = "import tensorflow as tf\ntf.compat.v1.keras.layers.CuDNNLSTM(8)\n"
+    assert codes(v2, 2) == [(2, "RNN402")]
+    assert codes(v1, 2) == []
+    assert codes(v1, 3) == [(2, "RNN402")]
+    # Keyword typos are still checked against the v1 class under Keras 2.
+    assert codes("import tensorflow as tf\ntf.compat.v1.keras.layers.CuDNNLSTM(8, return_sequence=True)\n", 2) == [
+        (2, "RNN401")
+    ]
+
+
+def test_stateful_advice_follows_the_target():
+    source = "import keras\nx = keras.Input(shape=(None, 8))\ny = keras.layers.LSTM(8, stateful=True)(x)\n"
+    k2 = lint_source(source, "t.py", Settings(selection=Selection(select=("RNN304",)), target_keras=2))
+    k3 = lint_source(source, "t.py", Settings(selection=Selection(select=("RNN304",)), target_keras=3))
+    assert "batch_input_shape" in k2[0].message and "batch_input_shape" not in k3[0].message
+
+
+def test_cli_flag_reaches_the_rules():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    source = "import keras\nkeras.layers.GRU(8, use_cudnn=True)\n"
+    run = [sys.executable, "-m", "rnnlint", "-", "--stdin-filename", "t.py", "--output-format", "json"]
+    k3 = subprocess.run(run, check=False, input=source, capture_output=True, text=True, env=env)
+    k2 = subprocess.run(
+        run + ["--target-keras", "2"], check=False, input=source, capture_output=True, text=True, env=env
+    )
+    assert k3.returncode == 0, k3.stderr
+    assert k2.returncode == 1, k2.stderr
+    assert [d["code"] for d in json.loads(k2.stdout)] == ["RNN401"]
+
+
+def test_removed_keywords_come_from_diffing_the_generated_signatures():
+    k2, k3 = signatures(2), signatures(3)
+    assert k3.library == "keras" and k2.library == "tf_keras"
+    removed = k2.get("LSTM").keywords - k3.get("LSTM").keywords
+    assert {"time_major", "batch_input_shape", "batch_size"} <= removed
+    assert "use_cudnn" in k3.get("LSTM").keywords - k2.get("LSTM").keywords
+    assert {"CuDNNLSTM", "CuDNNGRU"} <= set(k2.classes) - set(k3.classes)
+    # Base-layer keywords taken through **kwargs are part of the data, not only the signature's parameters.
+    assert {"name", "dtype", "trainable", "input_shape"} <= k3.get("GRU").keywords
+    assert {"batch_input_shape", "weights"} <= k2.get("GRU").keywords
+
+
+def test_plain_linting_never_imports_keras_and_loads_signatures_only_for_rnn401_402():
+    script = (
+        "import json, sys\n"
+        "from rnnlint.api import lint_source\n"
+        "from rnnlint.settings import Selection, Settings\n"
+        "from rnnlint.keras.signatures import signatures\n"
+        "src = 'import keras\\nout, h, c = keras.layers.LSTM(8, return_sequence=True)(x)\\n'\n"
+        "without = lint_source(src, 't.py', Settings(selection=Selection(select=('RNN1', 'RNN2', 'RNN3', 'RNN5'))))\n"
+        "before = signatures.cache_info().currsize\n"
+        "found = lint_source(src, 't.py')\n"
+        "print(json.dumps({\n"
+        "    'before': before,\n"
+        "    'after': signatures.cache_info().currsize,\n"
+        "    'heavy': sorted(m for m in sys.modules if m.split('.')[0] in ('keras', 'tensorflow', 'tf_keras')),\n"
+        "    'without': sorted({d.code for d in without}),\n"
+        "    'codes': sorted({d.code for d in found}),\n"
+        "}))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    report = json.loads(result.stdout)
+    assert report["before"] == 0  # RNN401/402 not selected: the JSON was never read
+    assert report["after"] == 2  # both targets: the other one tells a typo from a removed keyword
+    assert report["heavy"] == []
+    assert report["without"] == ["RNN101"]
+    assert report["codes"] == ["RNN101", "RNN401"]
+
+
+@pytest.mark.parametrize("target", [2, 3])
+def test_every_catalogue_recurrent_class_has_a_signature_or_is_removed(target):
+    from rnnlint.keras import catalogue
+
+    known = set(signatures(2).classes) | set(signatures(3).classes)
+    for name in list(catalogue.RECURRENT_CLASSES) + list(catalogue.CELL_CLASSES):
+        assert name in known, name
