@@ -45,7 +45,7 @@ def run(
         except OSError as error:
             results[index] = file_error_result(name, error)
             continue
-        if not may_build_recurrent(data):
+        if not may_build_recurrent(data, name):
             results[index] = FileResult(name)
             continue
         key = None
@@ -81,5 +81,8 @@ def _lint_job(item: tuple[bytes, str, Settings]) -> FileResult:
 
 
 def _internal_error(result: FileResult) -> bool:
-    # A crash or a time-out says nothing about the content: never cache it.
-    return any(d.extra.get("internal_error") or d.message.startswith("skipped:") for d in result.diagnostics)
+    # A crash or a time-out says nothing about the content: never cache it.  (Nor a notice:
+    # the cache keeps diagnostics only, and the notice must be shown again.)
+    return bool(result.notices) or any(
+        d.extra.get("internal_error") or d.message.startswith("skipped:") for d in result.diagnostics
+    )

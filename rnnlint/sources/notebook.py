@@ -1,0 +1,618 @@
+"""Jupyter notebooks: the code cells as one program, its rows mapped back to cells, and edits written back.
+
+A notebook runs its code cells in order in one namespace, so they are analysed
+as one program: each code cell's text, IPython-only lines masked (see
+`sources.ipython`), followed by a boundary comment line.  Masking keeps every
+line, so a cell's rows sit at a fixed offset in the program, and columns are
+untouched.  Findings are made in program coordinates (where `# noqa` comments
+in cells work unchanged) and moved into cell coordinates for output: `cell` is
+the cell's 1-based position among all the notebook's cells (markdown included),
+as Jupyter and VS Code count them, and rows are relative to that cell.
+
+A cell that does not parse is left out of the program (IPython would not run
+any of it either) and reported as RNN001 with its cell.
+
+Writing back (`write_back`) changes only the edited cells' `source` values in
+the JSON text; every other byte (indentation, key order, escapes, outputs,
+metadata, the trailing newline) stays as it was, and a source stored as a list
+of lines keeps its unchanged lines as they were written.
+
+The notebook's JSON is read with the standard library; nbformat is not needed.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import codecs
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from json.decoder import scanstring
+
+from rnnlint.diagnostics import Diagnostic, Edit, Fix, Location, Severity
+from rnnlint.sources import is_notebook  # noqa: F401 - re-exported: where notebooks are recognised
+from rnnlint.sources.ipython import MaskedCell, mask_all, mask_cell, restore, split_lines
+
+NBFORMAT = 4
+# Ends each cell in the program, so an edited program can be cut back into cells.
+BOUNDARY = "# rnnlint: end of cell {}"
+_LINE_REFERENCE = re.compile(r"\(line (\d+)((?:, column \d+)?)\)")
+
+
+# --- the prefilter ---------------------------------------------------------------
+
+# The byte search for recurrent words (api.may_build_recurrent) reads a notebook's
+# JSON as it is.  JSON can hide a word from it in two ways: a letter written as an
+# escape (`\u004c` for L), or a source list cut inside a word (`"LS", "TM"`; the
+# format allows it, though writers cut after line endings).  When either may have
+# happened, the notebook is decoded and its code cells searched.
+_LETTER_ESCAPE = re.compile(rb"\\u00[4-7][0-9a-fA-F]")
+_CUT_INSIDE_A_LINE = re.compile(rb'(?<!\\n)"[ \t\r\n]*,[ \t\r\n]*"')
+
+
+def may_build_recurrent(data: bytes) -> bool:
+    """For a notebook the plain byte search found no recurrent word in: False only when none can hide in it."""
+    if not _LETTER_ESCAPE.search(data) and not _CUT_INSIDE_A_LINE.search(data):
+        return False
+    try:
+        notebook = Notebook.from_bytes(data)
+    except NotebookError:
+        return True  # reported when it is linted
+    return _may_build_recurrent_text(notebook.code())
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+class NotebookError(Exception):
+    """Why a notebook cannot be read: one line, reported as RNN001."""
+
+    def __init__(self, message: str, location: Location = Location(1, 1), cell: int | None = None) -> None:
+        super().__init__(message)
+        self.location = location
+        self.cell = cell
+
+    def diagnostic(self, filename: str) -> Diagnostic:
+        return _unreadable(filename, str(self), self.location, self.cell)
+
+
+class WriteBackError(Exception):
+    """Why edits cannot be written into the notebook: one line."""
+
+
+@dataclass
+class CodeCell:
+    number: int  # 1-based position among all the notebook's cells
+    source: str  # as stored (a list of lines joined)
+    masked: MaskedCell | None = None
+    # Why the cell is left out of the program: (message, location in the cell).
+    error: tuple[str, Location] | None = None
+
+
+@dataclass
+class Notebook:
+    cells: list[CodeCell]
+    # The kernel's language when the notebook says it is not Python.
+    other_language: str | None = None
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Notebook:
+        document = _load(data)
+        if not isinstance(document, dict):
+            raise NotebookError("invalid notebook: the JSON document is not an object")
+        version = document.get("nbformat")
+        if version is None:
+            raise NotebookError('invalid notebook: no "nbformat" version')
+        if version != NBFORMAT or isinstance(version, bool):
+            raise NotebookError(
+                f"unsupported notebook format: nbformat {version!r} (rnnlint reads nbformat 4; "
+                "convert with `jupyter nbconvert --to notebook --nbformat 4`)"
+            )
+        cells = document.get("cells")
+        if not isinstance(cells, list):
+            raise NotebookError('invalid notebook: no "cells" list')
+        code_cells = []
+        for number, cell in enumerate(cells, 1):
+            if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+                raise NotebookError(f'invalid notebook: cell {number} is not an object with a "cell_type"', cell=number)
+            if cell["cell_type"] != "code":
+                continue
+            source = cell.get("source")
+            if isinstance(source, list) and all(isinstance(line, str) for line in source):
+                source = "".join(source)
+            elif not isinstance(source, str):
+                raise NotebookError(
+                    f"invalid notebook: the source of cell {number} is not a string or a list of strings", cell=number
+                )
+            code_cells.append(CodeCell(number, source))
+        return cls(code_cells, _other_language(document.get("metadata")))
+
+    def code(self) -> str:
+        return "\n".join(cell.source for cell in self.cells)
+
+
+def _load(data: bytes) -> object:
+    try:
+        text = _decode(data)
+    except UnicodeDecodeError as error:
+        raise NotebookError(f"invalid notebook: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise NotebookError(f"invalid notebook: not valid JSON: {error.msg}", Location(error.lineno, error.colno)) from None
+    except RecursionError:
+        raise NotebookError("invalid notebook: JSON nested too deeply to read") from None
+
+
+def _decode(data: bytes) -> str:
+    return data[len(codecs.BOM_UTF8) :].decode("utf-8") if data.startswith(codecs.BOM_UTF8) else data.decode("utf-8")
+
+
+def _other_language(metadata: object) -> str | None:
+    """The kernel language the notebook declares, when it is not Python (no declaration: Python)."""
+    if not isinstance(metadata, dict):
+        return None
+    for section, key in (("kernelspec", "language"), ("language_info", "name")):
+        info = metadata.get(section)
+        if isinstance(info, dict) and isinstance(info.get(key), str) and info[key].strip():
+            language = info[key].strip()
+            return None if language.lower().startswith(("python", "ipython")) else language
+    return None
+
+
+# --- the program ---------------------------------------------------------------------
+
+
+def prepare(cell: CodeCell) -> MaskedCell:
+    """Mask the cell's IPython lines; a cell that still does not parse is masked whole (and `error` set)."""
+    masked = mask_cell(cell.source)
+    if masked.cell_magic is not None:
+        return masked
+    error = _parse_error(masked.text)
+    if error is not None and any(m.prefix for m in masked.masked):
+        # `%time STATEMENT` analysed as a statement did not parse: mask it whole instead.
+        plain = mask_cell(cell.source, time_as_python=False)
+        if _parse_error(plain.text) is None:
+            return plain
+    if error is not None:
+        cell.error = error
+        return mask_all(cell.source)
+    return masked
+
+
+def _parse_error(text: str) -> tuple[str, Location] | None:
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        row = error.lineno or 1
+        column = (error.offset or 1) if error.lineno else 1
+        return f"syntax error: {error.msg}", Location(row, max(column, 1))
+    except RecursionError:
+        return "cannot parse: nested too deeply for Python's parser", Location(1, 1)
+    except (ValueError, MemoryError) as error:
+        return f"cannot parse: {type(error).__name__}: {error}", Location(1, 1)
+    return None
+
+
+@dataclass
+class Segment:
+    cell: CodeCell
+    text: str  # the masked cell, ending with a line ending
+    first_row: int  # the program row of the cell's first line
+    rows: int
+    added_newline: bool  # the cell's text did not end with one
+
+
+@dataclass
+class Program:
+    text: str
+    segments: list[Segment]
+    _firsts: list[int] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def build(cls, notebook: Notebook) -> Program:
+        parts: list[str] = []
+        segments: list[Segment] = []
+        row = 1
+        for cell in notebook.cells:
+            if cell.masked is None:
+                cell.masked = prepare(cell)
+            text, added = _with_newline(cell.masked.text)
+            rows = len(split_lines(text))
+            segments.append(Segment(cell, text, row, rows, added))
+            parts.append(text)
+            parts.append(BOUNDARY.format(cell.number) + "\n")
+            row += rows + 1
+        program = cls("".join(parts), segments)
+        program._firsts = [segment.first_row for segment in segments]
+        return program
+
+    # program coordinates -> cell coordinates
+
+    def cell_of(self, row: int) -> tuple[int, int] | None:
+        """(cell number, row in the cell) of a program row."""
+        index = bisect.bisect_right(self._firsts, row) - 1
+        if index < 0:
+            return None
+        segment = self.segments[index]
+        # The boundary line after a cell counts as the cell's last line.
+        return segment.cell.number, min(row - segment.first_row + 1, max(segment.rows, 1))
+
+    def to_cells(self, diagnostic: Diagnostic) -> Diagnostic:
+        """The diagnostic located in its cell (file-level ones, without a location, are left as they are)."""
+        if diagnostic.cell is not None or _file_level(diagnostic):
+            return diagnostic
+        start = self.cell_of(diagnostic.location.row)
+        if start is None:
+            return diagnostic
+        cell, row = start
+        end = self.cell_of(diagnostic.end_location.row)
+        end_location = (
+            Location(end[1], diagnostic.end_location.column)
+            if end is not None and end[0] == cell
+            else Location(row, diagnostic.location.column)
+        )
+        return replace(
+            diagnostic,
+            location=Location(row, diagnostic.location.column),
+            end_location=end_location,
+            cell=cell,
+            message=self.describe(diagnostic.message),
+            fix=self._fix_to_cells(diagnostic.fix),
+        )
+
+    def describe(self, message: str) -> str:
+        """Rewrite `(line 12)` / `(line 12, column 5)` program references as `(cell 3, line 4...)`."""
+
+        def cell_reference(match: re.Match) -> str:
+            found = self.cell_of(int(match.group(1)))
+            if found is None:
+                return match.group(0)
+            return f"(cell {found[0]}, line {found[1]}{match.group(2)})"
+
+        return _LINE_REFERENCE.sub(cell_reference, message)
+
+    def _fix_to_cells(self, fix: Fix | None) -> Fix | None:
+        if fix is None:
+            return None
+        edits = []
+        for edit in fix.edits:
+            start, end = self.cell_of(edit.location.row), self.cell_of(edit.end_location.row)
+            if start is None or end is None or start[0] != end[0]:
+                return None  # cannot be said in one cell's coordinates
+            edits.append(
+                Edit(Location(start[1], edit.location.column), Location(end[1], edit.end_location.column), edit.content, start[0])
+            )
+        return replace(fix, message=self.describe(fix.message), edits=tuple(edits))
+
+    # an edited program -> cell sources
+
+    def edited_cells(self, text: str) -> dict[int, str]:
+        """The new source of each cell the edited program `text` changes, by cell number."""
+        changes: dict[int, str] = {}
+        position = 0
+        for segment in self.segments:
+            boundary = BOUNDARY.format(segment.cell.number) + "\n"
+            found = text.find(boundary, position)
+            while found > position and text[found - 1] not in "\r\n":
+                found = text.find(boundary, found + 1)
+            if found < 0:
+                raise WriteBackError(f"the edited program lost the end of cell {segment.cell.number}")
+            new = text[position:found]
+            position = found + len(boundary)
+            if new == segment.text:
+                continue
+            assert segment.cell.masked is not None
+            source = restore(segment.cell.masked, new)
+            if source is None:
+                raise WriteBackError(f"an edit touched an IPython line of cell {segment.cell.number}")
+            if segment.added_newline:
+                source = re.sub(r"(\r\n|\r|\n)\Z", "", source)
+            # The new source must read back as exactly the program that was checked.
+            again = CodeCell(segment.cell.number, source)
+            remasked = prepare(again).text
+            if again.error is not None or _with_newline(remasked)[0] != new:
+                raise WriteBackError(f"the edited cell {segment.cell.number} does not read back as it was checked")
+            changes[segment.cell.number] = source
+        if position != len(text):
+            raise WriteBackError("the edited program has text after its last cell")
+        return changes
+
+
+def _with_newline(text: str) -> tuple[str, bool]:
+    """The text ending with a line ending (so the boundary starts a line), and whether one was added."""
+    if text and not text.endswith(("\n", "\r")):
+        return text + "\n", True
+    return text, False
+
+
+def _file_level(diagnostic: Diagnostic) -> bool:
+    """Diagnostics about the whole file, whose (1, 1) is no place in any cell."""
+    return bool(diagnostic.extra.get("internal_error")) or diagnostic.message.startswith("skipped:")
+
+
+def _unreadable(filename: str, message: str, location: Location, cell: int | None = None) -> Diagnostic:
+    return Diagnostic(
+        code="RNN001",
+        message=message,
+        filename=filename,
+        location=location,
+        end_location=location,
+        severity=Severity.ERROR,
+        name="unreadable-file",
+        cell=cell,
+    )
+
+
+def cell_problems(notebook: Notebook, filename: str) -> list[Diagnostic]:
+    """RNN001 for each cell left out of the program."""
+    problems = []
+    for cell in notebook.cells:
+        if cell.error is not None:
+            message, location = cell.error
+            problems.append(_unreadable(filename, f"{message} (this cell is left out of the analysis)", location, cell.number))
+    return problems
+
+
+# --- writing back ------------------------------------------------------------------
+
+
+def write_back(data: bytes, program_text: str) -> bytes:
+    """The notebook `data` with each cell's source replaced by its part of the edited program.
+
+    Pure: old notebook bytes + edited program text -> new notebook bytes.  Only
+    the `source` values of cells whose text changed are rewritten; raises
+    WriteBackError when the edit cannot be expressed in the cells.
+    """
+    notebook = Notebook.from_bytes(data)
+    changes = Program.build(notebook).edited_cells(program_text)
+    if not changes:
+        return data
+    bom = data.startswith(codecs.BOM_UTF8)
+    text = _decode(data)
+    spans = _source_spans(text)
+    ascii_only = data.isascii()
+    replacements: list[tuple[int, int, str]] = []
+    for number, source in changes.items():
+        span = spans[number - 1] if number - 1 < len(spans) else None
+        if span is None:
+            raise WriteBackError(f"cannot find the source of cell {number} in the notebook")
+        replacements.extend(span.replacements(text, source, ascii_only))
+    for start, end, content in sorted(replacements, reverse=True):
+        text = text[:start] + content + text[end:]
+    return (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
+
+
+def edit_program(data: bytes, edit: Callable[[str], str]) -> bytes:
+    """Apply a text edit to the notebook's program and write it back (for --add-noqa and the like)."""
+    notebook = Notebook.from_bytes(data)
+    program = Program.build(notebook)
+    return write_back(data, edit(program.text))
+
+
+@dataclass
+class _SourceSpan:
+    start: int  # the `source` value in the JSON text
+    end: int
+    # For a list of strings: each item's span and decoded value.
+    items: list[tuple[int, int, str]] | None
+
+    def replacements(self, text: str, source: str, ascii_only: bool) -> list[tuple[int, int, str]]:
+        def dump(value: str) -> str:
+            return json.dumps(value, ensure_ascii=ascii_only)
+
+        if self.items is None:
+            return [(self.start, self.end, dump(source))]
+        items = self.items
+        if not items:
+            return [(self.start, self.end, "[" + ", ".join(dump(line) for line in source.splitlines(True)) + "]")]
+        # Keep the unchanged whole lines at both ends as they are written.
+        kept, offset = 0, 0
+        while kept < len(items) and source.startswith(items[kept][2], offset):
+            offset += len(items[kept][2])
+            kept += 1
+        while kept and not items[kept - 1][2].endswith(("\n", "\r")):
+            kept -= 1
+            offset -= len(items[kept][2])
+        tail, end = 0, len(source)
+        while tail < len(items) - kept:
+            value = items[len(items) - 1 - tail][2]
+            if end - len(value) < offset or source[end - len(value) : end] != value:
+                break
+            end -= len(value)
+            tail += 1
+        while tail and end > offset and source[end - 1] not in "\r\n":
+            end += len(items[len(items) - tail][2])
+            tail -= 1
+        new_items = [dump(line) for line in source[offset:end].splitlines(True)]
+        old = items[kept : len(items) - tail]
+        if len(items) >= 2:
+            separator = text[items[0][1] : items[1][0]]
+        else:
+            separator = "," + text[self.start + 1 : items[0][0]]
+        if old and new_items:
+            return [(old[0][0], old[-1][1], separator.join(new_items))]
+        if new_items:  # lines inserted between kept ones
+            if kept:
+                at = items[kept - 1][1]
+                return [(at, at, separator + separator.join(new_items))]
+            at = items[0][0]
+            return [(at, at, separator.join(new_items) + separator)]
+        if old:  # lines deleted
+            if kept:
+                return [(items[kept - 1][1], old[-1][1], "")]
+            if tail:
+                return [(old[0][0], items[len(items) - tail][0], "")]
+            return [(self.start + 1, self.end - 1, "")]
+        return []
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def _skip(text: str, index: int) -> int:
+    return _WHITESPACE.match(text, index).end()  # type: ignore[union-attr]
+
+
+def _value_end(text: str, index: int) -> int:
+    return _DECODER.raw_decode(text, index)[1]
+
+
+def _object(text: str, index: int, member: Callable[[str, int], int]) -> int:
+    """Walk the object at `index`; `member(key, value_start)` returns the value's end."""
+    index = _skip(text, index + 1)
+    if text[index] == "}":
+        return index + 1
+    while True:
+        key, index = scanstring(text, index + 1)
+        index = _skip(text, _skip(text, index) + 1)  # past the colon
+        index = _skip(text, member(key, index))
+        if text[index] != ",":
+            return index + 1
+        index = _skip(text, index + 1)
+
+
+def _array(text: str, index: int, item: Callable[[int], int]) -> int:
+    """Walk the array at `index`; `item(value_start)` returns the value's end."""
+    index = _skip(text, index + 1)
+    if text[index] == "]":
+        return index + 1
+    while True:
+        index = _skip(text, item(index))
+        if text[index] != ",":
+            return index + 1
+        index = _skip(text, index + 1)
+
+
+def _source_spans(text: str) -> list[_SourceSpan | None]:
+    """Where each cell's `source` value is in the (valid) JSON text, by cell position."""
+    cells: list[_SourceSpan | None] = []
+
+    def top_member(key: str, index: int) -> int:
+        if key == "cells" and text[index] == "[":
+            cells.clear()  # a repeated key: the last one counts, as in json.loads
+            return _array(text, index, cell)
+        return _value_end(text, index)
+
+    def cell(index: int) -> int:
+        if text[index] != "{":
+            cells.append(None)
+            return _value_end(text, index)
+        found: list[_SourceSpan] = []
+
+        def cell_member(key: str, start: int) -> int:
+            if key != "source":
+                return _value_end(text, start)
+            if text[start] != "[":
+                end = _value_end(text, start)
+                found.append(_SourceSpan(start, end, None))
+                return end
+            items: list[tuple[int, int, str]] = []
+
+            def line(item_start: int) -> int:
+                value, item_end = _DECODER.raw_decode(text, item_start)
+                items.append((item_start, item_end, value))
+                return item_end
+
+            end = _array(text, start, line)
+            found.append(_SourceSpan(start, end, items))
+            return end
+
+        end = _object(text, index, cell_member)
+        cells.append(found[-1] if found else None)
+        return end
+
+    _object(text, _skip(text, 0), top_member)
+    return cells
+
+
+# --- linting and fixing ------------------------------------------------------------
+
+
+def lint_notebook(data: bytes, name: str, settings):  # noqa: ANN001, ANN201 - Settings -> api.FileResult
+    """Lint a notebook's bytes: findings in cell coordinates, one RNN001 line for an unreadable notebook."""
+    from rnnlint.api import FileResult, lint_source
+
+    try:
+        notebook = Notebook.from_bytes(data)
+    except NotebookError as error:
+        return FileResult(name, [error.diagnostic(name)], failed=True)
+    if notebook.other_language is not None:
+        return FileResult(name, notices=[f"{name}: skipped: not a Python notebook (kernel language {notebook.other_language!r})"])
+    if not _may_build_recurrent_text(notebook.code()):
+        return FileResult(name)
+    program = Program.build(notebook)
+    found = [program.to_cells(d) for d in lint_source(program.text, name, settings)]
+    diagnostics = sorted(cell_problems(notebook, name) + found, key=Diagnostic.sort_key)
+    return FileResult(name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics))
+
+
+def _may_build_recurrent_text(code: str) -> bool:
+    from rnnlint.api import may_build_recurrent
+
+    return may_build_recurrent(code.encode("utf-8", "surrogatepass"))
+
+
+@dataclass
+class NotebookFix:
+    """The outcome of fixing a notebook's bytes (nothing is written here); fields as in fix.FileFix."""
+
+    name: str
+    original: bytes
+    # The bytes to write; None when nothing changes.
+    fixed: bytes | None
+    applied: list[Diagnostic]
+    remaining: list[Diagnostic]
+    failed: bool = False
+    # One line for the user when fixes were held back.
+    problem: str | None = None
+
+
+def fix_notebook(data: bytes, name: str, settings, *, unsafe: bool = False) -> NotebookFix:  # noqa: ANN001 - Settings
+    """Fix a notebook to a fixed point in program coordinates, then write the edited cells back.
+
+    Cells that do not parse are never touched, so the others are fixed even
+    when one is broken (the RNN001 stays in `remaining`, and `failed` is set).
+    """
+    from rnnlint.api import lint_source
+    from rnnlint.fix import applicable, fix_text
+
+    result = lint_notebook(data, name, settings)
+    unreadable = result.failed and any(d.cell is None for d in result.diagnostics if d.code == "RNN001")
+    if unreadable or not any(applicable(d.fix, unsafe) for d in result.diagnostics):
+        return NotebookFix(name, data, None, [], result.diagnostics, failed=result.failed)
+    notebook = Notebook.from_bytes(data)
+    program = Program.build(notebook)
+    outcome = fix_text(program.text, lambda text: lint_source(text, name, settings), unsafe=unsafe)
+    if outcome.text == program.text:
+        return NotebookFix(name, data, None, [], result.diagnostics, failed=result.failed)
+    try:
+        fixed = write_back(data, outcome.text)
+        written = Notebook.from_bytes(fixed)
+    except (WriteBackError, NotebookError) as error:
+        return NotebookFix(name, data, None, [], result.diagnostics, failed=result.failed, problem=f"not fixed: {error}")
+    written_program = Program.build(written)
+    if written_program.text != outcome.text:
+        problem = "not fixed: the written notebook does not read back as the fixed program"
+        return NotebookFix(name, data, None, [], result.diagnostics, failed=result.failed, problem=problem)
+    remaining = cell_problems(written, name) + [written_program.to_cells(d) for d in outcome.remaining]
+    return NotebookFix(
+        name,
+        data,
+        fixed,
+        [program.to_cells(d) for d in outcome.applied],
+        sorted(remaining, key=Diagnostic.sort_key),
+        failed=result.failed,
+    )
+
+
+def cell_lines(data: bytes) -> dict[int, list[str]]:
+    """Each code cell's lines by cell number (for showing source); empty when the notebook is unreadable."""
+    try:
+        notebook = Notebook.from_bytes(data)
+    except NotebookError:
+        return {}
+    return {cell.number: [content for content, _ in split_lines(cell.source)] for cell in notebook.cells}
