@@ -40,7 +40,7 @@ def lint_source(text: str, filename: str = "<stdin>", settings: Settings | None 
     settings = settings or Settings()
     if not _MAY_BUILD_RECURRENT.search(text.encode("utf-8", "surrogatepass")):
         return []
-    return _analyse(text, filename, settings)
+    return _lint_text(text, filename, settings)
 
 
 def may_build_recurrent(data: bytes, name: str = "") -> bool:
@@ -80,7 +80,7 @@ def lint_bytes(data: bytes, name: str, settings: Settings) -> FileResult:
         source = SourceText.from_bytes(data)
     except SourceError as error:
         return FileResult(name, [_file_error(name, str(error))], failed=True)
-    diagnostics = _analyse(source.text, name, settings)
+    diagnostics = _lint_text(source.text, name, settings)
     return FileResult(name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics))
 
 
@@ -92,7 +92,30 @@ def lint_paths(paths: Iterable[str | Path], settings: Settings | None = None) ->
         yield lint_file(path, settings)
 
 
-def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
+def _lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
+    """Analyse, then drop what `# noqa` comments suppress (and report stale ones: RNN002)."""
+    from rnnlint.suppress import UNUSED_NOQA, apply_noqa
+
+    judge_noqa = settings.selection.enables(UNUSED_NOQA, Severity.HINT)
+    # Whether a noqa comment naming RNN codes is stale depends on what every rule finds, enabled or not.
+    found = _analyse(text, filename, settings, every_rule=judge_noqa)
+    reported = [d for d in found if d.extra.pop("_enabled", True)]
+    if any(d.code == "RNN001" for d in found):
+        return reported  # no tree, so no judgement on its comments
+    if not reported and not judge_noqa:
+        return reported
+    if judge_noqa:
+        from rnnlint.rules import all_rules
+
+        known = [rule.code for rule in all_rules()]
+        kept = apply_noqa(text, filename, reported, would_report=found, known_codes=known)
+    else:
+        kept = apply_noqa(text, filename, reported)
+    return sorted(kept, key=Diagnostic.sort_key)
+
+
+def _analyse(text: str, filename: str, settings: Settings, *, every_rule: bool = False) -> list[Diagnostic]:
+    """What the rules find.  With `every_rule`, disabled rules run too; their findings carry `_enabled: False`."""
     from rnnlint.analysis.interpret import interpret
     from rnnlint.fixes import FixBuilder
     from rnnlint.rules import all_rules
@@ -119,27 +142,35 @@ def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     by_type: dict[type, list] = {}
     for fact in facts:
         by_type.setdefault(type(fact), []).append(fact)
+    # One diagnostic per (rule, offending node).  A finding seen while running a
+    # helper for a caller is reported at the caller's call, unless the helper's
+    # own code shows it whatever the arguments (then it is reported in the helper).
     diagnostics: dict[tuple, Diagnostic] = {}
     for rule_class in all_rules():
-        if not rule_class.facts or not settings.selection.enables(rule_class.code, rule_class.severity):
+        enabled = settings.selection.enables(rule_class.code, rule_class.severity)
+        if not rule_class.facts or not (enabled or every_rule):
             continue
         rule = rule_class()
         try:
             for fact_type in rule.facts:
                 for fact in by_type.get(fact_type, ()):
                     for finding in rule.check(fact, fixes):
-                        diagnostic = Diagnostic(
+                        key = (rule.code, id(finding.node))
+                        known = diagnostics.get(key)
+                        if known is not None and (fact.via is not None or not known.extra.get("via")):
+                            continue
+                        anchor = fact.via if fact.via is not None else finding.node
+                        diagnostics[key] = Diagnostic(
                             code=rule.code,
                             message=finding.message,
                             filename=filename,
-                            location=fixes.start(finding.node),
-                            end_location=fixes.end(finding.node),
+                            location=fixes.start(anchor),
+                            end_location=fixes.end(anchor),
                             severity=rule.severity,
                             fix=finding.fix,
                             name=rule.name,
+                            extra=_markers(via=fact.via is not None, enabled=enabled),
                         )
-                        key = (diagnostic.code, diagnostic.location, diagnostic.end_location)
-                        diagnostics.setdefault(key, diagnostic)
         except Exception as error:  # noqa: BLE001 - one broken rule must not take down the run
             diagnostics[(rule.code, "internal")] = Diagnostic(
                 code=rule.code,
@@ -149,9 +180,23 @@ def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
                 end_location=Location(1, 1),
                 severity=Severity.ERROR,
                 name=rule.name,
-                extra={"internal_error": True},
+                extra={"internal_error": True} if enabled else {"internal_error": True, "_enabled": False},
             )
-    return sorted(diagnostics.values(), key=Diagnostic.sort_key)
+    unique: dict[tuple, Diagnostic] = {}
+    for diagnostic in diagnostics.values():
+        diagnostic.extra.pop("via", None)
+        unique.setdefault((diagnostic.code, diagnostic.location, diagnostic.end_location), diagnostic)
+    return sorted(unique.values(), key=Diagnostic.sort_key)
+
+
+def _markers(*, via: bool, enabled: bool) -> dict:
+    """Bookkeeping carried on a diagnostic until the stages that read it drop it."""
+    extra: dict = {}
+    if via:
+        extra["via"] = True  # read by the de-duplication at the end of _analyse
+    if not enabled:
+        extra["_enabled"] = False  # read by the noqa stage (RNN002), then dropped
+    return extra
 
 
 class _TookTooLong(Exception):

@@ -6,8 +6,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rnnlint import __version__
+
+if TYPE_CHECKING:
+    from rnnlint.config import Resolved, Resolver
+    from rnnlint.runner import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rule")
@@ -31,17 +36,53 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--select", type=_codes, help="rule codes or prefixes to enable (RNN1, RNN201, ALL)")
     parser.add_argument("--extend-select", type=_codes, default=(), help="codes to enable on top of the selection")
     parser.add_argument("--ignore", type=_codes, default=(), help="codes or prefixes to disable")
-    parser.add_argument("--output-format", choices=("text", "concise", "full", "json"), default="text")
+    parser.add_argument("--output-format", choices=("text", "concise", "full", "json"), default=None)
     parser.add_argument("--show-source", action="store_true", help="show the offending line with carets")
     parser.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
     parser.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     parser.add_argument("--stdin-filename", help="the name to report for code read from stdin")
-    parser.add_argument("--target-keras", type=int, choices=(2, 3), default=3, help="Keras major version (default 3)")
+    parser.add_argument(
+        "--target-keras", type=int, choices=(2, 3), default=None, help="Keras major version (default: inferred, else 3)"
+    )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    parser.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    parser.add_argument("--cache-dir", help="where the cache lives (default: .rnnlint_cache at the project root)")
+    _add_fix_options(parser)
+    _add_config_options(parser)
+    _add_performance_options(parser)
     return parser
+
+
+def _add_performance_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("performance")
+    group.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
+    group.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    group.add_argument("--cache-dir", help="where the cache lives (default: .rnnlint_cache at the project root)")
+
+
+def _add_fix_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("fixes and suppressions")
+    on_off = argparse.BooleanOptionalAction
+    group.add_argument("--fix", action=on_off, default=None, help="apply fixes in place (safe ones; see --unsafe-fixes)")
+    group.add_argument("--unsafe-fixes", action=on_off, default=None, help="also apply (and offer) fixes marked unsafe")
+    group.add_argument("--fix-only", action=on_off, default=None, help="apply fixes and report only what was fixed")
+    group.add_argument("--diff", action="store_true", help="print the diff --fix would make, write nothing (exit 1 if any)")
+    group.add_argument("--show-fixes", action=on_off, default=None, help="list the fixes applied (or available)")
+    group.add_argument("--add-noqa", action="store_true", help="add `# noqa: CODE` comments for every current finding")
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("configuration")
+    group.add_argument("--config", metavar="PATH", help="use this configuration file (pyproject.toml or rnnlint.toml)")
+    group.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    group.add_argument("--show-settings", action="store_true", help="print the resolved settings and where each came from")
+    group.add_argument("--exclude", type=_patterns, help="glob patterns to skip (replaces the default excludes)")
+    group.add_argument("--extend-exclude", type=_patterns, default=(), help="glob patterns to skip, on top of the excludes")
+    group.add_argument(
+        "--respect-gitignore", action=argparse.BooleanOptionalAction, default=None, help="skip files .gitignore ignores"
+    )
+
+
+def _patterns(value: str) -> tuple[str, ...]:
+    return tuple(pattern.strip() for pattern in value.split(",") if pattern.strip())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,47 +127,53 @@ def _rule_command(argv: list[str]) -> int:
 def _check_command(argv: list[str]) -> int:
     parser = _check_parser()
     args = parser.parse_args(argv)
-    from rnnlint import api
-    from rnnlint.discovery import discover
     from rnnlint.output import renderer
-    from rnnlint.runner import run
-    from rnnlint.output.text import statistics, summary
-    from rnnlint.settings import Selection, Settings
+    from rnnlint.output.text import fixed_listing, statistics, summary
 
     _validate_codes(args.select or (), args.extend_select, args.ignore)
-    settings = Settings(
-        selection=Selection(args.select, tuple(args.extend_select), tuple(args.ignore)),
-        target_keras=args.target_keras,
-    )
-    results = []
-    files = []
-    for path in args.paths:
-        if path == "-":
-            data = sys.stdin.buffer.read()
-            results.append(api.lint_bytes(data, args.stdin_filename or "-", settings))
-        else:
-            files.extend(discover([path]))
-    cache = None
-    if not args.no_cache:
-        from pathlib import Path
+    from rnnlint import runner
 
-        from rnnlint.cache import Cache, default_cache_dir
-
-        cache = Cache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
-    results.extend(run(files, lambda _: settings, jobs=args.jobs or None, cache=cache))
+    resolver = _resolver(args)
+    if args.show_settings:
+        return _show_settings(resolver, args.paths[0] if args.paths[0] != "-" else (args.stdin_filename or "."))
+    options = resolver.for_path(args.paths[0] if args.paths[0] != "-" else (args.stdin_filename or os.curdir)).values
+    args.output_format = args.output_format or options["output-format"]
+    unsafe = bool(options["unsafe-fixes"])
+    if args.add_noqa:
+        mode = runner.ADD_NOQA
+    elif args.diff:
+        mode = runner.DIFF
+    elif args.fix_only or options["fix"]:
+        mode = runner.FIX
+    else:
+        mode = runner.CHECK
+    stdin = sys.stdin.buffer.read() if "-" in args.paths else None
+    # Walk everything first: a broken configuration met in the walk stops the run before any file is written.
+    files = list(runner.targets(args.paths, resolver, stdin=stdin, stdin_name=args.stdin_filename))
+    cache = _open_cache(args) if mode == runner.CHECK else None
+    outcome = runner.run(files, mode, unsafe=unsafe, jobs=args.jobs or None, cache=cache)
     if cache is not None:
         cache.save()
         if cache.warning:
             print(f"rnnlint: warning: {cache.warning}", file=sys.stderr)
+    results = outcome.results
+    for warning in outcome.warnings:
+        print(f"rnnlint: warning: {warning}", file=sys.stderr)
     if not args.quiet:
         for notice in (notice for r in results for notice in r.notices):
             print(f"rnnlint: {notice}", file=sys.stderr)
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
     failed = any(r.failed or any(d.extra.get("internal_error") for d in r.diagnostics) for r in results)
+    if mode != runner.CHECK:
+        done = _report_changes(args, mode, outcome, diagnostics, unsafe)
+        if done is not None:
+            return EXIT_ERROR if failed else done
+    # With the fixed source on stdout, the report goes to stderr (as ruff does).
+    out = sys.stderr if outcome.stdin_output is not None else sys.stdout
 
-    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    colour = out.isatty() and not os.environ.get("NO_COLOR")
     if args.statistics:
-        sys.stdout.write(statistics(diagnostics))
+        out.write(statistics(diagnostics))
     else:
         sources: dict[tuple[str, int | None], list[str]] = {}
 
@@ -140,14 +187,133 @@ def _check_command(argv: list[str]) -> int:
 
         render = renderer(args.output_format)
         show_source = args.show_source or args.output_format == "full"
-        sys.stdout.write(render(diagnostics, colour=colour, show_source=show_source, source_line=source_line))
+        extra = {"unsafe_fixes": unsafe, "show_fixes": bool(args.show_fixes)} if args.output_format != "json" else {}
+        out.write(render(diagnostics, colour=colour, show_source=show_source, source_line=source_line, **extra))
         if args.output_format in ("text", "concise", "full") and not args.quiet:
-            sys.stdout.write(summary(diagnostics))
+            if args.show_fixes and outcome.fixed_count:
+                out.write(fixed_listing(outcome.fixed))
+            out.write(summary(diagnostics, fixed=outcome.fixed_count, unsafe_fixes=unsafe))
     if failed:
         return EXIT_ERROR
     if diagnostics and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _open_cache(args: argparse.Namespace):  # noqa: ANN202 - rnnlint.cache.Cache
+    if args.no_cache:
+        return None
+    from pathlib import Path
+
+    from rnnlint.cache import Cache, default_cache_dir
+
+    return Cache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
+
+
+def _resolver(args: argparse.Namespace) -> _CheckedResolver:
+    from rnnlint.config import ConfigError, Overrides, Resolver
+
+    overrides = Overrides(
+        select=tuple(args.select) if args.select is not None else None,
+        extend_select=tuple(args.extend_select),
+        ignore=tuple(args.ignore),
+        exclude=args.exclude,
+        extend_exclude=tuple(args.extend_exclude),
+        respect_gitignore=args.respect_gitignore,
+        target_keras=args.target_keras,
+        output_format=args.output_format,
+        fix=args.fix,
+        unsafe_fixes=args.unsafe_fixes,
+    )
+    try:
+        resolver = Resolver(overrides, config=args.config, isolated=args.isolated)
+        for path in args.paths:  # read every configuration now: a broken one stops the run before any write
+            if path != "-":
+                resolver.for_path(path)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    return _CheckedResolver(resolver)
+
+
+class _CheckedResolver:
+    """Configuration files met later in a walk are read then; their errors are usage errors too."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+
+    def for_path(self, path: str) -> Resolved:
+        from rnnlint.config import ConfigError
+
+        try:
+            return self.resolver.for_path(path)
+        except ConfigError as error:
+            raise UsageError(str(error)) from None
+
+
+def _show_settings(resolver: _CheckedResolver, path: str) -> int:
+    from rnnlint.rules import all_rules
+
+    resolved = resolver.for_path(path)
+    config = resolved.config.label if resolved.config is not None else "none (defaults)"
+    print(f"Settings for {path}\nConfiguration file: {config}")
+    width = max(len(key) for key in resolved.values)
+    for key, value, source in resolved.describe():
+        print(f"  {key:<{width}} = {_toml(value):<24} # {source}")
+    settings = resolved.settings_for(path)
+    enabled = [rule.code for rule in all_rules() if settings.selection.enables(rule.code, rule.severity)]
+    print(f"Enabled rules: {', '.join(enabled) or 'none'}")
+    return EXIT_CLEAN
+
+
+def _toml(value: object) -> str:
+    if value is None:
+        return "(unset)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f'"{k}" = {_toml(v)}' for k, v in value.items()) + "}"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def _report_changes(
+    args: argparse.Namespace, mode: str, outcome: RunResult, diagnostics: list, unsafe: bool
+) -> int | None:
+    """Output of --diff, --fix-only and --add-noqa (their exit code), or None to go on reporting as for --fix."""
+    from rnnlint import runner
+    from rnnlint.output.text import fixed_listing, hidden_fixes
+
+    count = outcome.fixed_count
+    errors = "error" if count == 1 else "errors"
+    if mode == runner.ADD_NOQA:
+        if outcome.stdin_output is not None:
+            sys.stdout.buffer.write(outcome.stdin_output)
+        if not args.quiet:
+            noun = "directive" if outcome.noqa_added == 1 else "directives"
+            print(f"Added {outcome.noqa_added} noqa {noun}.", file=sys.stderr)
+        return EXIT_CLEAN
+    if mode == runner.DIFF:
+        sys.stdout.write("".join(outcome.diffs))
+        if not args.quiet:
+            if args.show_fixes and count:
+                sys.stderr.write(fixed_listing(outcome.fixed, would=True))
+            print(f"Would fix {count} {errors}." if count else "No errors would be fixed.", file=sys.stderr)
+        return EXIT_FINDINGS if outcome.diffs else EXIT_CLEAN
+    if outcome.stdin_output is not None:
+        sys.stdout.buffer.write(outcome.stdin_output)
+    if args.fix_only:
+        out = sys.stderr if outcome.stdin_output is not None else sys.stdout
+        if not args.quiet:
+            if args.show_fixes and count:
+                out.write(fixed_listing(outcome.fixed))
+            if count:
+                out.write(f"Fixed {count} {errors}.\n")
+            out.write(hidden_fixes(diagnostics, unsafe))
+        return EXIT_CLEAN
+    return None
 
 
 def _validate_codes(*groups: Sequence[str]) -> None:

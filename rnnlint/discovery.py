@@ -39,11 +39,16 @@ def discover(
     suffixes: tuple[str, ...] = SOURCE_SUFFIXES,
     respect_gitignore: bool = True,
     exclude: Iterable[str] = (),
+    exclude_root: str | Path | None = None,
+    default_excludes: frozenset[str] = DEFAULT_EXCLUDES,
 ) -> Iterator[str]:
     """Yield files to lint, each once, in a stable order.
 
     A file named explicitly is always linted; files found by walking a directory
     are filtered by suffix, the default excludes, `exclude` patterns and .gitignore.
+    `exclude` patterns match paths relative to `exclude_root` (the configuration's
+    directory; the walked directory by default); `default_excludes` are directory
+    names always skipped (a configuration's `exclude` replaces them, as in ruff).
     A path that does not exist is yielded as is so the caller reports it.
     """
     seen: set[str] = set()
@@ -57,14 +62,15 @@ def discover(
                 yield str(path)
             continue
         ignores = _GitIgnores(path) if respect_gitignore else None
-        for found in _walk(path, suffixes, ignores, exclude_spec, path):
+        root = Path(os.path.abspath(exclude_root)) if exclude_root is not None else None
+        for found in _walk(path, suffixes, ignores, exclude_spec, root or path, default_excludes):
             key = os.path.normpath(found)
             if key not in seen:
                 seen.add(key)
                 yield found
 
 
-def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path) -> Iterator[str]:
+def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_excludes=DEFAULT_EXCLUDES) -> Iterator[str]:
     visited: set[tuple[int, int]] = set()
     stack = [directory]
     while stack:
@@ -83,12 +89,12 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path) -> Itera
             continue
         subdirs: list[Path] = []
         for entry in entries:
-            relative = os.path.relpath(entry.path, root)
+            relative = os.path.relpath(os.path.abspath(entry.path) if root.is_absolute() else entry.path, root)
             try:
                 is_dir = entry.is_dir()
             except OSError:
                 continue
-            if entry.name in DEFAULT_EXCLUDES and is_dir:
+            if entry.name in default_excludes and is_dir:
                 continue
             if exclude_spec is not None and exclude_spec.match_file(relative + ("/" if is_dir else "")):
                 continue

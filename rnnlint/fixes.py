@@ -77,10 +77,13 @@ class FixBuilder:
         return self.minimal_edit(start, original, rewritten)
 
     def plain_insertion(self, call: ast.Call, end: Location, argument: str) -> Edit | None:
-        """The common layout, edited as text: nothing but `)` (maybe `,` and comments) after the last argument.
+        """The common layout, edited as text: a one-line call with nothing but `)` after its last argument.
 
-        Anything else (a parenthesised last argument, say) goes through libcst.
+        Anything else (a call over several lines, whose layout libcst keeps, or a
+        parenthesised last argument) goes through libcst.
         """
+        if call.lineno != call.end_lineno:
+            return None
         arguments: list[ast.AST] = [*call.args, *call.keywords]
         anchor = max(arguments, key=lambda a: (a.end_lineno, a.end_col_offset)) if arguments else call.func
         after = self.end(anchor)
@@ -123,11 +126,17 @@ class FixBuilder:
 
 
 def _add_keyword(call_source: str, keyword: str, value: str) -> str | None:
-    """`LSTM(64)` -> `LSTM(64, return_state=True)`, keeping the call's own layout."""
+    """`LSTM(64)` -> `LSTM(64, return_state=True)`, keeping the call's own layout.
+
+    When the last argument stands on its own line, the new one gets its own line
+    with the same indentation (and a trailing comma stays trailing).  Line
+    endings are the source's own: a CRLF file gets CRLF.
+    """
     import libcst as cst
 
+    newline = "\r\n" if "\r\n" in call_source else "\r" if "\r" in call_source else "\n"
     try:
-        call = cst.parse_expression(call_source)
+        call = cst.parse_expression(call_source, cst.PartialParserConfig(default_newline=newline))
     except cst.ParserSyntaxError:
         return None
     if not isinstance(call, cst.Call):
@@ -141,7 +150,23 @@ def _add_keyword(call_source: str, keyword: str, value: str) -> str | None:
     args = list(call.args)
     if args:
         last = args[-1]
-        if isinstance(last.comma, cst.Comma):
+        before_last = args[-2].comma.whitespace_after if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else call.whitespace_before_args
+        if isinstance(before_last, cst.ParenthesizedWhitespace):
+            # One argument per line: the new one goes on a line of its own, indented alike.
+            own_line = cst.ParenthesizedWhitespace(indent=before_last.indent, last_line=before_last.last_line)
+            if isinstance(last.comma, cst.Comma):
+                after = last.comma.whitespace_after
+                if isinstance(after, cst.ParenthesizedWhitespace):
+                    # The comment after the last argument stays on its line; what led to `)` now follows the new one.
+                    last = last.with_changes(comma=last.comma.with_changes(whitespace_after=own_line.with_changes(first_line=after.first_line)))
+                    new_arg = new_arg.with_changes(comma=cst.Comma(whitespace_after=after.with_changes(first_line=cst.TrailingWhitespace())))
+                else:
+                    new_arg = new_arg.with_changes(comma=last.comma)
+                    last = last.with_changes(comma=cst.Comma(whitespace_after=own_line))
+            else:
+                new_arg = new_arg.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+                last = last.with_changes(comma=cst.Comma(whitespace_after=own_line), whitespace_after_arg=no_space)
+        elif isinstance(last.comma, cst.Comma):
             # A trailing comma stays trailing: the new argument takes it over.
             new_arg = new_arg.with_changes(comma=last.comma)
             last = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
@@ -149,4 +174,4 @@ def _add_keyword(call_source: str, keyword: str, value: str) -> str | None:
             last = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         args[-1] = last
     args.append(new_arg)
-    return cst.Module(body=[]).code_for_node(call.with_changes(args=args))
+    return cst.Module(body=[], default_newline=newline).code_for_node(call.with_changes(args=args))

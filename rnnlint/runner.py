@@ -1,25 +1,132 @@
-"""Run the linter over many files: cheap checks in this process, analysis in parallel, results in order.
+"""One run over the files of the command line: which files, with which settings, and what to do to each.
 
-Phase 1, here: read each file, drop the ones that cannot build a recurrent
-layer (a byte search), answer the rest from the cache when their content is
-unchanged.  Phase 2: analyse what is left, in worker processes when there is
-enough of it to pay for them.  Results come back in the order files were given,
-so output is stable whatever the parallelism.
+The modes are ruff's: `check` reports; `fix` applies fixes, writes the files and
+reports what is left; `diff` computes what `fix` would write and writes nothing;
+`add-noqa` writes `# noqa` comments for every finding.  Nothing here prints:
+the CLI turns a RunResult into output.
+
+`check` is the hot path.  Phase 1, in this process: read each file, drop the
+ones that cannot build a recurrent layer (a byte search), answer the rest from
+the cache when their content is unchanged.  Phase 2: analyse what is left, in
+worker processes when there is enough of it to pay for them.  Results keep the
+order of the targets, whatever the parallelism.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
-from rnnlint.api import FileResult, file_error_result, lint_bytes, may_build_recurrent
+from rnnlint.api import FileResult, file_error_result, lint_bytes, lint_file, may_build_recurrent
+from rnnlint.config import Resolver
+from rnnlint.diagnostics import Diagnostic
 from rnnlint.settings import Settings
 
+CHECK, FIX, DIFF, ADD_NOQA = "check", "fix", "diff", "add-noqa"
 # Below this many files to analyse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
+STDIN = "-"
+# Lines as Python's tokenizer sees them (str.splitlines would also split at \f, \x1c, ...).
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+@dataclass
+class Target:
+    path: str  # what to open ("-" for stdin)
+    settings: Settings
+    # Writes must stay under this directory (symlinks resolved); None for stdin.
+    root: str | None
+    name: str = ""  # what to report
+    data: bytes | None = None  # stdin's content
+
+    def __post_init__(self) -> None:
+        self.name = self.name or self.path
+
+
+@dataclass
+class RunResult:
+    results: list[FileResult] = field(default_factory=list)
+    # Diagnostics whose fix was applied (or would be, for `diff`), by file.
+    fixed: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    diffs: list[str] = field(default_factory=list)
+    # One line each: a file not written, fixes held back.
+    warnings: list[str] = field(default_factory=list)
+    noqa_added: int = 0
+    # For stdin in `fix`/`add-noqa` mode: the content to print instead of writing a file.
+    stdin_output: bytes | None = None
+
+    @property
+    def fixed_count(self) -> int:
+        return sum(len(v) for v in self.fixed.values())
+
+
+def targets(paths: Iterable[str], resolver: Resolver, *, stdin: bytes | None = None, stdin_name: str | None = None) -> Iterator[Target]:
+    """The files to lint, each once, with its settings: named files as given, directories walked."""
+    from rnnlint.discovery import DEFAULT_EXCLUDES, discover
+
+    seen: set[str] = set()
+    for path in paths:
+        if path == STDIN:
+            name = stdin_name or STDIN
+            settings = resolver.for_path(name if stdin_name else os.getcwd()).settings_for(name)
+            yield Target(STDIN, settings, None, name, stdin if stdin is not None else b"")
+            continue
+        if not os.path.isdir(path):
+            key = os.path.normpath(os.path.abspath(path))
+            if key not in seen:
+                seen.add(key)
+                yield Target(path, resolver.for_path(path).settings_for(path), os.path.dirname(path) or os.curdir)
+            continue
+        walk = resolver.for_path(path)
+        found = discover(
+            [path],
+            respect_gitignore=walk.values["respect-gitignore"],
+            exclude=walk.exclude_patterns(),
+            exclude_root=walk.root,
+            default_excludes=DEFAULT_EXCLUDES if walk.values["exclude"] is None else frozenset(),
+        )
+        for file in found:
+            key = os.path.normpath(os.path.abspath(file))
+            if key in seen:
+                continue
+            seen.add(key)
+            resolved = resolver.for_path(file)
+            # A configuration nearer to the file than the walked directory's has its own excludes.
+            if resolved is not walk and resolved.excluded(file):
+                continue
+            yield Target(file, resolved.settings_for(file), path)
+
+
+def run(
+    files: Iterable[Target],
+    mode: str = CHECK,
+    *,
+    unsafe: bool = False,
+    jobs: int | None = None,
+    cache=None,  # noqa: ANN001 - rnnlint.cache.Cache, imported only when caching
+) -> RunResult:
+    outcome = RunResult()
+    if mode == CHECK:
+        outcome.results = check(list(files), jobs=jobs, cache=cache)
+        return outcome
+    for target in files:
+        if target.data is not None:
+            data = target.data
+        else:
+            try:
+                with open(target.path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                outcome.results.append(lint_file(target.path, target.settings, target.name))  # reports why
+                continue
+        if mode == ADD_NOQA:
+            _add_noqa(target, data, outcome)
+        else:
+            _fix(target, data, mode, unsafe, outcome)
+    return outcome
 
 
 def default_jobs() -> int:
@@ -29,48 +136,47 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def run(
-    files: Sequence[str],
-    settings_for: Callable[[str], Settings],
-    *,
-    jobs: int | None = None,
-    cache=None,  # noqa: ANN001 - rnnlint.cache.Cache, imported only when caching
-) -> list[FileResult]:
-    results: list[FileResult | None] = [None] * len(files)
-    pending: list[tuple[int, bytes, str, Settings, str | None]] = []
-    for index, name in enumerate(files):
-        settings = settings_for(name)
-        try:
-            data = Path(name).read_bytes()
-        except OSError as error:
-            results[index] = file_error_result(name, error)
-            continue
-        if not may_build_recurrent(data, name):
-            results[index] = FileResult(name)
+def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> list[FileResult]:  # noqa: ANN001
+    results: list[FileResult | None] = [None] * len(targets)
+    pending: list[tuple[int, bytes, Target, str | None]] = []
+    for index, target in enumerate(targets):
+        data = target.data
+        if data is None:
+            try:
+                with open(target.path, "rb") as handle:
+                    data = handle.read()
+            except OSError as error:
+                results[index] = file_error_result(target.name, error)
+                continue
+        if not may_build_recurrent(data, target.name):
+            results[index] = FileResult(target.name)
             continue
         key = None
         if cache is not None:
             from rnnlint.cache import content_key
 
-            key = content_key(data, repr(settings))
-            cached = cache.get(key, name)
+            key = content_key(data, repr(target.settings))
+            cached = cache.get(key, target.name)
             if cached is not None:
-                results[index] = FileResult(name, cached, failed=any(d.code == "RNN001" for d in cached))
+                results[index] = FileResult(target.name, cached, failed=any(d.code == "RNN001" for d in cached))
                 continue
-        pending.append((index, data, name, settings, key))
+        pending.append((index, data, target, key))
 
     jobs = jobs or default_jobs()
-    work = [(data, name, settings) for _, data, name, settings, _ in pending]
-    if jobs > 1 and len(pending) >= PARALLEL_THRESHOLD:
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=context) as pool:
+    work = [(data, target.name, target.settings) for _, data, target, _ in pending]
+    if jobs > 1 and len(work) >= PARALLEL_THRESHOLD:
+        from concurrent.futures import ProcessPoolExecutor
+
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
             analysed = list(pool.map(_lint_job, work, chunksize=max(1, len(work) // (jobs * 8))))
     else:
         analysed = [_lint_job(item) for item in work]
 
-    for (index, _, _, _, key), result in zip(pending, analysed):
+    for (index, _, _, key), result in zip(pending, analysed):
         results[index] = result
-        if cache is not None and key is not None and not _internal_error(result):
+        if cache is not None and key is not None and not _not_about_content(result):
             cache.put(key, result.diagnostics)
     return [r for r in results if r is not None]
 
@@ -80,9 +186,71 @@ def _lint_job(item: tuple[bytes, str, Settings]) -> FileResult:
     return lint_bytes(data, name, settings)
 
 
-def _internal_error(result: FileResult) -> bool:
-    # A crash or a time-out says nothing about the content: never cache it.  (Nor a notice:
-    # the cache keeps diagnostics only, and the notice must be shown again.)
+def _not_about_content(result: FileResult) -> bool:
+    # A crash or a time-out says nothing about the file's content: never cache it.  Nor a
+    # notice (a notebook of another language): the cache keeps diagnostics, and it must show again.
     return bool(result.notices) or any(
         d.extra.get("internal_error") or d.message.startswith("skipped:") for d in result.diagnostics
     )
+
+
+def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResult) -> None:
+    from rnnlint.fix import fix_bytes
+
+    fixed = fix_bytes(data, target.name, target.settings, unsafe=unsafe)
+    if fixed.problem:
+        outcome.warnings.append(f"{target.name}: {fixed.problem}")
+    if target.data is not None and mode == FIX:
+        outcome.stdin_output = fixed.fixed if fixed.fixed is not None else data
+    if fixed.fixed is None:
+        outcome.results.append(FileResult(target.name, fixed.remaining, failed=fixed.failed))
+        return
+    if mode == DIFF:
+        outcome.diffs.append(unified_diff(target.name, data, fixed.fixed))
+    elif target.data is None:
+        from rnnlint.writeback import WriteRefused, write_if_unchanged
+
+        try:
+            write_if_unchanged(target.path, data, fixed.fixed, root=target.root)
+        except WriteRefused as refused:
+            outcome.warnings.append(f"{target.name}: {refused}")
+            outcome.results.append(lint_bytes(data, target.name, target.settings))
+            return
+    outcome.fixed[target.name] = fixed.applied
+    # (`failed` stays set for a notebook fixed around a cell that does not parse)
+    outcome.results.append(FileResult(target.name, fixed.remaining, failed=fixed.failed))
+
+
+def _add_noqa(target: Target, data: bytes, outcome: RunResult) -> None:
+    from rnnlint.suppress import add_noqa_to_bytes
+
+    added = add_noqa_to_bytes(data, target.name, target.settings)
+    if target.data is not None:
+        outcome.stdin_output = added.fixed if added.fixed is not None else data
+    if added.skipped:
+        rows = ", ".join(str(d.location.row) + (f" of cell {d.cell}" if d.cell else "") for d in added.skipped)
+        outcome.warnings.append(f"{target.name}: no line can carry a `# noqa` for the finding(s) at line {rows}")
+    if added.fixed is not None and target.data is None:
+        from rnnlint.writeback import WriteRefused, write_if_unchanged
+
+        try:
+            write_if_unchanged(target.path, data, added.fixed, root=target.root)
+        except WriteRefused as refused:
+            outcome.warnings.append(f"{target.name}: {refused}")
+            return
+    outcome.noqa_added += added.added
+    outcome.results.append(FileResult(target.name, [], failed=added.failed))
+
+
+def unified_diff(name: str, before: bytes, after: bytes) -> str:
+    """What --diff prints for one file: a unified diff of the text (line endings kept as they are)."""
+    import difflib
+
+    from rnnlint.sources.python import SourceText
+
+    old = _LINES.findall(SourceText.from_bytes(before).text)
+    new = _LINES.findall(SourceText.from_bytes(after).text)
+    lines = []
+    for line in difflib.unified_diff(old, new, fromfile=name, tofile=name):
+        lines.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
+    return "".join(lines)

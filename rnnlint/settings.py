@@ -16,8 +16,17 @@ class Selection:
     select: tuple[str, ...] | None = None
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    # An earlier layer (the configuration file, under the command line): it decides
+    # the codes none of this layer's selectors match, unless this layer has `select`.
+    parent: Selection | None = None
+    # per-file-ignores: off whatever any selector says.
+    always_ignore: tuple[str, ...] = ()
 
     def enables(self, code: str, severity: Severity) -> bool:
+        if _specificity(code, self.always_ignore) >= 0:
+            return False
+        if self.parent is not None and self.select is None and _specificity(code, self.extend_select + self.ignore) < 0:
+            return self.parent.enables(code, severity)
         on = _specificity(code, (self.select or ()) + self.extend_select)
         if self.select is None and severity.on_by_default:
             on = max(on, 0)
@@ -27,7 +36,10 @@ class Selection:
         return on >= 0 and on > off
 
     def with_ignored(self, extra: tuple[str, ...]) -> Selection:
-        return Selection(self.select, self.extend_select, self.ignore + extra)
+        return Selection(self.select, self.extend_select, self.ignore + extra, self.parent, self.always_ignore)
+
+    def with_always_ignored(self, extra: tuple[str, ...]) -> Selection:
+        return Selection(self.select, self.extend_select, self.ignore, self.parent, self.always_ignore + extra)
 
 
 def _specificity(code: str, selectors: tuple[str, ...]) -> int:

@@ -474,18 +474,100 @@ def test_edit_program_applies_a_text_edit_to_the_cells():
     assert_only_sources_changed(data, after, {1: IMPORTS + "out, h, c = LSTM(8)(x)  # noqa: RNN101"})
 
 
-def test_noqa_comments_stay_on_their_program_rows():
-    """Suppression reads `# noqa` on the program's rows: a cell's comment must sit on the finding's row."""
-    data = dump(notebook(code(IMPORTS + "x = Input((5, 3))"), code("%who\nout, h, c = LSTM(8)(x)  # noqa: RNN101")))
-    program = Program.build(Notebook.from_bytes(data))
-    lines = program.text.splitlines()
-    row = next(row for row, line in enumerate(lines, 1) if "# noqa: RNN101" in line)
-    assert program.cell_of(row) == (2, 2)
-    from rnnlint.api import lint_source
+# --- suppression -------------------------------------------------------------------------------
 
-    (raw,) = lint_source(program.text, "nb.ipynb", Settings())
-    assert raw.location.row == row  # the program-coordinate finding is on the comment's row
-    assert (program.to_cells(raw).cell, program.to_cells(raw).location.row) == (2, 2)
+
+def test_noqa_comments_in_cells_suppress_findings_on_their_rows():
+    cells = (code(IMPORTS + "x = Input((5, 3))"), code("%who\nout, h, c = LSTM(8)(x)  # noqa: RNN101\na, b, c = GRU(4)(x)"))
+    assert found(lint(dump(notebook(*cells)))) == [("RNN101", 2, 3, 1)]
+    # The same rows without the comment: both reported.
+    bare = (cells[0], code("%who\nout, h, c = LSTM(8)(x)\na, b, c = GRU(4)(x)"))
+    assert found(lint(dump(notebook(*bare)))) == [("RNN101", 2, 2, 1), ("RNN101", 2, 3, 1)]
+    # A file-level directive in any cell silences the notebook.
+    silenced = (*bare, markdown("x"), code("# rnnlint: noqa"))
+    assert found(lint(dump(notebook(*silenced)))) == []
+
+
+def test_unused_noqa_in_a_cell_is_reported_there_and_fixed_there():
+    from rnnlint.settings import Selection
+
+    settings = Settings(selection=Selection(extend_select=("RNN002",)))
+    source = "out = LSTM(8)(x)  # noqa: RNN101\nprint(out)"
+    data = dump(notebook(code(IMPORTS + "x = Input((5, 3))"), markdown("m"), code(source)))
+    (diagnostic,) = lint(data, settings=settings).diagnostics
+    assert (diagnostic.code, diagnostic.cell, diagnostic.location.row, diagnostic.location.column) == ("RNN002", 3, 1, 19)
+    result = fix_notebook(data, "nb.ipynb", settings)
+    assert result.remaining == [] and [d.code for d in result.applied] == ["RNN002"]
+    assert_only_sources_changed(data, result.fixed, {3: "out = LSTM(8)(x)\nprint(out)"})
+
+
+# --- the command line: --fix, --diff, --add-noqa ----------------------------------------------------
+
+
+@pytest.fixture
+def buggy_notebook(tmp_path: Path) -> Path:
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(
+        dump(
+            notebook(
+                markdown("# Encoder"),
+                code(IMPORTS + "x = Input((5, 3))\nencoder = LSTM(64)", outputs=[{"output_type": "stream", "name": "stdout", "text": ["ok\n"]}]),
+                code("!nvidia-smi\nfor step in range(2):\n    %time print(step)\nseq = TimeDistributed(Dense(3))(encoder(x))"),
+                code("%time out, h = GRU(4)(x)"),
+            )
+        )
+    )
+    return path
+
+
+def test_cli_fix_rewrites_only_the_cell_sources(buggy_notebook: Path):
+    before = buggy_notebook.read_bytes()
+    result = run_cli("--fix", str(buggy_notebook))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Found 2 errors (2 fixed, 0 remaining)." in result.stdout
+    after = buggy_notebook.read_bytes()
+    assert_only_sources_changed(
+        before,
+        after,
+        {
+            2: IMPORTS + "x = Input((5, 3))\nencoder = LSTM(64, return_sequences=True)",
+            4: "%time out, h = GRU(4, return_state=True)(x)",
+        },
+    )
+    assert run_cli("--fix", str(buggy_notebook)).returncode == 0
+    assert buggy_notebook.read_bytes() == after  # idempotent
+
+
+def test_cli_diff_shows_the_json_change_and_writes_nothing(buggy_notebook: Path):
+    before = buggy_notebook.read_bytes()
+    result = run_cli("--diff", str(buggy_notebook))
+    assert result.returncode == 1
+    assert buggy_notebook.read_bytes() == before
+    assert '-    "encoder = LSTM(64)"\n' in result.stdout
+    assert '+    "encoder = LSTM(64, return_sequences=True)"\n' in result.stdout
+    assert '+    "%time out, h = GRU(4, return_state=True)(x)"\n' in result.stdout
+
+
+def test_cli_show_fixes_names_cells(buggy_notebook: Path):
+    result = run_cli("--show-fixes", "--no-cache", str(buggy_notebook))
+    assert "fix (safe): Set `return_sequences=True` on LSTM (cell 2, line 3)" in result.stdout
+
+
+def test_cli_add_noqa_writes_comments_into_the_cells(buggy_notebook: Path):
+    before = buggy_notebook.read_bytes()
+    result = run_cli("--add-noqa", str(buggy_notebook))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Added 2 noqa directives." in result.stderr
+    assert_only_sources_changed(
+        before,
+        buggy_notebook.read_bytes(),
+        {
+            3: "!nvidia-smi\nfor step in range(2):\n    %time print(step)\n"
+            "seq = TimeDistributed(Dense(3))(encoder(x))  # noqa: RNN201",
+            4: "%time out, h = GRU(4)(x)  # noqa: RNN101",
+        },
+    )
+    assert run_cli("--no-cache", "--extend-select", "RNN002", str(buggy_notebook)).returncode == 0
 
 
 def test_fixture_notebook_layout_survives_a_real_file_round_trip(tmp_path):

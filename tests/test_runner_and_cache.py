@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from rnnlint.cache import Cache
-from rnnlint.runner import run
+from rnnlint.runner import Target, check
 from rnnlint.settings import Selection, Settings
 from tests.helpers import run_cli
 
@@ -20,6 +20,10 @@ def make_tree(root: Path, count: int = 40) -> list[str]:
         path.write_text(BUGGY.format(units=number + 1) if number % 3 else "import os\n")
         files.append(str(path))
     return files
+
+
+def run(files, settings_for, *, jobs=None, cache=None):
+    return check([Target(f, settings_for(f), None) for f in files], jobs=jobs, cache=cache)
 
 
 def summary(results):

@@ -3,6 +3,10 @@
 A fact never judges.  "This value was unpacked into 3 names", "this value was
 fed to that layer as its initial state": whether that is a bug is the rules'
 business.
+
+Every fact has `via`: when it was observed while running a helper function with
+a caller's arguments, the outermost call (in the caller) that led there.  A
+finding that exists only for those arguments is reported at that call.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class Role(enum.Enum):
 @dataclass(frozen=True)
 class LayerBuilt:
     layer: Layer
+    via: ast.AST | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class LayerCalled:
     node: ast.AST
     inputs: Value
     result: Value
+    via: ast.AST | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class Consumed:
     role: Role
     node: ast.AST
     in_sequential: bool = False
+    via: ast.AST | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class Unpacked:
     targets: int
     starred: bool
     node: ast.AST
+    via: ast.AST | None = None
 
 
 @dataclass(frozen=True)
@@ -74,11 +82,13 @@ class Indexed:
     slice_start: int | None
     is_slice: bool
     node: ast.Subscript
+    via: ast.AST | None = None
 
 
 @dataclass(frozen=True)
 class SequentialBuilt:
     model: SequentialModel
+    via: ast.AST | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,7 @@ class ModelBuilt:
     inputs: Value
     outputs: Value
     node: ast.Call
+    via: ast.AST | None = None
 
 
 Fact = LayerBuilt | LayerCalled | Consumed | Unpacked | Indexed | SequentialBuilt | ModelBuilt

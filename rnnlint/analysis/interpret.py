@@ -16,7 +16,7 @@ import ast
 import operator
 from collections.abc import Iterator
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rnnlint.analysis.facts import (
     Consumed,
@@ -162,6 +162,8 @@ class Interpreter:
         self.sequentials: list[SequentialModel] = []
         self.pending: list[tuple[ast.AST, Scope, Instance | None]] = []
         self.analysed: set[int] = set()
+        # The helper calls being run with a caller's arguments, outermost first.
+        self.inline_stack: list[ast.Call] = []
 
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
@@ -178,7 +180,13 @@ class Interpreter:
             self.simulate_sequential(model)
         return self.facts
 
+    @property
+    def via(self) -> ast.Call | None:
+        return self.inline_stack[0] if self.inline_stack else None
+
     def record(self, fact: Fact) -> None:
+        if self.inline_stack and fact.via is None:
+            fact = replace(fact, via=self.via)
         self.facts.append(fact)
 
     @property
@@ -636,6 +644,7 @@ class Interpreter:
             if method.name == "pop":
                 receiver.layers[:] = [UNKNOWN]
                 receiver.placements[:] = [args.node]
+                receiver.vias[:] = [self.via]
             return UNKNOWN
         if isinstance(receiver, Instance):
             function = receiver.cls.methods.get(method.name)
@@ -680,10 +689,12 @@ class Interpreter:
                 local.names[name] = self.eval(defaults[name], func.scope)  # type: ignore[arg-type]
         frame = Frame()
         self.depth += 1
+        self.inline_stack.append(args.node)
         try:
             self.exec_block(node.body, local, frame)
         finally:
             self.depth -= 1
+            self.inline_stack.pop()
         results = list(frame.returns)
         if not node.body or not isinstance(node.body[-1], (ast.Return, ast.Raise)):
             results.append(Const(None))
@@ -727,7 +738,7 @@ class Interpreter:
         return Tensor()
 
     def construct(self, symbol: str, args: _Args) -> Value:
-        layer = Layer(symbol, args.node, keywords=dict(args.keywords))
+        layer = Layer(symbol, args.node, keywords=dict(args.keywords), via=self.via)
         for flag in FLAG_KEYWORDS:
             setattr(layer, flag, _flag(args, flag))
         units = args.get(0, "filters" if symbol.startswith("ConvLSTM") else "units")
@@ -897,11 +908,12 @@ class Interpreter:
             item = UNKNOWN
         model.layers.append(item)
         model.placements.append(place)
+        model.vias.append(self.via)
 
     def simulate_sequential(self, model: SequentialModel) -> None:
         """Feed each layer of the stack the previous one's output, as Keras will."""
         flowing: Value = UNKNOWN
-        for item, place in zip(model.layers, model.placements):
+        for item, place, via in zip(model.layers, model.placements, model.vias):
             if isinstance(item, Tensor):
                 flowing = item
                 continue
@@ -909,7 +921,7 @@ class Interpreter:
                 flowing = UNKNOWN
                 continue
             if item.is_recurrent or item.consumer is not None:
-                self.record(Consumed(flowing, item, Role.INPUT, place, in_sequential=True))
+                self.record(Consumed(flowing, item, Role.INPUT, place, in_sequential=True, via=via))
             if item.is_recurrent:
                 result = self.recurrent_result(item, place)
             elif item.consumer is not None and not item.consumer.takes_list:
@@ -917,7 +929,7 @@ class Interpreter:
             else:
                 result = UNKNOWN
             item.calls.append(LayerCall(place, result))
-            self.record(LayerCalled(item, place, flowing, result))
+            self.record(LayerCalled(item, place, flowing, result, via=via))
             # A multi-tensor output mid-stack is RNN104's finding; what follows sees an unknown.
             flowing = result if not isinstance(result, Outputs) else UNKNOWN
 

@@ -88,6 +88,8 @@ class Layer:
     calls: list[LayerCall] = field(default_factory=list)
     # Set when code assigns attributes on the object: its flags can no longer be trusted.
     mutated: bool = False
+    # Built while running a helper for a caller: the caller's (outermost) call.
+    via: ast.AST | None = None
 
     def __repr__(self) -> str:
         return f"Layer({self.class_name}@{self.node.lineno})"
@@ -184,10 +186,16 @@ class Layer:
     @property
     def label_text(self) -> str:
         """How messages name the layer: `LSTM 'encoder' (line 4)`."""
+        if self.via is not None:
+            return f"{self.display_class}{self._quoted_label} (line {self.node.lineno}, made by the call on line {self.via.lineno})"
         if self.label:
             return f"{self.display_class} '{self.label}' (line {self.node.lineno})"
         # Unnamed layers often share a line (Sequential([LSTM(8), LSTM(8)])): the column tells them apart.
         return f"{self.display_class} (line {self.node.lineno}, column {self.node.col_offset + 1})"
+
+    @property
+    def _quoted_label(self) -> str:
+        return f" '{self.label}'" if self.label else ""
 
     @property
     def display_class(self) -> str:
@@ -267,6 +275,8 @@ class SequentialModel:
     node: ast.Call
     layers: list[Value] = field(default_factory=list)
     placements: list[ast.AST] = field(default_factory=list)
+    # For each placement: the caller's call when it happened inside a helper run for it.
+    vias: list[ast.AST | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,13 @@ def render(
     colour: bool = False,
     show_source: bool = False,
     source_line: Callable[[Diagnostic], str | None] = lambda d: None,
+    unsafe_fixes: bool = False,
+    show_fixes: bool = False,
     **_: object,
 ) -> str:
     lines = []
     for diagnostic in diagnostics:
-        fixable = " [*]" if diagnostic.fix is not None and diagnostic.fix.applicability is Applicability.SAFE else ""
+        fixable = " [*]" if _fixable(diagnostic, unsafe_fixes) else ""
         where, code = location_text(diagnostic), diagnostic.code
         if colour:
             where = f"{_BOLD}{where}{_RESET}"
@@ -35,6 +37,8 @@ def render(
             line = source_line(diagnostic)
             if line is not None:
                 lines.extend(_snippet(diagnostic, line, colour))
+        if show_fixes and diagnostic.fix is not None:
+            lines.append(f"  fix ({diagnostic.fix.applicability.value}): {diagnostic.fix.message}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -53,26 +57,55 @@ def _snippet(diagnostic: Diagnostic, line: str, colour: bool) -> list[str]:
     return [f"{gutter} |", f"{row} | {expanded}", f"{gutter} | {carets}", ""]
 
 
-def summary(diagnostics: Sequence[Diagnostic], *, fixed: int = 0, unsafe_hint: bool = True) -> str:
+def _fixable(diagnostic: Diagnostic, unsafe_fixes: bool) -> bool:
+    fix = diagnostic.fix
+    if fix is None:
+        return False
+    return fix.applicability is Applicability.SAFE or (unsafe_fixes and fix.applicability is Applicability.UNSAFE)
+
+
+def summary(diagnostics: Sequence[Diagnostic], *, fixed: int = 0, unsafe_hint: bool = True, unsafe_fixes: bool = False) -> str:
+    """ruff's closing lines: `Found 3 errors (2 fixed, 1 remaining).`, `[*] 1 fixable with the `--fix` option.`"""
     lines = []
+    count = len(diagnostics)
     if fixed:
-        lines.append(f"Fixed {fixed} error{'s' if fixed != 1 else ''}.")
-    if diagnostics:
-        count = len(diagnostics)
-        noun = "error" if count == 1 else "errors"
-        if fixed:
-            lines.append(f"Found {count + fixed} {'error' if count + fixed == 1 else 'errors'} ({fixed} fixed, {count} remaining).")
-        else:
-            lines.append(f"Found {count} {noun}.")
-        safe = sum(1 for d in diagnostics if d.fix and d.fix.applicability is Applicability.SAFE)
-        unsafe = sum(1 for d in diagnostics if d.fix and d.fix.applicability is Applicability.UNSAFE)
-        if safe:
-            lines.append(f"[*] {safe} fixable with the `--fix` option.")
-        if unsafe and unsafe_hint:
-            lines.append(f"({unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the `--unsafe-fixes` option.)")
-    elif not fixed:
+        total = count + fixed
+        lines.append(f"Found {total} {'error' if total == 1 else 'errors'} ({fixed} fixed, {count} remaining).")
+    elif diagnostics:
+        lines.append(f"Found {count} {'error' if count == 1 else 'errors'}.")
+    else:
         lines.append("All checks passed!")
-    return "\n".join(lines) + "\n"
+    fixable = sum(1 for d in diagnostics if _fixable(d, unsafe_fixes))
+    if fixable:
+        lines.append(f"[*] {fixable} fixable with the `--fix` option.")
+    hidden = hidden_fixes(diagnostics, unsafe_fixes) if unsafe_hint else ""
+    return "\n".join(lines) + "\n" + hidden
+
+
+def hidden_fixes(diagnostics: Sequence[Diagnostic], unsafe_fixes: bool) -> str:
+    """`(2 hidden fixes can be enabled with the `--unsafe-fixes` option.)`, or nothing."""
+    if unsafe_fixes:
+        return ""
+    unsafe = sum(1 for d in diagnostics if d.fix and d.fix.applicability is Applicability.UNSAFE)
+    if not unsafe:
+        return ""
+    return f"({unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the `--unsafe-fixes` option.)\n"
+
+
+def fixed_listing(fixed: dict[str, list[Diagnostic]], *, would: bool = False) -> str:
+    """--show-fixes: what was fixed, per file and rule (`- a.py:` / `    2 × RNN101 (unpack-arity)`)."""
+    total = sum(len(v) for v in fixed.values())
+    head = "Would fix" if would else "Fixed"
+    lines = [f"{head} {total} {'error' if total == 1 else 'errors'}:"]
+    for filename in sorted(fixed):
+        if not fixed[filename]:
+            continue
+        lines.append(f"- {filename}:")
+        counts: dict[tuple[str, str], int] = {}
+        for d in fixed[filename]:
+            counts[(d.code, d.name)] = counts.get((d.code, d.name), 0) + 1
+        lines.extend(f"    {n} × {code} ({name})" for (code, name), n in sorted(counts.items()))
+    return "\n".join(lines) + "\n\n"
 
 
 def statistics(diagnostics: Sequence[Diagnostic]) -> str:

@@ -40,6 +40,8 @@ class UnpackArity(Rule):
     adds `return_state=True` to the layer's construction.  It is safe when that
     layer object is called once; when it is called in several places the fix
     changes every call and is marked unsafe.  No fix is offered otherwise.
+    A layer built in another module is unknown to the analysis: no finding is
+    reported for it, so no fix edits another file.
     """
 
     code = "RNN101"

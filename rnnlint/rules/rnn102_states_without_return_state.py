@@ -35,7 +35,10 @@ class StatesWithoutReturnState(Rule):
     ## Fix safety
     The fix adds `return_state=True` to the layer's construction.  Every other
     use of that call's result then receives a list instead of a tensor, so the
-    fix is unsafe when the layer object is called in more than one place.
+    fix is safe only when the layer object is called once and that call's
+    result is used only here; otherwise it is unsafe.
+    A layer built in another module is unknown to the analysis: no finding is
+    reported for it, so no fix edits another file.
     """
 
     code = "RNN102"

@@ -53,6 +53,8 @@ class LastStepToSequenceConsumer(Rule):
     The fix adds `return_sequences=True` to the producing layer.  It is safe when
     that layer is called once and its output used only here; otherwise other
     uses would receive a sequence too, and the fix is unsafe.
+    A layer built in another module is unknown to the analysis: no finding is
+    reported for it, so no fix edits another file.
     """
 
     code = "RNN201"
@@ -101,7 +103,7 @@ class LastStepToSequenceConsumer(Rule):
         assert producer is not None
         where = "follows it in the Sequential" if fact.in_sequential else "receives it"
         consumer = fact.consumer.label_text
-        if fact.consumer.node is producer.node:
+        if fact.consumer.node is producer.node and fact.consumer.via is producer.via:
             consumer = f"the next {fact.consumer.display_class} built by the same code (a loop)"
         message = (
             f"{producer.label_text} returns only its last step (no time axis), but {consumer} "

@@ -36,6 +36,8 @@ class AttentionOverLastStep(Rule):
     ## Fix safety
     The fix adds `return_sequences=True` to the encoder.  It is safe when the
     encoder is called once and its output is used only by this attention.
+    A layer built in another module is unknown to the analysis: no finding is
+    reported for it, so no fix edits another file.
     """
 
     code = "RNN202"

@@ -38,6 +38,8 @@ class SequenceToStepConsumer(Rule):
     ## Fix safety
     The fix sets `return_sequences=False` on the producer.  It is always unsafe:
     the sequence may have been meant for pooling that is missing.
+    A layer built in another module is unknown to the analysis: no finding is
+    reported for it, so no fix edits another file.
     """
 
     code = "RNN203"

@@ -252,17 +252,19 @@ def restore(masked_cell: MaskedCell, new_text: str) -> str | None:
     possible (a masked line was edited, or MARKs appeared or disappeared).
     """
     lines = split_lines(new_text)
-    marked = [row for row, (content, _) in enumerate(lines) if content.endswith(MARK)]
+    marked = [row for row, (content, _) in enumerate(lines) if MARK in content]
     if len(marked) != len(masked_cell.masked):
         return None
     restored = [content + ending for content, ending in lines]
     for row, masked in zip(marked, masked_cell.masked):
         content, ending = lines[row]
         if masked.prefix:
+            # `pass; STATEMENT  # rnnlint: ipython`: the statement may have been edited, and a
+            # comment added after the mark (--add-noqa); the mark goes, the magic comes back.
             head = masked.masked[: masked.prefix]
-            if not content.startswith(head) or not content.endswith("  " + MARK):
+            if not content.startswith(head) or content.count(MARK) != 1:
                 return None
-            live = content[masked.prefix : -len("  " + MARK)]
+            live = content[masked.prefix :].replace("  " + MARK, "", 1)
             restored[row] = masked.original[: masked.prefix] + live + ending
         elif content == masked.masked:
             restored[row] = masked.original + ending

@@ -30,10 +30,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from json.decoder import scanstring
+from typing import TYPE_CHECKING
 
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Location, Severity
+from rnnlint.settings import Settings
 from rnnlint.sources import is_notebook  # noqa: F401 - re-exported: where notebooks are recognised
-from rnnlint.sources.ipython import MaskedCell, mask_all, mask_cell, restore, split_lines
+from rnnlint.sources.ipython import MARK, MaskedCell, mask_all, mask_cell, restore, split_lines
+
+if TYPE_CHECKING:
+    from rnnlint.api import FileResult
+    from rnnlint.fix import FileFix
+    from rnnlint.suppress import NoqaOutcome
 
 NBFORMAT = 4
 # Ends each cell in the program, so an edited program can be cut back into cells.
@@ -313,7 +320,7 @@ class Program:
             # The new source must read back as exactly the program that was checked.
             again = CodeCell(segment.cell.number, source)
             remasked = prepare(again).text
-            if again.error is not None or _with_newline(remasked)[0] != new:
+            if again.error is not None or _without_marks(_with_newline(remasked)[0]) != _without_marks(new):
                 raise WriteBackError(f"the edited cell {segment.cell.number} does not read back as it was checked")
             changes[segment.cell.number] = source
         if position != len(text):
@@ -326,6 +333,11 @@ def _with_newline(text: str) -> tuple[str, bool]:
     if text and not text.endswith(("\n", "\r")):
         return text + "\n", True
     return text, False
+
+
+def _without_marks(text: str) -> str:
+    """The program without its masking marks (a comment added after a mark moves it; nothing else may)."""
+    return text.replace("  " + MARK, "").replace(MARK, "")
 
 
 def _file_level(diagnostic: Diagnostic) -> bool:
@@ -529,25 +541,44 @@ def _source_spans(text: str) -> list[_SourceSpan | None]:
     return cells
 
 
-# --- linting and fixing ------------------------------------------------------------
+# --- linting, fixing, adding noqa ------------------------------------------------------
 
 
-def lint_notebook(data: bytes, name: str, settings):  # noqa: ANN001, ANN201 - Settings -> api.FileResult
-    """Lint a notebook's bytes: findings in cell coordinates, one RNN001 line for an unreadable notebook."""
+@dataclass
+class _Linted:
+    result: FileResult  # what is reported: cell coordinates
+    notebook: Notebook | None = None
+    program: Program | None = None
+    found: list[Diagnostic] = field(default_factory=list)  # program coordinates
+
+    @property
+    def unreadable(self) -> bool:
+        """The notebook itself cannot be read (not one of its cells)."""
+        return self.notebook is None and self.result.failed
+
+
+def _lint(data: bytes, name: str, settings: Settings) -> _Linted:
     from rnnlint.api import FileResult, lint_source
 
     try:
         notebook = Notebook.from_bytes(data)
     except NotebookError as error:
-        return FileResult(name, [error.diagnostic(name)], failed=True)
+        return _Linted(FileResult(name, [error.diagnostic(name)], failed=True))
     if notebook.other_language is not None:
-        return FileResult(name, notices=[f"{name}: skipped: not a Python notebook (kernel language {notebook.other_language!r})"])
+        notice = f"{name}: skipped: not a Python notebook (kernel language {notebook.other_language!r})"
+        return _Linted(FileResult(name, notices=[notice]))
     if not _may_build_recurrent_text(notebook.code()):
-        return FileResult(name)
+        return _Linted(FileResult(name))
     program = Program.build(notebook)
-    found = [program.to_cells(d) for d in lint_source(program.text, name, settings)]
-    diagnostics = sorted(cell_problems(notebook, name) + found, key=Diagnostic.sort_key)
-    return FileResult(name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics))
+    found = lint_source(program.text, name, settings)  # analysis and `# noqa`, on the program's rows
+    diagnostics = sorted(cell_problems(notebook, name) + [program.to_cells(d) for d in found], key=Diagnostic.sort_key)
+    result = FileResult(name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics))
+    return _Linted(result, notebook, program, found)
+
+
+def lint_notebook(data: bytes, name: str, settings: Settings) -> FileResult:
+    """Lint a notebook's bytes: findings in cell coordinates, one RNN001 line for an unreadable notebook."""
+    return _lint(data, name, settings).result
 
 
 def _may_build_recurrent_text(code: str) -> bool:
@@ -556,57 +587,59 @@ def _may_build_recurrent_text(code: str) -> bool:
     return may_build_recurrent(code.encode("utf-8", "surrogatepass"))
 
 
-@dataclass
-class NotebookFix:
-    """The outcome of fixing a notebook's bytes (nothing is written here); fields as in fix.FileFix."""
-
-    name: str
-    original: bytes
-    # The bytes to write; None when nothing changes.
-    fixed: bytes | None
-    applied: list[Diagnostic]
-    remaining: list[Diagnostic]
-    failed: bool = False
-    # One line for the user when fixes were held back.
-    problem: str | None = None
-
-
-def fix_notebook(data: bytes, name: str, settings, *, unsafe: bool = False) -> NotebookFix:  # noqa: ANN001 - Settings
+def fix_notebook(data: bytes, name: str, settings: Settings, *, unsafe: bool = False) -> FileFix:
     """Fix a notebook to a fixed point in program coordinates, then write the edited cells back.
 
     Cells that do not parse are never touched, so the others are fixed even
-    when one is broken (the RNN001 stays in `remaining`, and `failed` is set).
+    when one is broken (its RNN001 stays in `remaining`, and `failed` is set).
     """
     from rnnlint.api import lint_source
-    from rnnlint.fix import applicable, fix_text
+    from rnnlint.fix import MAX_PASSES, FileFix, applicable, fix_text
 
-    result = lint_notebook(data, name, settings)
-    unreadable = result.failed and any(d.cell is None for d in result.diagnostics if d.code == "RNN001")
-    if unreadable or not any(applicable(d.fix, unsafe) for d in result.diagnostics):
-        return NotebookFix(name, data, None, [], result.diagnostics, failed=result.failed)
-    notebook = Notebook.from_bytes(data)
-    program = Program.build(notebook)
-    outcome = fix_text(program.text, lambda text: lint_source(text, name, settings), unsafe=unsafe)
+    linted = _lint(data, name, settings)
+    result = linted.result
+    unchanged = FileFix(name, data, None, [], result.diagnostics, failed=result.failed)
+    if linted.program is None or not any(applicable(d.fix, unsafe) for d in result.diagnostics):
+        return unchanged
+    program = linted.program
+    outcome = fix_text(program.text, lambda text: lint_source(text, name, settings), unsafe=unsafe, diagnostics=linted.found)
+    problem = None if outcome.converged else f"fixes did not reach a fixed point after {MAX_PASSES} passes"
     if outcome.text == program.text:
-        return NotebookFix(name, data, None, [], result.diagnostics, failed=result.failed)
+        unchanged.problem = problem
+        return unchanged
     try:
         fixed = write_back(data, outcome.text)
         written = Notebook.from_bytes(fixed)
+        written_program = Program.build(written)
     except (WriteBackError, NotebookError) as error:
-        return NotebookFix(name, data, None, [], result.diagnostics, failed=result.failed, problem=f"not fixed: {error}")
-    written_program = Program.build(written)
-    if written_program.text != outcome.text:
-        problem = "not fixed: the written notebook does not read back as the fixed program"
-        return NotebookFix(name, data, None, [], result.diagnostics, failed=result.failed, problem=problem)
+        unchanged.problem = f"not fixed: {error}"
+        return unchanged
+    if _without_marks(written_program.text) != _without_marks(outcome.text):
+        unchanged.problem = "not fixed: the written notebook does not read back as the fixed program"
+        return unchanged
     remaining = cell_problems(written, name) + [written_program.to_cells(d) for d in outcome.remaining]
-    return NotebookFix(
-        name,
-        data,
-        fixed,
-        [program.to_cells(d) for d in outcome.applied],
-        sorted(remaining, key=Diagnostic.sort_key),
-        failed=result.failed,
-    )
+    applied = [program.to_cells(d) for d in outcome.applied]
+    return FileFix(name, data, fixed, applied, sorted(remaining, key=Diagnostic.sort_key), result.failed, problem)
+
+
+def add_noqa_to_notebook(data: bytes, name: str, settings: Settings) -> NoqaOutcome:
+    """--add-noqa for a notebook: the comments go into the cells, on the findings' rows."""
+    from rnnlint.suppress import UNSUPPRESSABLE, UNUSED_NOQA, NoqaOutcome, add_noqa
+
+    linted = _lint(data, name, settings)
+    findings = [d for d in linted.found if d.code not in (*UNSUPPRESSABLE, UNUSED_NOQA)]
+    if linted.program is None or not findings:
+        return NoqaOutcome(None, 0, [], failed=linted.result.failed)
+    program = linted.program
+    outcome = add_noqa(program.text, findings)
+    skipped = [program.to_cells(d) for d in outcome.skipped]
+    try:
+        fixed = write_back(data, outcome.text)
+    except WriteBackError:
+        return NoqaOutcome(None, 0, [program.to_cells(d) for d in findings], failed=linted.result.failed)
+    if fixed == data:
+        return NoqaOutcome(None, 0, skipped, failed=linted.result.failed)
+    return NoqaOutcome(fixed, outcome.added, skipped, failed=linted.result.failed)
 
 
 def cell_lines(data: bytes) -> dict[int, list[str]]:

@@ -1,0 +1,467 @@
+"""Project configuration: `[tool.rnnlint]` in pyproject.toml, or rnnlint.toml / .rnnlint.toml.
+
+As in ruff, each file is linted with the nearest configuration found walking up
+from its directory (a pyproject.toml without `[tool.rnnlint]` is passed over);
+`--config PATH` uses one file for everything and `--isolated` none.  Command-line
+flags override the file, the file overrides what is inferred, which overrides
+the defaults.  An unknown key or a value of the wrong type is an error naming
+the file and the key: a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rnnlint.settings import Selection, Settings
+
+CONFIG_NAMES = (".rnnlint.toml", "rnnlint.toml", "pyproject.toml")
+OUTPUT_FORMATS = ("text", "concise", "full", "json")
+
+
+class ConfigError(Exception):
+    """A configuration file rnnlint cannot use: one line, exit code 2."""
+
+
+# --- reading and checking one file ---------------------------------------------------
+
+
+class _Invalid(Exception):
+    """A value of the wrong type or out of range; the message completes "key 'x' ..."."""
+
+
+def _strings(value: object, what: str) -> tuple[str, ...]:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise _Invalid(f"must be a list of {what}, got {_toml_type(value)}")
+
+
+def _toml_type(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array", dict: "a table"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _selectors(value: object) -> tuple[str, ...]:
+    codes = tuple(item.strip().upper() for item in _strings(value, 'rule codes or prefixes (e.g. ["RNN1"])'))
+    unknown = unknown_selectors(codes)
+    if unknown:
+        raise _Invalid(f"has unknown rule selector {unknown[0]!r} (see `rnnlint rule --all`)")
+    return codes
+
+
+def _patterns(value: object) -> tuple[str, ...]:
+    return _strings(value, "glob patterns (strings)")
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _Invalid(f"must be true or false, got {_toml_type(value)}")
+
+
+def _keras(value: object) -> int:
+    if type(value) is int and value in (2, 3):
+        return value
+    raise _Invalid(f"must be 2 or 3, got {value!r}")
+
+
+def _output_format(value: object) -> str:
+    if isinstance(value, str) and value in OUTPUT_FORMATS:
+        return value
+    raise _Invalid(f"must be one of {', '.join(repr(f) for f in OUTPUT_FORMATS)}, got {value!r}")
+
+
+def _per_file_ignores(value: object) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise _Invalid(f'must be a table of glob = [codes] (e.g. "tests/*" = ["RNN101"]), got {_toml_type(value)}')
+    result = {}
+    for pattern, codes in value.items():
+        try:
+            result[pattern] = _selectors(codes)
+        except _Invalid as error:
+            raise _Invalid(f"entry {pattern!r} {error}") from None
+    return result
+
+
+# Every key a configuration may hold, and how its value is checked (a str is an error).
+KEYS = {
+    "select": _selectors,
+    "extend-select": _selectors,
+    "ignore": _selectors,
+    "per-file-ignores": _per_file_ignores,
+    "exclude": _patterns,
+    "extend-exclude": _patterns,
+    "respect-gitignore": _boolean,
+    "target-keras": _keras,
+    "output-format": _output_format,
+    "fix": _boolean,
+    "unsafe-fixes": _boolean,
+}
+
+
+def unknown_selectors(selectors: tuple[str, ...]) -> list[str]:
+    from rnnlint.rules import all_rules
+
+    known = [rule.code for rule in all_rules()]
+    return [s for s in selectors if s != "ALL" and not any(code.startswith(s) for code in known)]
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    path: Path
+    values: dict
+    # The raw TOML, for a pyproject.toml: its [project] table tells the Keras version.
+    document: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+    @property
+    def label(self) -> str:
+        table = " [tool.rnnlint]" if self.path.name == "pyproject.toml" else ""
+        return f"{_display(self.path)}{table}"
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def _read_toml(path: Path) -> dict:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{_display(path)}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{_display(path)}: not UTF-8: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{_display(path)}: invalid TOML: {error}") from None
+
+
+def load_config(path: Path, *, required: bool = False) -> ConfigFile | None:
+    """Read and check one configuration file.
+
+    A pyproject.toml without `[tool.rnnlint]` gives None (discovery passes it
+    over), or, when the file was named with `--config` (`required`), an empty
+    configuration.
+    """
+    document = _read_toml(path)
+    if path.name == "pyproject.toml":
+        tool = document.get("tool", {})
+        table = tool.get("rnnlint") if isinstance(tool, dict) else None
+        if table is None:
+            return ConfigFile(path, {}, document) if required else None
+        where = f"{_display(path)}: [tool.rnnlint]"
+    else:
+        table, where = document, _display(path)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    values = {}
+    for key, value in table.items():
+        check = KEYS.get(key)
+        if check is None:
+            import difflib
+
+            close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KEYS)})"
+            raise ConfigError(f"{where}: unknown key {key!r}{hint}")
+        try:
+            values[key] = check(value)
+        except _Invalid as error:
+            raise ConfigError(f"{where}: key {key!r} {error}") from None
+    return ConfigFile(path, values, document)
+
+
+# --- inferring the Keras version from declared dependencies ---------------------------
+
+_REQUIREMENT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)")
+_CLAUSE = re.compile(r"\s*(===|==|~=|!=|<=|>=|<|>)\s*([0-9][0-9a-zA-Z.*+!-]*)\s*")
+TENSORFLOW_DISTRIBUTIONS = frozenset(
+    {"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tensorflow-intel", "tensorflow-aarch64"}
+)
+# Keras 3 became tf.keras with TensorFlow 2.16.
+FIRST_TF_WITH_KERAS_3 = (2, 16)
+
+
+def _release(version: str) -> tuple[int, ...]:
+    numbers = re.match(r"(\d+(?:\.\d+)*)", version.split("!")[-1])
+    return tuple(int(n) for n in numbers.group(1).split(".")) if numbers else ()
+
+
+def _pad(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    width = max(len(a), len(b))
+    return a + (0,) * (width - len(a)), b + (0,) * (width - len(b))
+
+
+def _below(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    x, y = _pad(a, b)
+    return x < y
+
+
+def _all_below(specifier: str, limit: tuple[int, ...]) -> bool:
+    """Whether every version `specifier` allows is older than `limit` (one clause capping it suffices)."""
+    for clause in specifier.strip().strip("()").split(","):
+        match = _CLAUSE.fullmatch(clause)
+        if match is None:
+            continue
+        op, version = match.groups()
+        release = _release(version)
+        if not release:
+            continue
+        if op == "<" and not _below(limit, release):
+            return True
+        if op == "<=" and _below(release, limit):
+            return True
+        if op in ("==", "==="):
+            if version.endswith(".*"):
+                upper = release[:-1] + (release[-1] + 1,)
+                if not _below(limit, upper):
+                    return True
+            elif _below(release, limit):
+                return True
+        if op == "~=" and len(release) >= 2:
+            upper = release[:-2] + (release[-2] + 1,)
+            if not _below(limit, upper):
+                return True
+    return False
+
+
+def pins_keras_2(requirement: str) -> bool:
+    """`tensorflow<2.16`, `tensorflow==2.15.*`, `tf-keras`, `keras<3` and the like."""
+    match = _REQUIREMENT.fullmatch(requirement.split(";", 1)[0])
+    if match is None:
+        return False
+    name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+    specifier = match.group(2)
+    if name == "tf-keras":
+        return True
+    if specifier.lstrip().startswith("@"):
+        return False
+    if name == "keras":
+        return _all_below(specifier, (3,))
+    if name in TENSORFLOW_DISTRIBUTIONS:
+        return _all_below(specifier, FIRST_TF_WITH_KERAS_3)
+    return False
+
+
+def declared_dependencies(document: dict) -> list[str]:
+    """`[project] dependencies`, every `[project.optional-dependencies]` group and `[dependency-groups]`."""
+    found: list[str] = []
+    project = document.get("project")
+    if isinstance(project, dict):
+        found.extend(d for d in project.get("dependencies") or () if isinstance(d, str))
+        optional = project.get("optional-dependencies")
+        if isinstance(optional, dict):
+            for group in optional.values():
+                found.extend(d for d in group or () if isinstance(d, str))
+    groups = document.get("dependency-groups")
+    if isinstance(groups, dict):
+        for group in groups.values():
+            found.extend(d for d in group or () if isinstance(d, str))
+    return found
+
+
+def infer_target_keras(pyproject: Path | None, document: dict | None = None) -> tuple[int, str] | None:
+    """(2, why) when the project's declared dependencies pin Keras 2; None when they do not say."""
+    if pyproject is None:
+        return None
+    if document is None:
+        try:
+            document = _read_toml(pyproject)
+        except ConfigError:
+            return None  # a broken pyproject.toml that is not our configuration is not ours to report
+    for requirement in declared_dependencies(document):
+        if pins_keras_2(requirement):
+            return 2, f"inferred from {_display(pyproject)}: dependency {requirement.strip()!r}"
+    return None
+
+
+# --- resolving the settings of a file -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line says; None (or empty) where it says nothing."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool | None = None
+    target_keras: int | None = None
+    output_format: str | None = None
+    fix: bool | None = None
+    unsafe_fixes: bool | None = None
+
+
+DEFAULTS = {
+    "select": None,
+    "extend-select": (),
+    "ignore": (),
+    "per-file-ignores": {},
+    "exclude": None,  # None: the built-in list (rnnlint.discovery.DEFAULT_EXCLUDES)
+    "extend-exclude": (),
+    "respect-gitignore": True,
+    "target-keras": 3,
+    "output-format": "text",
+    "fix": False,
+    "unsafe-fixes": False,
+}
+
+
+@dataclass
+class Resolved:
+    """The settings of every file under one configuration (or under none)."""
+
+    config: ConfigFile | None
+    values: dict
+    sources: dict
+    selection: Selection
+    _ignores: list | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.config.directory if self.config is not None else Path.cwd()
+
+    def settings_for(self, path: str | Path) -> Settings:
+        codes = self.per_file_ignores(path)
+        selection = self.selection.with_always_ignored(codes) if codes else self.selection
+        return Settings(selection=selection, target_keras=self.values["target-keras"])
+
+    def per_file_ignores(self, path: str | Path) -> tuple[str, ...]:
+        if not self.values["per-file-ignores"]:
+            return ()
+        if self._ignores is None:
+            from rnnlint.discovery import _compile
+
+            self._ignores = [(_compile([p]), codes) for p, codes in self.values["per-file-ignores"].items()]
+        relative = self.relative(path)
+        return tuple(code for spec, codes in self._ignores if spec.match_file(relative) for code in codes)
+
+    def relative(self, path: str | Path) -> str:
+        """`path` relative to the configuration's directory (as given, if it is outside)."""
+        absolute = Path(os.path.abspath(path))
+        try:
+            return absolute.relative_to(self.root).as_posix()
+        except ValueError:
+            return Path(path).as_posix()
+
+    def exclude_patterns(self) -> list[str]:
+        return list(self.values["exclude"] or ()) + list(self.values["extend-exclude"])
+
+    def excluded(self, path: str | Path) -> bool:
+        patterns = self.exclude_patterns()
+        if not patterns:
+            return False
+        from rnnlint.discovery import _compile
+
+        return bool(_compile(patterns).match_file(self.relative(path)))
+
+    def describe(self) -> list[tuple[str, object, str]]:
+        return [(key, self.values[key], self.sources[key]) for key in DEFAULTS]
+
+
+class Resolver:
+    """Finds and caches the configuration of each directory, and resolves settings with the CLI on top."""
+
+    def __init__(self, overrides: Overrides | None = None, *, config: str | None = None, isolated: bool = False):
+        self.overrides = overrides or Overrides()
+        self.isolated = isolated
+        self.explicit = load_config(Path(config).absolute(), required=True) if config and not isolated else None
+        self._found: dict[Path, ConfigFile | None] = {}
+        self._resolved: dict[tuple, Resolved] = {}
+
+    def for_path(self, path: str | Path) -> Resolved:
+        """The settings for a file, or for a directory's walk."""
+        absolute = Path(os.path.abspath(path))
+        directory = absolute if absolute.is_dir() else absolute.parent
+        if self.isolated:
+            config = None
+        elif self.explicit is not None:
+            config = self.explicit
+        else:
+            config = self._nearest(directory)
+        pyproject = None if self.isolated else self._project_file(config, directory)
+        key = (config.path if config else None, pyproject)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(config, pyproject)
+        return self._resolved[key]
+
+    def _nearest(self, directory: Path) -> ConfigFile | None:
+        walked = []
+        found = None
+        for candidate in (directory, *directory.parents):
+            if candidate in self._found:
+                found = self._found[candidate]
+                break
+            walked.append(candidate)
+            found = next(
+                (c for name in CONFIG_NAMES if (candidate / name).is_file() for c in [load_config(candidate / name)] if c),
+                None,
+            )
+            if found is not None:
+                break
+        for candidate in walked:
+            self._found[candidate] = found
+        return found
+
+    @staticmethod
+    def _project_file(config: ConfigFile | None, directory: Path) -> Path | None:
+        """The pyproject.toml that declares the project's dependencies."""
+        if config is not None and (config.directory / "pyproject.toml").is_file():
+            return config.directory / "pyproject.toml"
+        return next((d / "pyproject.toml" for d in (directory, *directory.parents) if (d / "pyproject.toml").is_file()), None)
+
+    def _resolve(self, config: ConfigFile | None, pyproject: Path | None) -> Resolved:
+        values = dict(DEFAULTS)
+        sources = dict.fromkeys(DEFAULTS, "default")
+        if config is not None:
+            for key, value in config.values.items():
+                values[key], sources[key] = value, config.label
+        if config is None or "target-keras" not in config.values:
+            document = config.document if config is not None and config.path == pyproject else None
+            inferred = infer_target_keras(pyproject, document)
+            if inferred is not None:
+                values["target-keras"], sources["target-keras"] = inferred
+        cli = self.overrides
+        for key, value in (
+            ("select", cli.select),
+            ("exclude", cli.exclude),
+            ("respect-gitignore", cli.respect_gitignore),
+            ("target-keras", cli.target_keras),
+            ("output-format", cli.output_format),
+            ("fix", cli.fix),
+            ("unsafe-fixes", cli.unsafe_fixes),
+        ):
+            if value is not None:
+                values[key], sources[key] = value, "command line"
+        for key, value in (("extend-select", cli.extend_select), ("ignore", cli.ignore), ("extend-exclude", cli.extend_exclude)):
+            if value:
+                if values[key]:
+                    values[key] = tuple(values[key]) + tuple(value)
+                    sources[key] = f"{sources[key]} + command line"
+                else:
+                    values[key], sources[key] = tuple(value), "command line"
+        from_file = Selection(values_of(config, "select"), values_of(config, "extend-select") or (), values_of(config, "ignore") or ())
+        if cli.select is not None or cli.extend_select or cli.ignore:
+            # Command-line selectors decide every code they match; the file decides the rest
+            # (all of them are off, as in ruff, when the command line says --select).
+            selection = Selection(cli.select, tuple(cli.extend_select), tuple(cli.ignore), parent=from_file)
+        else:
+            selection = from_file
+        return Resolved(config, values, sources, selection)
+
+
+def values_of(config: ConfigFile | None, key: str) -> object:
+    return config.values.get(key) if config is not None else None

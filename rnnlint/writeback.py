@@ -1,0 +1,62 @@
+"""Write a fixed file back: atomically, only if it did not change meanwhile, never outside the linted tree.
+
+The new content goes to a temporary file in the target's own directory (same
+file system, so the rename is atomic), takes the original's mode bits, and
+replaces the original with `os.replace`: a reader sees the old file or the new
+one, never half of one.  A symlink is written through (the link stays a link),
+but only when its target lies inside the tree being linted.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+
+
+class WriteRefused(Exception):
+    """Why a file was not written: one line, shown to the user; the run goes on."""
+
+
+def inside(path: str, root: str) -> bool:
+    """Whether `path`, symlinks resolved, lies under `root` (symlinks resolved)."""
+    real, real_root = os.path.realpath(path), os.path.realpath(root)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def write_if_unchanged(path: str, original: bytes, new: bytes, *, root: str | None = None) -> None:
+    """Replace the content of `path` (read earlier as `original`) by `new`, or raise WriteRefused."""
+    target = os.path.realpath(path)
+    if root is not None and not inside(path, root):
+        raise WriteRefused(f"not written: it is a symlink to {target}, outside the linted tree {root}")
+    try:
+        with open(target, "rb") as handle:
+            current = handle.read()
+        status = os.stat(target)
+    except OSError as error:
+        raise WriteRefused(f"not written: cannot read it back: {error.strerror or error}") from None
+    if current != original:
+        raise WriteRefused("not written: the file changed on disk since it was read")
+    directory, name = os.path.split(target)
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".rnnlint-tmp")
+    except OSError as error:
+        raise WriteRefused(f"not written: cannot create a temporary file: {error.strerror or error}") from None
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(new)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, stat.S_IMODE(status.st_mode))
+        if hasattr(os, "chown"):
+            try:
+                os.chown(temporary, status.st_uid, status.st_gid)
+            except OSError:
+                pass  # only root may give a file away; the mode bits are what matter
+        os.replace(temporary, target)
+    except OSError as error:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise WriteRefused(f"not written: {error.strerror or error}") from None
