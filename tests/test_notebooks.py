@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from rnnlint.api import lint_bytes, may_build_recurrent
 from rnnlint.settings import Settings
-from rnnlint.sources.ipython import mask_cell, split_lines
+from rnnlint.sources.ipython import mask_cell, restore, split_lines
 from rnnlint.sources.notebook import Notebook, Program, WriteBackError, edit_program, fix_notebook, write_back
 from tests.helpers import run_cli
 
@@ -37,7 +41,12 @@ def markdown(source: str) -> dict:
 
 
 def notebook(*cells: dict, metadata: dict | None = None) -> dict:
-    return {"cells": list(cells), "metadata": PYTHON_KERNEL if metadata is None else metadata, "nbformat": 4, "nbformat_minor": 5}
+    return {
+        "cells": list(cells),
+        "metadata": PYTHON_KERNEL if metadata is None else metadata,
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def dump(document: dict, **options) -> bytes:
@@ -209,7 +218,9 @@ def test_a_broken_cell_via_the_cli_exits_2_with_cell_locations(tmp_path):
 
 def test_json_output_carries_the_cell_and_rows_relative_to_it(tmp_path):
     path = tmp_path / "nb.ipynb"
-    path.write_bytes(dump(notebook(markdown("intro"), code(IMPORTS + "x = Input((5, 3))"), code("\n\nout, h, c = LSTM(8)(x)"))))
+    path.write_bytes(
+        dump(notebook(markdown("intro"), code(IMPORTS + "x = Input((5, 3))"), code("\n\nout, h, c = LSTM(8)(x)")))
+    )
     result = run_cli(str(path), "--no-cache", "--output-format", "json")
     assert result.returncode == 1
     (item,) = json.loads(result.stdout)
@@ -218,7 +229,12 @@ def test_json_output_carries_the_cell_and_rows_relative_to_it(tmp_path):
     assert item["location"] == {"row": 3, "column": 1}
     assert item["end_location"] == {"row": 3, "column": 23}
     assert item["fix"]["edits"] == [
-        {"content": ", return_state=True", "location": {"row": 3, "column": 19}, "end_location": {"row": 3, "column": 19}, "cell": 3}
+        {
+            "content": ", return_state=True",
+            "location": {"row": 3, "column": 19},
+            "end_location": {"row": 3, "column": 19},
+            "cell": 3,
+        }
     ]
 
 
@@ -243,7 +259,9 @@ def test_directories_are_walked_for_notebooks_and_checkpoints_are_skipped(tmp_pa
 
 def test_cached_notebook_results_keep_their_cells(tmp_path):
     path = tmp_path / "nb.ipynb"
-    path.write_bytes(dump(notebook(code(IMPORTS + "x = Input((5, 3))\nencoder = LSTM(4)"), code("y = GRU(3)(encoder(x))"))))
+    path.write_bytes(
+        dump(notebook(code(IMPORTS + "x = Input((5, 3))\nencoder = LSTM(4)"), code("y = GRU(3)(encoder(x))")))
+    )
     args = (str(path), "--output-format", "json", "--cache-dir", str(tmp_path / "cache"))
     first, second = run_cli(*args), run_cli(*args)
     assert first.stdout == second.stdout
@@ -272,7 +290,11 @@ def test_a_notebook_of_another_language_is_skipped_with_one_line(tmp_path):
 
 
 MALFORMED = [
-    (b'{"cells": [], "nbformat": 4,, "LSTM": 1}', "invalid notebook: not valid JSON: Expecting property name enclosed in double quotes", (1, 29)),
+    (
+        b'{"cells": [], "nbformat": 4,, "LSTM": 1}',
+        "invalid notebook: not valid JSON: Expecting property name enclosed in double quotes",
+        (1, 29),
+    ),
     (b'["LSTM"]', "invalid notebook: the JSON document is not an object", (1, 1)),
     (b'{"metadata": {"LSTM": 1}, "nbformat": 4, "nbformat_minor": 5}', 'invalid notebook: no "cells" list', (1, 1)),
     (b'{"cells": {"LSTM": 1}, "nbformat": 4}', 'invalid notebook: no "cells" list', (1, 1)),
@@ -293,7 +315,11 @@ MALFORMED = [
         (1, 1),
     ),
     (b'{"cells": ["LSTM"], "nbformat": 4}', 'invalid notebook: cell 1 is not an object with a "cell_type"', (1, 1)),
-    (b'{"cells": [], "nbformat": 4, "x": "LSTM \xff"}', "invalid notebook: not UTF-8 text (invalid start byte at byte 40)", (1, 1)),
+    (
+        b'{"cells": [], "nbformat": 4, "x": "LSTM \xff"}',
+        "invalid notebook: not UTF-8 text (invalid start byte at byte 40)",
+        (1, 1),
+    ),
     (b"LSTM", "invalid notebook: not valid JSON: Expecting value", (1, 1)),
 ]
 
@@ -328,7 +354,8 @@ def test_the_prefilter_sees_words_that_json_escapes_or_list_items_hide():
     plain = dump(notebook(code(buggy)), ensure_ascii=True)
     escaped = plain.replace(b"LSTM", b"\\u004cSTM").replace(b"GRU", b"G\\u0052U")
     cut = plain.replace(b"LSTM", b'LS", "TM')
-    for data in (escaped, cut):
+    cut_around_empty_items = plain.replace(b"LSTM", b'L",\n "", "",\n "STM')
+    for data in (escaped, cut, cut_around_empty_items):
         assert b"LSTM" not in data
         assert "".join(json.loads(data)["cells"][0]["source"]) == buggy
         assert may_build_recurrent(data, "nb.ipynb")
@@ -340,7 +367,11 @@ def test_the_prefilter_sees_words_that_json_escapes_or_list_items_hide():
 
 
 def test_words_only_in_markdown_and_outputs_are_not_analysed():
-    data = dump(notebook(markdown("An LSTM"), code("x = 1", outputs=[{"output_type": "stream", "name": "stdout", "text": ["GRU\n"]}])))
+    data = dump(
+        notebook(
+            markdown("An LSTM"), code("x = 1", outputs=[{"output_type": "stream", "name": "stdout", "text": ["GRU\n"]}])
+        )
+    )
     assert may_build_recurrent(data, "nb.ipynb")  # the bytes mention it
     assert found(lint(data)) == []
 
@@ -348,8 +379,17 @@ def test_words_only_in_markdown_and_outputs_are_not_analysed():
 # --- writing fixes back ----------------------------------------------------------------------------
 
 
+# A JSON text as tokens: strings, punctuation, whitespace runs, other literals.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\s+|[{}\[\],:]|[^\s{}\[\],:"]+')
+
+
 def assert_only_sources_changed(before: bytes, after: bytes, cells: dict[int, str]) -> None:
-    """`after` is `before` with the given cells' sources replaced, and every line that differs holds source text."""
+    """`after` is `before` with the given cells' sources replaced, and the bytes differ only in source strings.
+
+    The texts are compared token by token: every token that differs is a string
+    holding source text (a whole source, or one of its lines) or a separator
+    between such strings; keys, brackets, numbers and layout are untouched.
+    """
     old, new = json.loads(before), json.loads(after)
     old_pieces, new_pieces = set(), set()
     for number, source in cells.items():
@@ -359,12 +399,21 @@ def assert_only_sources_changed(before: bytes, after: bytes, cells: dict[int, st
         new_pieces |= {source, *source.splitlines(True)}
         cell["source"] = source if isinstance(cell["source"], str) else source.splitlines(True)
     assert new == old  # the same document but for those sources
-    for line in difflib.ndiff(before.decode().splitlines(), after.decode().splitlines()):
-        if line[:1] not in "-+":
+    old_tokens = _JSON_TOKEN.findall(before.decode())
+    new_tokens = _JSON_TOKEN.findall(after.decode())
+    assert "".join(old_tokens) == before.decode() and "".join(new_tokens) == after.decode()
+    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
             continue
-        body = line[2:].strip().rstrip(",")
-        body = body.removeprefix('"source":').strip()
-        assert json.loads(body) in (old_pieces if line[0] == "-" else new_pieces), line
+        changed = old_tokens[i1:i2] + new_tokens[j1:j2]
+        assert any(token.startswith('"') for token in changed), changed  # no layout change on its own
+        for tokens, pieces in ((old_tokens[i1:i2], old_pieces), (new_tokens[j1:j2], new_pieces)):
+            for token in tokens:
+                if token.startswith('"'):
+                    assert json.loads(token) in pieces, token
+                else:
+                    assert token == "," or token.isspace(), token
 
 
 def test_fix_round_trip_in_a_notebook_written_by_nbformat():
@@ -373,7 +422,9 @@ def test_fix_round_trip_in_a_notebook_written_by_nbformat():
     nb.cells = [
         nbformat.v4.new_markdown_cell("# A model — with ünïcödé"),
         nbformat.v4.new_code_cell(IMPORTS + "%matplotlib inline\nencoder = LSTM(64)\nx = Input((5, 3))"),
-        nbformat.v4.new_code_cell("print('untouched')", outputs=[nbformat.v4.new_output("stream", name="stdout", text="untouched\n")]),
+        nbformat.v4.new_code_cell(
+            "print('untouched')", outputs=[nbformat.v4.new_output("stream", name="stdout", text="untouched\n")]
+        ),
         nbformat.v4.new_code_cell("!nvidia-smi\nstates = encoder(x)\nout, h, c = states"),
     ]
     before = nbformat.writes(nb).encode("utf-8")
@@ -383,7 +434,12 @@ def test_fix_round_trip_in_a_notebook_written_by_nbformat():
     fixed_cell = IMPORTS + "%matplotlib inline\nencoder = LSTM(64, return_state=True)\nx = Input((5, 3))"
     assert_only_sources_changed(before, result.fixed, {2: fixed_cell})
     # Exactly one line of the file changed, and the result is a valid notebook Jupyter reads.
-    diff = [line for line in difflib.unified_diff(before.decode().splitlines(), result.fixed.decode().splitlines(), n=0, lineterm="")]
+    diff = [
+        line
+        for line in difflib.unified_diff(
+            before.decode().splitlines(), result.fixed.decode().splitlines(), n=0, lineterm=""
+        )
+    ]
     assert diff[3:] == ['-    "encoder = LSTM(64)\\n",', '+    "encoder = LSTM(64, return_state=True)\\n",']
     nbformat.validate(nbformat.reads(result.fixed.decode("utf-8"), as_version=4))
     assert nbformat.writes(nbformat.reads(result.fixed.decode(), as_version=4)).encode() == result.fixed
@@ -398,7 +454,12 @@ def test_fix_round_trip_keeps_an_unusual_layout_byte_for_byte():
         "nbformat": 4,
         "metadata": {"kernelspec": {"name": "python3", "language": "python"}, "colab": {"provenance": []}},
         "cells": [
-            {"metadata": {"id": "a"}, "cell_type": "code", "source": IMPORTS + "x = Input((5, 3))\r\nencoder = GRU(4)  # café", "outputs": []},
+            {
+                "metadata": {"id": "a"},
+                "cell_type": "code",
+                "source": IMPORTS + "x = Input((5, 3))\r\nencoder = GRU(4)  # café",
+                "outputs": [],
+            },
             {"cell_type": "markdown", "source": ["Ünïcödé \\u00e9\n", "LSTM notes"], "metadata": {}},
             {
                 "cell_type": "code",
@@ -478,7 +539,10 @@ def test_edit_program_applies_a_text_edit_to_the_cells():
 
 
 def test_noqa_comments_in_cells_suppress_findings_on_their_rows():
-    cells = (code(IMPORTS + "x = Input((5, 3))"), code("%who\nout, h, c = LSTM(8)(x)  # noqa: RNN101\na, b, c = GRU(4)(x)"))
+    cells = (
+        code(IMPORTS + "x = Input((5, 3))"),
+        code("%who\nout, h, c = LSTM(8)(x)  # noqa: RNN101\na, b, c = GRU(4)(x)"),
+    )
     assert found(lint(dump(notebook(*cells)))) == [("RNN101", 2, 3, 1)]
     # The same rows without the comment: both reported.
     bare = (cells[0], code("%who\nout, h, c = LSTM(8)(x)\na, b, c = GRU(4)(x)"))
@@ -495,7 +559,12 @@ def test_unused_noqa_in_a_cell_is_reported_there_and_fixed_there():
     source = "out = LSTM(8)(x)  # noqa: RNN101\nprint(out)"
     data = dump(notebook(code(IMPORTS + "x = Input((5, 3))"), markdown("m"), code(source)))
     (diagnostic,) = lint(data, settings=settings).diagnostics
-    assert (diagnostic.code, diagnostic.cell, diagnostic.location.row, diagnostic.location.column) == ("RNN002", 3, 1, 19)
+    assert (diagnostic.code, diagnostic.cell, diagnostic.location.row, diagnostic.location.column) == (
+        "RNN002",
+        3,
+        1,
+        19,
+    )
     result = fix_notebook(data, "nb.ipynb", settings)
     assert result.remaining == [] and [d.code for d in result.applied] == ["RNN002"]
     assert_only_sources_changed(data, result.fixed, {3: "out = LSTM(8)(x)\nprint(out)"})
@@ -511,8 +580,13 @@ def buggy_notebook(tmp_path: Path) -> Path:
         dump(
             notebook(
                 markdown("# Encoder"),
-                code(IMPORTS + "x = Input((5, 3))\nencoder = LSTM(64)", outputs=[{"output_type": "stream", "name": "stdout", "text": ["ok\n"]}]),
-                code("!nvidia-smi\nfor step in range(2):\n    %time print(step)\nseq = TimeDistributed(Dense(3))(encoder(x))"),
+                code(
+                    IMPORTS + "x = Input((5, 3))\nencoder = LSTM(64)",
+                    outputs=[{"output_type": "stream", "name": "stdout", "text": ["ok\n"]}],
+                ),
+                code(
+                    "!nvidia-smi\nfor step in range(2):\n    %time print(step)\nseq = TimeDistributed(Dense(3))(encoder(x))"
+                ),
                 code("%time out, h = GRU(4)(x)"),
             )
         )
@@ -578,3 +652,83 @@ def test_fixture_notebook_layout_survives_a_real_file_round_trip(tmp_path):
     result = fix_notebook(before, str(path), Settings())
     path.write_bytes(result.fixed)
     assert found(lint(Path(path).read_bytes(), str(path))) == []
+
+
+def test_fix_from_stdin_with_a_notebook_name_prints_the_fixed_notebook():
+    data = dump(notebook(code(IMPORTS + "out, h, c = LSTM(8)(x)")))
+    result = run_cli("--fix", "--stdin-filename", "nb.ipynb", "-", stdin=data.decode())
+    assert result.stdout.encode() == data.replace(b"LSTM(8)(x)", b"LSTM(8, return_state=True)(x)")
+    assert "1 fixed" in result.stderr
+
+
+# --- properties ----------------------------------------------------------------------------------
+
+LINE_POOL = [
+    "x = 1",
+    "encoder = LSTM(64)",
+    "%matplotlib inline",
+    "!pip install keras",
+    "files = !ls",
+    "LSTM?",
+    "for i in range(2):",
+    "    %time print(i)",
+    "    y = i",
+    "s = '''",
+    "%inside_a_string",
+    "'''",
+    "%config A = \\",
+    "   1",
+    "value = (1,",
+    "%2)",
+    "%time z = 3",
+    "# a comment",
+    "",
+    "  ",
+    "t = 'a' # ?",
+]
+
+
+@given(st.lists(st.sampled_from(LINE_POOL), max_size=12), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_masking_keeps_every_line_and_restores_exactly(lines, newline, final_newline):
+    text = newline.join(lines) + (newline if final_newline and lines else "")
+    masked = mask_cell(text)
+    assert len(split_lines(masked.text)) == len(split_lines(text))
+    kept = {row for row in range(len(split_lines(text)))} - {m.row for m in masked.masked}
+    for row in kept:  # lines that are not masked are untouched
+        assert split_lines(masked.text)[row] == split_lines(text)[row]
+    assert restore(masked, masked.text) == text
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["code", "markdown", "raw"]),
+            st.lists(st.sampled_from(LINE_POOL), max_size=6),
+            st.booleans(),  # source stored as a string
+        ),
+        max_size=6,
+    ),
+    st.sampled_from(
+        [{"indent": 1, "sort_keys": True}, {"indent": 2}, {"indent": None}, {"indent": "\t", "ensure_ascii": True}]
+    ),
+)
+def test_write_back_edits_exactly_one_cell_whatever_the_layout(cells, layout):
+    target = code(IMPORTS + "encoder = LSTM(64)\ny = 'é'")
+    built = [
+        (code if kind == "code" else markdown)("\n".join(lines), **({"as_string": as_string} if kind == "code" else {}))
+        for kind, lines, as_string in cells
+    ]
+    for cell, (kind, _, _) in zip(built, cells):
+        cell["cell_type"] = kind
+    built.append(target)
+    data = (json.dumps(notebook(*built), **{"ensure_ascii": False, **layout})).encode()
+    program = Program.build(Notebook.from_bytes(data))
+    assert write_back(data, program.text) == data
+    edited = program.text.replace(
+        IMPORTS + "encoder = LSTM(64)\n", IMPORTS + "encoder = LSTM(64, return_sequences=True)\n"
+    )
+    after = write_back(data, edited)
+    assert_only_sources_changed(
+        data, after, {len(built): IMPORTS + "encoder = LSTM(64, return_sequences=True)\ny = 'é'"}
+    )

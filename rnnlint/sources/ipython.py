@@ -29,6 +29,7 @@ edited program and given back their original text (see `restore`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 MARK = "# rnnlint: ipython"
@@ -143,7 +144,7 @@ def _replacement(indent: str, code: str, time_as_python: bool) -> tuple[str, int
         return indent + "pass", 0
     equals = _assignment_to_escape(code)
     if equals is not None:
-        return f"{indent}{code[:equals + 1]} {UNKNOWN_VALUE}", 0
+        return f"{indent}{code[: equals + 1]} {UNKNOWN_VALUE}", 0
     if _ends_with_help(code):
         return indent + "pass", 0
     return None
@@ -202,7 +203,7 @@ class _Scanner:
         for _ in self.code_chars(line):
             pass
 
-    def code_chars(self, line: str):  # noqa: ANN201 - Iterator[tuple[int, str]]
+    def code_chars(self, line: str) -> Iterator[tuple[int, str]]:
         """Yield (index, char) for the characters of `line` outside strings and comments, tracking state."""
         self.comment = False
         self.continued = False

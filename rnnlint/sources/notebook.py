@@ -29,13 +29,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from json.decoder import scanstring
 from typing import TYPE_CHECKING
 
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Location, Severity
+from rnnlint.keras.catalogue import RECURRENT_WORDS
 from rnnlint.settings import Settings
-from rnnlint.sources import is_notebook  # noqa: F401 - re-exported: where notebooks are recognised
 from rnnlint.sources.ipython import MARK, MaskedCell, mask_all, mask_cell, restore, split_lines
+from rnnlint.sources.notebook_json import source_spans
 
 if TYPE_CHECKING:
     from rnnlint.api import FileResult
@@ -52,16 +52,19 @@ _LINE_REFERENCE = re.compile(r"\(line (\d+)((?:, column \d+)?)\)")
 
 # The byte search for recurrent words (api.may_build_recurrent) reads a notebook's
 # JSON as it is.  JSON can hide a word from it in two ways: a letter written as an
-# escape (`\u004c` for L), or a source list cut inside a word (`"LS", "TM"`; the
-# format allows it, though writers cut after line endings).  When either may have
-# happened, the notebook is decoded and its code cells searched.
+# escape (`\u004c` for L), or a source list cut inside the word (`"LS", "TM"`;
+# the format allows it, though writers cut after line endings).  When either may
+# have happened, the notebook is decoded and its code cells searched.  Both
+# checks are linear scans, cheaper than the word search itself.
 _LETTER_ESCAPE = re.compile(rb"\\u00[4-7][0-9a-fA-F]")
-_CUT_INSIDE_A_LINE = re.compile(rb'(?<!\\n)"[ \t\r\n]*,[ \t\r\n]*"')
+# From one string's closing quote to the next one's opening quote (empty strings between allowed).
+_ITEM_BREAK = re.compile(rb'"(?:[ \t\r\n]*,[ \t\r\n]*"")*[ \t\r\n]*,[ \t\r\n]*"')
+_LETTER_PAIRS = frozenset(pair for word in RECURRENT_WORDS for pair in zip(word.encode(), word.encode()[1:]))
 
 
 def may_build_recurrent(data: bytes) -> bool:
     """For a notebook the plain byte search found no recurrent word in: False only when none can hide in it."""
-    if not _LETTER_ESCAPE.search(data) and not _CUT_INSIDE_A_LINE.search(data):
+    if not _LETTER_ESCAPE.search(data) and not _cut_inside_a_word(data):
         return False
     try:
         notebook = Notebook.from_bytes(data)
@@ -70,15 +73,23 @@ def may_build_recurrent(data: bytes) -> bool:
     return _may_build_recurrent_text(notebook.code())
 
 
+def _cut_inside_a_word(data: bytes) -> bool:
+    for match in _ITEM_BREAK.finditer(data):
+        start, end = match.start(), match.end()
+        if start and end < len(data) and (data[start - 1], data[end]) in _LETTER_PAIRS:
+            return True
+    return False
+
+
 # --- reading -------------------------------------------------------------------------
 
 
 class NotebookError(Exception):
     """Why a notebook cannot be read: one line, reported as RNN001."""
 
-    def __init__(self, message: str, location: Location = Location(1, 1), cell: int | None = None) -> None:
+    def __init__(self, message: str, location: Location | None = None, cell: int | None = None) -> None:
         super().__init__(message)
-        self.location = location
+        self.location = location or Location(1, 1)
         self.cell = cell
 
     def diagnostic(self, filename: str) -> Diagnostic:
@@ -148,7 +159,9 @@ def _load(data: bytes) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise NotebookError(f"invalid notebook: not valid JSON: {error.msg}", Location(error.lineno, error.colno)) from None
+        raise NotebookError(
+            f"invalid notebook: not valid JSON: {error.msg}", Location(error.lineno, error.colno)
+        ) from None
     except RecursionError:
         raise NotebookError("invalid notebook: JSON nested too deeply to read") from None
 
@@ -290,7 +303,12 @@ class Program:
             if start is None or end is None or start[0] != end[0]:
                 return None  # cannot be said in one cell's coordinates
             edits.append(
-                Edit(Location(start[1], edit.location.column), Location(end[1], edit.end_location.column), edit.content, start[0])
+                Edit(
+                    Location(start[1], edit.location.column),
+                    Location(end[1], edit.end_location.column),
+                    edit.content,
+                    start[0],
+                )
             )
         return replace(fix, message=self.describe(fix.message), edits=tuple(edits))
 
@@ -364,7 +382,9 @@ def cell_problems(notebook: Notebook, filename: str) -> list[Diagnostic]:
     for cell in notebook.cells:
         if cell.error is not None:
             message, location = cell.error
-            problems.append(_unreadable(filename, f"{message} (this cell is left out of the analysis)", location, cell.number))
+            problems.append(
+                _unreadable(filename, f"{message} (this cell is left out of the analysis)", location, cell.number)
+            )
     return problems
 
 
@@ -384,7 +404,7 @@ def write_back(data: bytes, program_text: str) -> bytes:
         return data
     bom = data.startswith(codecs.BOM_UTF8)
     text = _decode(data)
-    spans = _source_spans(text)
+    spans = source_spans(text)
     ascii_only = data.isascii()
     replacements: list[tuple[int, int, str]] = []
     for number, source in changes.items():
@@ -402,143 +422,6 @@ def edit_program(data: bytes, edit: Callable[[str], str]) -> bytes:
     notebook = Notebook.from_bytes(data)
     program = Program.build(notebook)
     return write_back(data, edit(program.text))
-
-
-@dataclass
-class _SourceSpan:
-    start: int  # the `source` value in the JSON text
-    end: int
-    # For a list of strings: each item's span and decoded value.
-    items: list[tuple[int, int, str]] | None
-
-    def replacements(self, text: str, source: str, ascii_only: bool) -> list[tuple[int, int, str]]:
-        def dump(value: str) -> str:
-            return json.dumps(value, ensure_ascii=ascii_only)
-
-        if self.items is None:
-            return [(self.start, self.end, dump(source))]
-        items = self.items
-        if not items:
-            return [(self.start, self.end, "[" + ", ".join(dump(line) for line in source.splitlines(True)) + "]")]
-        # Keep the unchanged whole lines at both ends as they are written.
-        kept, offset = 0, 0
-        while kept < len(items) and source.startswith(items[kept][2], offset):
-            offset += len(items[kept][2])
-            kept += 1
-        while kept and not items[kept - 1][2].endswith(("\n", "\r")):
-            kept -= 1
-            offset -= len(items[kept][2])
-        tail, end = 0, len(source)
-        while tail < len(items) - kept:
-            value = items[len(items) - 1 - tail][2]
-            if end - len(value) < offset or source[end - len(value) : end] != value:
-                break
-            end -= len(value)
-            tail += 1
-        while tail and end > offset and source[end - 1] not in "\r\n":
-            end += len(items[len(items) - tail][2])
-            tail -= 1
-        new_items = [dump(line) for line in source[offset:end].splitlines(True)]
-        old = items[kept : len(items) - tail]
-        if len(items) >= 2:
-            separator = text[items[0][1] : items[1][0]]
-        else:
-            separator = "," + text[self.start + 1 : items[0][0]]
-        if old and new_items:
-            return [(old[0][0], old[-1][1], separator.join(new_items))]
-        if new_items:  # lines inserted between kept ones
-            if kept:
-                at = items[kept - 1][1]
-                return [(at, at, separator + separator.join(new_items))]
-            at = items[0][0]
-            return [(at, at, separator.join(new_items) + separator)]
-        if old:  # lines deleted
-            if kept:
-                return [(items[kept - 1][1], old[-1][1], "")]
-            if tail:
-                return [(old[0][0], items[len(items) - tail][0], "")]
-            return [(self.start + 1, self.end - 1, "")]
-        return []
-
-
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
-
-
-def _skip(text: str, index: int) -> int:
-    return _WHITESPACE.match(text, index).end()  # type: ignore[union-attr]
-
-
-def _value_end(text: str, index: int) -> int:
-    return _DECODER.raw_decode(text, index)[1]
-
-
-def _object(text: str, index: int, member: Callable[[str, int], int]) -> int:
-    """Walk the object at `index`; `member(key, value_start)` returns the value's end."""
-    index = _skip(text, index + 1)
-    if text[index] == "}":
-        return index + 1
-    while True:
-        key, index = scanstring(text, index + 1)
-        index = _skip(text, _skip(text, index) + 1)  # past the colon
-        index = _skip(text, member(key, index))
-        if text[index] != ",":
-            return index + 1
-        index = _skip(text, index + 1)
-
-
-def _array(text: str, index: int, item: Callable[[int], int]) -> int:
-    """Walk the array at `index`; `item(value_start)` returns the value's end."""
-    index = _skip(text, index + 1)
-    if text[index] == "]":
-        return index + 1
-    while True:
-        index = _skip(text, item(index))
-        if text[index] != ",":
-            return index + 1
-        index = _skip(text, index + 1)
-
-
-def _source_spans(text: str) -> list[_SourceSpan | None]:
-    """Where each cell's `source` value is in the (valid) JSON text, by cell position."""
-    cells: list[_SourceSpan | None] = []
-
-    def top_member(key: str, index: int) -> int:
-        if key == "cells" and text[index] == "[":
-            cells.clear()  # a repeated key: the last one counts, as in json.loads
-            return _array(text, index, cell)
-        return _value_end(text, index)
-
-    def cell(index: int) -> int:
-        if text[index] != "{":
-            cells.append(None)
-            return _value_end(text, index)
-        found: list[_SourceSpan] = []
-
-        def cell_member(key: str, start: int) -> int:
-            if key != "source":
-                return _value_end(text, start)
-            if text[start] != "[":
-                end = _value_end(text, start)
-                found.append(_SourceSpan(start, end, None))
-                return end
-            items: list[tuple[int, int, str]] = []
-
-            def line(item_start: int) -> int:
-                value, item_end = _DECODER.raw_decode(text, item_start)
-                items.append((item_start, item_end, value))
-                return item_end
-
-            end = _array(text, start, line)
-            found.append(_SourceSpan(start, end, items))
-            return end
-
-        end = _object(text, index, cell_member)
-        cells.append(found[-1] if found else None)
-        return end
-
-    _object(text, _skip(text, 0), top_member)
-    return cells
 
 
 # --- linting, fixing, adding noqa ------------------------------------------------------
@@ -570,7 +453,7 @@ def _lint(data: bytes, name: str, settings: Settings) -> _Linted:
     if not _may_build_recurrent_text(notebook.code()):
         return _Linted(FileResult(name))
     program = Program.build(notebook)
-    found = lint_source(program.text, name, settings)  # analysis and `# noqa`, on the program's rows
+    found = lint_source(program.text, name, settings)  # analysis and suppression comments, on the program's rows
     diagnostics = sorted(cell_problems(notebook, name) + [program.to_cells(d) for d in found], key=Diagnostic.sort_key)
     result = FileResult(name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics))
     return _Linted(result, notebook, program, found)
@@ -602,7 +485,9 @@ def fix_notebook(data: bytes, name: str, settings: Settings, *, unsafe: bool = F
     if linted.program is None or not any(applicable(d.fix, unsafe) for d in result.diagnostics):
         return unchanged
     program = linted.program
-    outcome = fix_text(program.text, lambda text: lint_source(text, name, settings), unsafe=unsafe, diagnostics=linted.found)
+    outcome = fix_text(
+        program.text, lambda text: lint_source(text, name, settings), unsafe=unsafe, diagnostics=linted.found
+    )
     problem = None if outcome.converged else f"fixes did not reach a fixed point after {MAX_PASSES} passes"
     if outcome.text == program.text:
         unchanged.problem = problem
