@@ -13,12 +13,16 @@ from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rnnlint.diagnostics import Diagnostic, Location, Severity
 from rnnlint.keras.catalogue import RECURRENT_WORDS
 from rnnlint.settings import Settings
 from rnnlint.sources import is_notebook
 from rnnlint.sources.python import LineIndex, SourceError, SourceText
+
+if TYPE_CHECKING:  # the analysis is imported lazily, so that a run over clean files starts fast
+    from rnnlint.analysis.facts import Fact
 
 # A file without any of these words builds no recurrent layer, so no rule can
 # fire in it: it is not parsed at all.
@@ -40,7 +44,7 @@ def lint_source(text: str, filename: str = "<stdin>", settings: Settings | None 
     settings = settings or Settings()
     if not _MAY_BUILD_RECURRENT.search(text.encode("utf-8", "surrogatepass")):
         return []
-    return _lint_text(text, filename, settings)
+    return analyse(text, filename, settings).diagnostics
 
 
 def may_build_recurrent(data: bytes, name: str = "") -> bool:
@@ -80,7 +84,7 @@ def lint_bytes(data: bytes, name: str, settings: Settings) -> FileResult:
         source = SourceText.from_bytes(data)
     except SourceError as error:
         return FileResult(name, [_file_error(name, str(error))], failed=True)
-    diagnostics = _lint_text(source.text, name, settings)
+    diagnostics = analyse(source.text, name, settings).diagnostics
     return FileResult(name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics))
 
 
@@ -92,30 +96,59 @@ def lint_paths(paths: Iterable[str | Path], settings: Settings | None = None) ->
         yield lint_file(path, settings)
 
 
-def _lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
-    """Analyse, then drop what `# noqa` comments suppress (and report stale ones: RNN002)."""
+@dataclass
+class Report:
+    """One finding as a rule reported it: the fact it was checking and the node it pointed at."""
+
+    fact: Fact
+    node: ast.AST
+    diagnostic: Diagnostic
+
+
+@dataclass
+class Analysis:
+    """One file's facts and what the rules made of them, from a single analysis.
+
+    `diagnostics` are deduplicated (a helper analysed both inlined and on its own
+    reports once); `reports` keeps every (fact, diagnostic) pair, so tools that
+    draw the facts (rnnlint.graph) can put each finding where it belongs.
+    """
+
+    diagnostics: list[Diagnostic]
+    tree: ast.Module | None = None
+    facts: list[Fact] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+
+
+def analyse(text: str, filename: str, settings: Settings) -> Analysis:
+    """Analyse source text once: its facts, what the rules report, and which fact each finding came from.
+
+    `# noqa` comments are applied (and, when RNN002 is selected, judged).
+    """
     from rnnlint.suppress import UNUSED_NOQA, apply_noqa
 
     judge_noqa = settings.selection.enables(UNUSED_NOQA, Severity.HINT)
     # Whether a noqa comment naming RNN codes is stale depends on what every rule finds, enabled or not.
-    found = _analyse(text, filename, settings, every_rule=judge_noqa)
+    analysis = _run_rules(text, filename, settings, every_rule=judge_noqa)
+    found = analysis.diagnostics
     reported = [d for d in found if d.extra.pop("_enabled", True)]
-    if any(d.code == "RNN001" for d in found):
-        return reported  # no tree, so no judgement on its comments
-    if not reported and not judge_noqa:
-        return reported
-    if judge_noqa:
+    if any(d.code == "RNN001" for d in found) or (not reported and not judge_noqa):
+        kept = reported  # RNN001: no tree, so no judgement on its comments
+    elif judge_noqa:
         from rnnlint.rules import all_rules
 
         known = [rule.code for rule in all_rules()]
         kept = apply_noqa(text, filename, reported, would_report=found, known_codes=known)
     else:
         kept = apply_noqa(text, filename, reported)
-    return sorted(kept, key=Diagnostic.sort_key)
+    shown = {id(d) for d in kept}
+    analysis.reports = [r for r in analysis.reports if id(r.diagnostic) in shown]
+    analysis.diagnostics = sorted(kept, key=Diagnostic.sort_key)
+    return analysis
 
 
-def _analyse(text: str, filename: str, settings: Settings, *, every_rule: bool = False) -> list[Diagnostic]:
-    """What the rules find.  With `every_rule`, disabled rules run too; their findings carry `_enabled: False`."""
+def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool) -> Analysis:
+    """Parse, interpret, and run the rules.  With `every_rule`, disabled rules run too (marked `_enabled: False`)."""
     from rnnlint.analysis.interpret import interpret
     from rnnlint.fixes import FixBuilder
     from rnnlint.rules import all_rules
@@ -125,18 +158,18 @@ def _analyse(text: str, filename: str, settings: Settings, *, every_rule: bool =
     except SyntaxError as error:
         row = error.lineno or 1
         column = (error.offset or 1) if error.lineno else 1
-        return [_file_error(filename, f"syntax error: {error.msg}", Location(row, max(column, 1)))]
+        return Analysis([_file_error(filename, f"syntax error: {error.msg}", Location(row, max(column, 1)))])
     except RecursionError:
-        return [_file_error(filename, "cannot parse: nested too deeply for Python's parser")]
+        return Analysis([_file_error(filename, "cannot parse: nested too deeply for Python's parser")])
     except (ValueError, MemoryError) as error:
-        return [_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")]
+        return Analysis([_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")])
     try:
         with _time_limit(settings.file_timeout):
             facts = interpret(tree)
     except RecursionError:
-        return [_file_error(filename, "skipped: code nested too deeply to analyse")]
+        return Analysis([_file_error(filename, "skipped: code nested too deeply to analyse")], tree)
     except _TookTooLong:
-        return [_file_error(filename, f"skipped: took longer than {settings.file_timeout:g} s to analyse")]
+        return Analysis([_file_error(filename, f"skipped: took longer than {settings.file_timeout:g} s to analyse")], tree)
     index = LineIndex(text)
     fixes = FixBuilder(index, facts)
     by_type: dict[type, list] = {}
@@ -145,7 +178,9 @@ def _analyse(text: str, filename: str, settings: Settings, *, every_rule: bool =
     # One diagnostic per (rule, offending node).  A finding seen while running a
     # helper for a caller is reported at the caller's call, unless the helper's
     # own code shows it whatever the arguments (then it is reported in the helper).
-    diagnostics: dict[tuple, Diagnostic] = {}
+    candidates: dict[tuple, Diagnostic] = {}
+    seen: list[tuple[Fact, ast.AST, tuple]] = []
+    failures: list[Diagnostic] = []
     for rule_class in all_rules():
         enabled = settings.selection.enables(rule_class.code, rule_class.severity)
         if not rule_class.facts or not (enabled or every_rule):
@@ -156,11 +191,12 @@ def _analyse(text: str, filename: str, settings: Settings, *, every_rule: bool =
                 for fact in by_type.get(fact_type, ()):
                     for finding in rule.check(fact, fixes):
                         key = (rule.code, id(finding.node))
-                        known = diagnostics.get(key)
+                        seen.append((fact, finding.node, key))
+                        known = candidates.get(key)
                         if known is not None and (fact.via is not None or not known.extra.get("via")):
                             continue
                         anchor = fact.via if fact.via is not None else finding.node
-                        diagnostics[key] = Diagnostic(
+                        candidates[key] = Diagnostic(
                             code=rule.code,
                             message=finding.message,
                             filename=filename,
@@ -172,30 +208,35 @@ def _analyse(text: str, filename: str, settings: Settings, *, every_rule: bool =
                             extra=_markers(via=fact.via is not None, enabled=enabled),
                         )
         except Exception as error:  # noqa: BLE001 - one broken rule must not take down the run
-            diagnostics[(rule.code, "internal")] = Diagnostic(
-                code=rule.code,
-                message=f"internal error in rule {rule.code} ({rule.name}): {type(error).__name__}: {error}",
-                filename=filename,
-                location=Location(1, 1),
-                end_location=Location(1, 1),
-                severity=Severity.ERROR,
-                name=rule.name,
-                extra={"internal_error": True} if enabled else {"internal_error": True, "_enabled": False},
+            failures.append(
+                Diagnostic(
+                    code=rule.code,
+                    message=f"internal error in rule {rule.code} ({rule.name}): {type(error).__name__}: {error}",
+                    filename=filename,
+                    location=Location(1, 1),
+                    end_location=Location(1, 1),
+                    severity=Severity.ERROR,
+                    name=rule.name,
+                    extra={"internal_error": True} if enabled else {"internal_error": True, "_enabled": False},
+                )
             )
     unique: dict[tuple, Diagnostic] = {}
-    for diagnostic in diagnostics.values():
+    final: dict[tuple, Diagnostic] = {}
+    for key, diagnostic in candidates.items():
         diagnostic.extra.pop("via", None)
-        unique.setdefault((diagnostic.code, diagnostic.location, diagnostic.end_location), diagnostic)
-    return sorted(unique.values(), key=Diagnostic.sort_key)
+        final[key] = unique.setdefault((diagnostic.code, diagnostic.location, diagnostic.end_location), diagnostic)
+    reports = [Report(fact, node, final[key]) for fact, node, key in seen]
+    diagnostics = sorted([*unique.values(), *failures], key=Diagnostic.sort_key)
+    return Analysis(diagnostics, tree, facts, reports)
 
 
 def _markers(*, via: bool, enabled: bool) -> dict:
     """Bookkeeping carried on a diagnostic until the stages that read it drop it."""
     extra: dict = {}
     if via:
-        extra["via"] = True  # read by the de-duplication at the end of _analyse
+        extra["via"] = True  # read by the de-duplication at the end of analyse()
     if not enabled:
-        extra["_enabled"] = False  # read by the noqa stage (RNN002), then dropped
+        extra["_enabled"] = False  # read by analyse() for RNN002, then dropped
     return extra
 
 

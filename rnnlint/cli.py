@@ -9,13 +9,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rnnlint import __version__
+from rnnlint.output import FORMATS, TEXT_FORMATS
 
 if TYPE_CHECKING:
     from rnnlint.config import Resolved, Resolver
     from rnnlint.runner import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule")
+SUBCOMMANDS = ("check", "rule", "graph")
 
 
 class UsageError(Exception):
@@ -36,7 +37,8 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--select", type=_codes, help="rule codes or prefixes to enable (RNN1, RNN201, ALL)")
     parser.add_argument("--extend-select", type=_codes, default=(), help="codes to enable on top of the selection")
     parser.add_argument("--ignore", type=_codes, default=(), help="codes or prefixes to disable")
-    parser.add_argument("--output-format", choices=("text", "concise", "full", "json"), default=None)
+    parser.add_argument("--output-format", choices=FORMATS, default=None)
+    parser.add_argument("-o", "--output-file", metavar="PATH", help="write the report to PATH instead of stdout")
     parser.add_argument("--show-source", action="store_true", help="show the offending line with carets")
     parser.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
     parser.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
@@ -48,7 +50,24 @@ def _check_parser() -> argparse.ArgumentParser:
     _add_fix_options(parser)
     _add_config_options(parser)
     _add_performance_options(parser)
+    _add_gate_options(parser)
     return parser
+
+
+def _add_gate_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed a file, even if nothing remains"
+    )
+    gate = parser.add_argument_group("gating a change (CI)")
+    gate.add_argument(
+        "--diff-base",
+        "--changed-since",
+        dest="diff_base",
+        metavar="REV",
+        help="report only findings on lines changed since the merge base with git revision REV",
+    )
+    gate.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in the baseline FILE")
+    gate.add_argument("--write-baseline", action="store_true", help="record the current findings in the --baseline FILE")
 
 
 def _add_performance_options(parser: argparse.ArgumentParser) -> None:
@@ -90,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] == "rule":
             return _rule_command(args[1:])
+        if args and args[0] == "graph":
+            return _graph_command(args[1:])
         if args and args[0] == "check":
             args = args[1:]
         return _check_command(args)
@@ -127,12 +148,12 @@ def _rule_command(argv: list[str]) -> int:
 def _check_command(argv: list[str]) -> int:
     parser = _check_parser()
     args = parser.parse_args(argv)
+    from rnnlint import runner
     from rnnlint.output import renderer
     from rnnlint.output.text import fixed_listing, statistics, summary
 
     _validate_codes(args.select or (), args.extend_select, args.ignore)
-    from rnnlint import runner
-
+    _validate_gate_options(args)
     resolver = _resolver(args)
     if args.show_settings:
         return _show_settings(resolver, args.paths[0] if args.paths[0] != "-" else (args.stdin_filename or "."))
@@ -147,6 +168,7 @@ def _check_command(argv: list[str]) -> int:
         mode = runner.FIX
     else:
         mode = runner.CHECK
+    changes = _changed_lines(args.diff_base) if args.diff_base else None
     stdin = sys.stdin.buffer.read() if "-" in args.paths else None
     # Walk everything first: a broken configuration met in the walk stops the run before any file is written.
     files = list(runner.targets(args.paths, resolver, stdin=stdin, stdin_name=args.stdin_filename))
@@ -168,12 +190,26 @@ def _check_command(argv: list[str]) -> int:
         done = _report_changes(args, mode, outcome, diagnostics, unsafe)
         if done is not None:
             return EXIT_ERROR if failed else done
+    stdin_texts = {t.name: t.data for t in files if t.data is not None}
+
+    def text_of(filename: str) -> str | None:
+        from rnnlint.fingerprints import read_source
+        from rnnlint.sources.python import SourceError, SourceText
+
+        if filename in stdin_texts:
+            try:
+                return SourceText.from_bytes(stdin_texts[filename]).text
+            except SourceError:
+                return None
+        return read_source(filename)
+
+    diagnostics = _gate(args, diagnostics, [r.path for r in results], text_of, changes)
+
     # With the fixed source on stdout, the report goes to stderr (as ruff does).
     out = sys.stderr if outcome.stdin_output is not None else sys.stdout
-
-    colour = out.isatty() and not os.environ.get("NO_COLOR")
+    colour = out.isatty() and not os.environ.get("NO_COLOR") and not args.output_file
     if args.statistics:
-        out.write(statistics(diagnostics))
+        report = statistics(diagnostics)
     else:
         sources: dict[tuple[str, int | None], list[str]] = {}
 
@@ -187,17 +223,16 @@ def _check_command(argv: list[str]) -> int:
 
         render = renderer(args.output_format)
         show_source = args.show_source or args.output_format == "full"
-        extra = {"unsafe_fixes": unsafe, "show_fixes": bool(args.show_fixes)} if args.output_format != "json" else {}
-        out.write(render(diagnostics, colour=colour, show_source=show_source, source_line=source_line, **extra))
-        if args.output_format in ("text", "concise", "full") and not args.quiet:
+        context = _format_context(args.output_format, diagnostics, text_of)
+        if args.output_format in TEXT_FORMATS:
+            context.update(unsafe_fixes=unsafe, show_fixes=bool(args.show_fixes))
+        report = render(diagnostics, colour=colour, show_source=show_source, source_line=source_line, **context)
+        if args.output_format in TEXT_FORMATS and not args.quiet:
             if args.show_fixes and outcome.fixed_count:
-                out.write(fixed_listing(outcome.fixed))
-            out.write(summary(diagnostics, fixed=outcome.fixed_count, unsafe_fixes=unsafe))
-    if failed:
-        return EXIT_ERROR
-    if diagnostics and not args.exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+                report += fixed_listing(outcome.fixed)
+            report += summary(diagnostics, fixed=outcome.fixed_count, unsafe_fixes=unsafe)
+    _write_report(report, args.output_file, out)
+    return _exit_code(args, diagnostics, failed=failed, fixed=outcome.fixed_count)
 
 
 def _open_cache(args: argparse.Namespace):  # noqa: ANN202 - rnnlint.cache.Cache
@@ -314,6 +349,176 @@ def _report_changes(
             out.write(hidden_fixes(diagnostics, unsafe))
         return EXIT_CLEAN
     return None
+
+
+def _exit_code(args: argparse.Namespace, diagnostics: Sequence, *, failed: bool, fixed: int) -> int:
+    """ruff's rules: 2 when a file could not be analysed; otherwise --exit-zero wins over findings and fixes."""
+    if failed:
+        return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
+    if diagnostics or (args.exit_non_zero_on_fix and fixed):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _validate_gate_options(args: argparse.Namespace) -> None:
+    if args.write_baseline and not args.baseline:
+        raise UsageError("--write-baseline needs --baseline FILE (where to write it)")
+    if args.write_baseline and args.diff_base:
+        raise UsageError("--write-baseline records every finding; it cannot be combined with --diff-base")
+
+
+def _changed_lines(revision: str):  # noqa: ANN202
+    from rnnlint.gitdiff import GitError, changed_lines
+
+    try:
+        return changed_lines(revision)
+    except GitError as error:
+        raise UsageError(str(error)) from None
+
+
+def _gate(args: argparse.Namespace, diagnostics: list, linted: list[str], text_of, changes) -> list:  # noqa: ANN001
+    """Apply --diff-base and --baseline: keep the findings a change introduced."""
+    if changes is not None:
+        from rnnlint.baseline import recordable
+
+        outside = next((name for name in linted if name != "-" and not changes.is_inside(name)), None)
+        if outside is not None:
+            raise UsageError(f"--diff-base: {outside} is outside the git checkout at {changes.root}")
+        # A file that cannot be analysed is reported whatever changed: it is a failure, not a finding.
+        diagnostics = [d for d in diagnostics if not recordable(d) or changes.touches(d)]
+    if args.baseline:
+        from rnnlint import baseline
+        from rnnlint.fingerprints import fingerprint_all
+
+        fingerprints = fingerprint_all(diagnostics, text_of)
+        try:
+            if args.write_baseline:
+                count = baseline.write(args.baseline, diagnostics, fingerprints, linted)
+                print(f"rnnlint: wrote {count} baseline entries to {args.baseline}", file=sys.stderr)
+            recorded = baseline.read(args.baseline)
+        except (baseline.BaselineError, OSError) as error:
+            raise UsageError(str(error)) from None
+        diagnostics, stale = baseline.new_findings(diagnostics, fingerprints, recorded, args.baseline, linted)
+        if stale:
+            entries = "entry no longer occurs" if stale == 1 else "entries no longer occur"
+            print(
+                f"rnnlint: {stale} baseline {entries} in the files linted; "
+                f"prune {args.baseline} with --write-baseline",
+                file=sys.stderr,
+            )
+    return diagnostics
+
+
+def _format_context(output_format: str, diagnostics: list, text_of) -> dict:  # noqa: ANN001
+    """What the CI formats need beyond the diagnostics: the project root and stable fingerprints."""
+    from rnnlint.output import FINGERPRINTED_FORMATS, ROOTED_FORMATS
+
+    context: dict = {}
+    if output_format in ROOTED_FORMATS:
+        from rnnlint.gitdiff import toplevel
+
+        context["root"] = toplevel() or os.getcwd()
+    if output_format in FINGERPRINTED_FORMATS:
+        from rnnlint.fingerprints import fingerprint_all
+
+        tokens = {id(d): f.token for d, f in zip(diagnostics, fingerprint_all(diagnostics, text_of))}
+        context["fingerprint"] = lambda diagnostic: tokens[id(diagnostic)]
+    return context
+
+
+def _write_report(report: str, output_file: str | None, out=sys.stdout) -> None:  # noqa: ANN001 - a text stream
+    if output_file is None:
+        out.write(report)
+        return
+    try:
+        directory = os.path.dirname(os.path.abspath(output_file))
+        os.makedirs(directory, exist_ok=True)
+        with open(output_file, "w", encoding="utf-8") as handle:
+            handle.write(report)
+    except OSError as error:
+        raise UsageError(f"{output_file}: cannot write the report: {error.strerror or error}") from None
+
+
+# `--output-file wiring.png` implies `--format png`.
+_FORMAT_BY_SUFFIX = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png"}
+
+
+def _graph_command(argv: list[str]) -> int:
+    from rnnlint.graph import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="rnnlint graph",
+        description="Draw the recurrent data flow of a file (layers, what travels between them, the findings).",
+    )
+    parser.add_argument("path", help="a Python file ('-' for stdin)")
+    parser.add_argument("--function", help="only this function, class or method (build, Seq2Seq, Seq2Seq.call)")
+    parser.add_argument(
+        "--format", choices=FORMATS, help="default: from --output-file's suffix, else mermaid; svg/png need Graphviz"
+    )
+    parser.add_argument("-o", "--output-file", help="write the graph there instead of to standard output")
+    parser.add_argument("--select", type=_codes, help="rule codes or prefixes whose findings are drawn")
+    parser.add_argument("--extend-select", type=_codes, default=())
+    parser.add_argument("--ignore", type=_codes, default=())
+    parser.add_argument("--stdin-filename", help="the name to show for code read from stdin")
+    parser.add_argument("--target-keras", type=int, choices=(2, 3), default=3)
+    args = parser.parse_args(argv)
+    from rnnlint import api
+    from rnnlint.graph import draw
+    from rnnlint.graph.graphviz import GraphvizError
+    from rnnlint.graph.model import NoGraph
+    from rnnlint.output.text import location_text
+    from rnnlint.settings import Selection, Settings
+    from rnnlint.sources import is_notebook
+    from rnnlint.sources.python import SourceError, SourceText
+
+    _validate_codes(args.select or (), args.extend_select, args.ignore)
+    output_format = args.format or _FORMAT_BY_SUFFIX.get(os.path.splitext(args.output_file or "")[1].lower(), "mermaid")
+    if output_format == "png" and not args.output_file and sys.stdout.isatty():
+        raise UsageError("a PNG is binary: write it with --output-file FILE.png (or redirect standard output)")
+    if args.path == "-":
+        name, data = args.stdin_filename or "-", sys.stdin.buffer.read()
+    else:
+        name = args.path
+        if os.path.isdir(args.path):
+            raise UsageError(f"{args.path}: is a directory; `rnnlint graph` draws one Python file")
+        try:
+            with open(args.path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            raise UsageError(f"{args.path}: cannot read file: {error.strerror or error}") from None
+    if is_notebook(name):
+        raise UsageError(f"{name}: `rnnlint graph` draws Python files; export the notebook first (jupyter nbconvert --to script)")
+    try:
+        text = SourceText.from_bytes(data).text
+    except SourceError as error:
+        raise UsageError(f"{name}: {error}") from None
+    settings = Settings(
+        selection=Selection(args.select, tuple(args.extend_select), tuple(args.ignore)), target_keras=args.target_keras
+    )
+    analysis = api.analyse(text, name, settings)
+    unreadable = next((d for d in analysis.diagnostics if d.code == "RNN001"), None)
+    if unreadable is not None:
+        raise UsageError(f"{location_text(unreadable)}: {unreadable.message}")
+    try:
+        drawing = draw(analysis, output_format, title=name, function=args.function)
+    except NoGraph as error:
+        raise UsageError(f"{name}: {error}") from None
+    except GraphvizError as error:
+        raise UsageError(str(error)) from None
+    except Exception as error:  # noqa: BLE001 - a bug in the drawing: one line, not a traceback
+        raise UsageError(f"{name}: internal error while drawing: {type(error).__name__}: {error}") from None
+    if args.output_file:
+        try:
+            with open(args.output_file, "wb") as handle:
+                handle.write(drawing)
+        except OSError as error:
+            raise UsageError(f"{args.output_file}: cannot write: {error.strerror or error}") from None
+    else:
+        sys.stdout.buffer.write(drawing)
+        sys.stdout.flush()
+    return EXIT_CLEAN
 
 
 def _validate_codes(*groups: Sequence[str]) -> None:

@@ -110,7 +110,7 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
 def _compile(patterns: list[str]):
     import pathspec
 
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 class _GitIgnores:

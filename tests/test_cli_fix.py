@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDENS = Path(__file__).parent / "fixtures" / "fix"
@@ -30,17 +30,7 @@ BROKEN = (
 
 
 def rnnlint(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
-    return subprocess.run(
-        [sys.executable, "-m", "rnnlint", *args],
-        check=False,
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(*args, cwd=cwd, stdin=stdin, env={"NO_COLOR": "1"})
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -731,4 +732,54 @@ def test_write_back_edits_exactly_one_cell_whatever_the_layout(cells, layout):
     after = write_back(data, edited)
     assert_only_sources_changed(
         data, after, {len(built): IMPORTS + "encoder = LSTM(64, return_sequences=True)\ny = 'é'"}
+    )
+
+
+# --- the other commands and formats meeting a notebook -----------------------------------------
+
+
+@pytest.mark.parametrize("output_format", ["github", "sarif", "gitlab", "junit"])
+def test_structured_formats_name_the_cell(tmp_path, output_format):
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(dump(notebook(markdown("m"), code(IMPORTS + "x = Input((5, 3))\nout, h, c = LSTM(8)(x)"))))
+    result = run_cli(str(path), "--no-cache", "--output-format", output_format, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "cell 2, line 3, column 1: LSTM (cell 2, line 3, column 13) returns 1 tensor" in result.stdout
+
+
+def test_diff_base_reports_a_changed_notebooks_findings(tmp_path):
+    import subprocess
+
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x.invalid",
+    }
+
+    def git(*arguments):
+        subprocess.run(["git", *arguments], cwd=tmp_path, check=True, capture_output=True, env={**os.environ, **env})
+
+    legacy = notebook(code(IMPORTS + "x = Input((5, 3))\nout, h, c = LSTM(8)(x)"))
+    (tmp_path / "nb.ipynb").write_bytes(dump(legacy))
+    (tmp_path / "same.ipynb").write_bytes(dump(legacy))
+    git("-c", "init.defaultBranch=main", "init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "legacy")
+    git("checkout", "-qb", "feature")
+    changed = notebook(*legacy["cells"], markdown("a note"))
+    (tmp_path / "nb.ipynb").write_bytes(dump(changed))
+    git("commit", "-qam", "note")
+    result = run_cli("--diff-base", "main", "--no-cache", ".", cwd=tmp_path)
+    # The cell's rows are not the JSON's rows: a changed notebook reports its findings, an unchanged one does not.
+    assert [line.split(":")[0] for line in result.stdout.splitlines() if "RNN101" in line] == ["./nb.ipynb"]
+
+
+def test_graph_of_a_notebook_is_one_clear_line(tmp_path):
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(dump(notebook(code(IMPORTS + "out = LSTM(8)(Input((5, 3)))"))))
+    result = run_cli("graph", str(path))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"rnnlint: error: {path}: `rnnlint graph` draws Python files; export the notebook first (jupyter nbconvert --to script)\n"
     )

@@ -101,4 +101,20 @@ class ModelBuilt:
     via: ast.AST | None = None
 
 
-Fact = LayerBuilt | LayerCalled | Consumed | Unpacked | Indexed | SequentialBuilt | ModelBuilt
+@dataclass(frozen=True)
+class ScopeEntered:
+    """The facts recorded after this one, up to the next ScopeEntered, were observed in `node`.
+
+    `node` is the module, or a function or method the interpreter analysed on its
+    own (with unknown arguments).  A helper inlined at a call site stays in its
+    caller's scope.  `name` is "" for the module, `build` for a function,
+    `Seq2Seq.call` for a method.  No rule needs it; it lets tools group facts by
+    where they happened (`rnnlint graph --function`).
+    """
+
+    node: ast.AST
+    name: str
+    via: ast.AST | None = None
+
+
+Fact = LayerBuilt | LayerCalled | Consumed | Unpacked | Indexed | SequentialBuilt | ModelBuilt | ScopeEntered

@@ -26,6 +26,7 @@ from rnnlint.analysis.facts import (
     LayerCalled,
     ModelBuilt,
     Role,
+    ScopeEntered,
     SequentialBuilt,
     Unpacked,
 )
@@ -164,10 +165,15 @@ class Interpreter:
         self.analysed: set[int] = set()
         # The helper calls being run with a caller's arguments, outermost first.
         self.inline_stack: list[ast.Call] = []
+        # Where facts are being observed now, and where each Sequential was built
+        # (its stack is simulated at the end, back in that scope).
+        self.scope: ScopeEntered | None = None
+        self.sequential_scopes: dict[int, ScopeEntered | None] = {}
 
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
         module = Scope()
+        self.enter(ScopeEntered(self.tree, ""))
         self.exec_block(self.tree.body, module, Frame())
         # Functions are analysed after the module ran: a module name bound more than
         # once (or declared global somewhere) could hold any of its values by then.
@@ -177,6 +183,7 @@ class Interpreter:
             node, scope, instance = self.pending.pop(0)
             self.analyse_generically(node, scope, instance)
         for model in self.sequentials:
+            self.enter(self.sequential_scopes.get(id(model)))
             self.simulate_sequential(model)
         return self.facts
 
@@ -188,6 +195,11 @@ class Interpreter:
         if self.inline_stack and fact.via is None:
             fact = replace(fact, via=self.via)
         self.facts.append(fact)
+
+    def enter(self, scope: ScopeEntered | None) -> None:
+        if scope is not None and scope is not self.scope:
+            self.scope = scope
+            self.record(scope)
 
     @property
     def over_budget(self) -> bool:
@@ -202,6 +214,7 @@ class Interpreter:
             self.analyse_class(node, scope)
             return
         assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        self.enter(ScopeEntered(node, f"{instance.cls.name}.{node.name}" if instance is not None else node.name))
         local = Scope(scope)
         params = _parameter_names(node)
         for index, name in enumerate(params):
@@ -894,6 +907,7 @@ class Interpreter:
     def sequential(self, args: _Args) -> Value:
         model = SequentialModel(args.node)
         self.sequentials.append(model)
+        self.sequential_scopes[id(model)] = self.scope
         initial = args.get(0, "layers")
         if isinstance(initial, Sequence):
             for item, place in zip(initial.items, _sequence_nodes(args.node)):

@@ -1,0 +1,135 @@
+"""The pre-commit hooks, run end to end by the real pre-commit against a snapshot of this checkout.
+
+pre-commit builds a virtualenv and pip-installs the hook repository into it (so
+PyPI must be reachable); all tests share one PRE_COMMIT_HOME, so that happens
+once per session.  The snapshot is a fresh git commit of the working tree as it
+is, uncommitted changes included, so what is tested is what is on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "rnnlint tests",
+    "GIT_AUTHOR_EMAIL": "tests@rnnlint.invalid",
+    "GIT_COMMITTER_NAME": "rnnlint tests",
+    "GIT_COMMITTER_EMAIL": "tests@rnnlint.invalid",
+}
+
+BUGGY = "from keras.layers import LSTM\n\nout, h, c = LSTM(8)(x)\n"
+FIXED = "from keras.layers import LSTM\n\nout, h, c = LSTM(8, return_state=True)(x)\n"
+CLEAN = "from keras.layers import GRU\n\nout, h = GRU(8, return_state=True)(x)\n"
+
+pytestmark = pytest.mark.precommit
+
+
+def git(*arguments: str, cwd: Path) -> str:
+    env = {**os.environ, **GIT_IDENTITY}
+    completed = subprocess.run(["git", *arguments], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+    return completed.stdout
+
+
+@pytest.fixture(scope="session")
+def precommit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture(scope="session")
+def hook_repository(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A git repository holding the working tree's files (tracked and new, not ignored), committed."""
+    snapshot = tmp_path_factory.mktemp("rnnlint-snapshot")
+    listed = git("ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=ROOT)
+    for name in sorted(set(filter(None, listed.split("\0")))):
+        source = ROOT / name
+        if source.is_file():  # a tracked file deleted in the working tree is left out
+            (snapshot / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, snapshot / name)
+    assert (snapshot / ".pre-commit-hooks.yaml").is_file()
+    git("init", "-q", cwd=snapshot)
+    git("add", "-A", cwd=snapshot)
+    git("commit", "-q", "--no-verify", "-m", "snapshot of the rnnlint working tree", cwd=snapshot)
+    return snapshot, git("rev-parse", "HEAD", cwd=snapshot).strip()
+
+
+@pytest.fixture
+def project(tmp_path: Path, hook_repository: tuple[Path, str]) -> Path:
+    """A user's repository whose .pre-commit-config.yaml uses both hooks of the snapshot."""
+    repository, revision = hook_repository
+    git("init", "-q", cwd=tmp_path)
+    (tmp_path / ".pre-commit-config.yaml").write_text(
+        "repos:\n"
+        f"  - repo: {repository.as_posix()}\n"
+        f"    rev: {revision}\n"
+        "    hooks:\n"
+        "      - id: rnnlint\n"
+        "      - id: rnnlint-fix\n",
+        encoding="utf-8",
+    )
+    git("add", ".pre-commit-config.yaml", cwd=tmp_path)
+    return tmp_path
+
+
+def run_hook(project: Path, hook: str, precommit_home: Path) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env.update(GIT_IDENTITY, PRE_COMMIT_HOME=str(precommit_home), PRE_COMMIT_COLOR="never")
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", hook, "--color", "never"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+
+
+def stage(project: Path, name: str, text: str) -> Path:
+    path = project / name
+    path.write_text(text, encoding="utf-8")
+    git("add", name, cwd=project)
+    return path
+
+
+def test_manifest_is_valid() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_lint_hook_fails_on_a_staged_bug(project: Path, precommit_home: Path) -> None:
+    stage(project, "model.py", BUGGY)
+    completed = run_hook(project, "rnnlint", precommit_home)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    assert "model.py:3:1: RNN101" in output
+    assert "Failed" in output
+    assert (project / "model.py").read_text(encoding="utf-8") == BUGGY  # the lint hook never edits
+
+
+def test_lint_hook_passes_on_clean_code(project: Path, precommit_home: Path) -> None:
+    stage(project, "model.py", CLEAN)
+    completed = run_hook(project, "rnnlint", precommit_home)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert "Passed" in output
+
+
+def test_fix_hook_rewrites_the_file(project: Path, precommit_home: Path) -> None:
+    path = stage(project, "model.py", BUGGY)
+    completed = run_hook(project, "rnnlint-fix", precommit_home)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output  # pre-commit fails a hook that modified files
+    assert "files were modified by this hook" in output
+    assert path.read_text(encoding="utf-8") == FIXED
