@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rnnlint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from rnnlint.settings import Settings
@@ -113,6 +113,8 @@ class FileFix:
     failed: bool = False
     # One line for the user when fixes were held back (no fixed point, unencodable text).
     problem: str | None = None
+    # Lines about a file skipped on purpose (api.FileResult.notices).
+    notices: list[str] = field(default_factory=list)
 
 
 def fix_bytes(data: bytes, name: str, settings: Settings, *, unsafe: bool = False) -> FileFix:

@@ -203,7 +203,7 @@ def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResul
     if target.data is not None and mode == FIX:
         outcome.stdin_output = fixed.fixed if fixed.fixed is not None else data
     if fixed.fixed is None:
-        outcome.results.append(FileResult(target.name, fixed.remaining, failed=fixed.failed))
+        outcome.results.append(FileResult(target.name, fixed.remaining, failed=fixed.failed, notices=fixed.notices))
         return
     if mode == DIFF:
         outcome.diffs.append(unified_diff(target.name, data, fixed.fixed))

@@ -783,3 +783,11 @@ def test_graph_of_a_notebook_is_one_clear_line(tmp_path):
     assert result.stderr == (
         f"rnnlint: error: {path}: `rnnlint graph` draws Python files; export the notebook first (jupyter nbconvert --to script)\n"
     )
+
+
+def test_fix_mode_also_says_a_notebook_of_another_language_was_skipped(tmp_path):
+    path = tmp_path / "r.ipynb"
+    path.write_bytes(dump(notebook(code("# LSTM\nx <- 1"), metadata={"kernelspec": {"language": "R"}})))
+    result = run_cli("--fix", str(path))
+    assert result.returncode == 0
+    assert f"rnnlint: {path}: skipped: not a Python notebook (kernel language 'R')\n" in result.stderr

@@ -481,7 +481,7 @@ def fix_notebook(data: bytes, name: str, settings: Settings, *, unsafe: bool = F
 
     linted = _lint(data, name, settings)
     result = linted.result
-    unchanged = FileFix(name, data, None, [], result.diagnostics, failed=result.failed)
+    unchanged = FileFix(name, data, None, [], result.diagnostics, failed=result.failed, notices=result.notices)
     if linted.program is None or not any(applicable(d.fix, unsafe) for d in result.diagnostics):
         return unchanged
     program = linted.program
