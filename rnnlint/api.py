@@ -9,6 +9,7 @@ import ast
 import re
 import signal
 import threading
+import warnings
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -107,7 +108,7 @@ def _analyse(text: str, filename: str, settings: Settings, *, every_rule: bool =
     from rnnlint.rules import all_rules
 
     try:
-        tree = ast.parse(text, filename=filename)
+        tree = parse(text, filename)
     except SyntaxError as error:
         row = error.lineno or 1
         column = (error.offset or 1) if error.lineno else 1
@@ -173,6 +174,14 @@ def _analyse(text: str, filename: str, settings: Settings, *, every_rule: bool =
         diagnostic.extra.pop("via", None)
         unique.setdefault((diagnostic.code, diagnostic.location, diagnostic.end_location), diagnostic)
     return sorted(unique.values(), key=Diagnostic.sort_key)
+
+
+def parse(text: str, filename: str = "<unknown>") -> ast.Module:
+    """`ast.parse`, silently: the warnings Python's compiler emits about the code (an invalid
+    escape sequence is a SyntaxWarning from 3.12 on) are the user's linter's to report, not ours."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename=filename)
 
 
 def _markers(*, via: bool, enabled: bool) -> dict:
