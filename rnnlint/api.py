@@ -6,8 +6,10 @@ Nothing here prints; the CLI and the output formatters do.
 from __future__ import annotations
 
 import ast
+import os
 import re
 import signal
+import stat
 import threading
 import warnings
 from contextlib import contextmanager
@@ -50,10 +52,19 @@ def lint_file(path: str | Path, settings: Settings | None = None, display_name: 
     settings = settings or Settings()
     name = display_name or str(path)
     try:
-        data = Path(path).read_bytes()
+        data = read_file(path)
     except OSError as error:
         return file_error_result(name, error)
     return lint_bytes(data, name, settings)
+
+
+def read_file(path: str | Path) -> bytes:
+    """A file's bytes.  A device is refused before it is opened: reading /dev/zero would never end."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise OSError(0, "not a regular file (a device)")
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def file_error_result(name: str, error: OSError) -> FileResult:

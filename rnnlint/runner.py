@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from rnnlint.api import FileResult, file_error_result, lint_bytes, lint_file, may_build_recurrent
+from rnnlint.api import FileResult, file_error_result, lint_bytes, lint_file, may_build_recurrent, read_file
 from rnnlint.config import Resolver
 from rnnlint.diagnostics import Diagnostic
 from rnnlint.settings import Settings
@@ -117,8 +117,7 @@ def run(
             data = target.data
         else:
             try:
-                with open(target.path, "rb") as handle:
-                    data = handle.read()
+                data = read_file(target.path)
             except OSError:
                 outcome.results.append(lint_file(target.path, target.settings, target.name))  # reports why
                 continue
@@ -143,8 +142,7 @@ def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> 
         data = target.data
         if data is None:
             try:
-                with open(target.path, "rb") as handle:
-                    data = handle.read()
+                data = read_file(target.path)
             except OSError as error:
                 results[index] = file_error_result(target.name, error)
                 continue
