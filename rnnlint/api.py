@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import stat
+import sys
 import threading
 import warnings
 from contextlib import contextmanager
@@ -129,12 +130,14 @@ def _analyse(text: str, filename: str, settings: Settings, *, every_rule: bool =
     except (ValueError, MemoryError) as error:
         return [_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")]
     try:
-        with _time_limit(settings.file_timeout):
+        with _time_limit(settings.file_timeout), _recursion_room():
             facts = interpret(tree)
     except RecursionError:
         return [_file_error(filename, "skipped: code nested too deeply to analyse")]
     except _TookTooLong:
         return [_file_error(filename, f"skipped: took longer than {settings.file_timeout:g} s to analyse")]
+    except Exception as error:  # noqa: BLE001 - a bug of ours must cost one file, not the run
+        return [_internal_error(filename, error)]
     index = LineIndex(text)
     fixes = FixBuilder(index, facts)
     by_type: dict[type, list] = {}
@@ -193,6 +196,42 @@ def parse(text: str, filename: str = "<unknown>") -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return ast.parse(text, filename=filename)
+
+
+def _internal_error(filename: str, error: Exception) -> Diagnostic:
+    """A crash of the analysis: one line (exit code 2), never cached, never a traceback."""
+    return Diagnostic(
+        code="RNN001",
+        message=f"internal error while analysing this file: {type(error).__name__}: {error} (please report it)",
+        filename=filename,
+        location=Location(1, 1),
+        end_location=Location(1, 1),
+        severity=Severity.ERROR,
+        name="unreadable-file",
+        extra={"internal_error": True},
+    )
+
+
+# The interpreter recurses once or twice per level of expression nesting, and
+# Python's parser accepts some 3,000 levels (a long `a + b + ...` chain nests one
+# level per operand).  From Python 3.11 on a call between Python functions does
+# not grow the C stack, so the analysis may recurse deeper than the default
+# limit of 1,000 without risking the process; 3.10 keeps its limit.  Never
+# raised around ast.parse: its C recursion bound is derived from this limit.
+ANALYSIS_RECURSION_LIMIT = 20_000
+
+
+@contextmanager
+def _recursion_room() -> Iterator[None]:
+    previous = sys.getrecursionlimit()
+    if sys.version_info < (3, 11) or previous >= ANALYSIS_RECURSION_LIMIT:
+        yield
+        return
+    sys.setrecursionlimit(ANALYSIS_RECURSION_LIMIT)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def _markers(*, via: bool, enabled: bool) -> dict:
