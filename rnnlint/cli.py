@@ -75,6 +75,12 @@ def _add_performance_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
     group.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     group.add_argument("--cache-dir", help="where the cache lives (default: .rnnlint_cache at the project root)")
+    group.add_argument(
+        "--file-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="skip a file whose analysis takes longer (default: 30; 0: no limit)",
+    )
 
 
 def _add_fix_options(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +104,16 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--respect-gitignore", action=argparse.BooleanOptionalAction, default=None, help="skip files .gitignore ignores"
     )
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not seconds >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more: {value!r}")
+    return seconds
 
 
 def _patterns(value: str) -> tuple[str, ...]:
@@ -253,6 +269,7 @@ def _resolver(args: argparse.Namespace) -> _CheckedResolver:
         output_format=args.output_format,
         fix=args.fix,
         unsafe_fixes=args.unsafe_fixes,
+        file_timeout=args.file_timeout,
     )
     try:
         resolver = Resolver(overrides, config=args.config, isolated=args.isolated)

@@ -74,6 +74,12 @@ def _output_format(value: object) -> str:
     raise _Invalid(f"must be one of {', '.join(repr(f) for f in OUTPUT_FORMATS)}, got {value!r}")
 
 
+def _seconds(value: object) -> float:
+    if type(value) in (int, float) and value >= 0:
+        return float(value)
+    raise _Invalid(f"must be a number of seconds (0 for no limit), got {value!r}")
+
+
 def _per_file_ignores(value: object) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise _Invalid(f'must be a table of glob = [codes] (e.g. "tests/*" = ["RNN101"]), got {_toml_type(value)}')
@@ -99,6 +105,7 @@ KEYS = {
     "output-format": _output_format,
     "fix": _boolean,
     "unsafe-fixes": _boolean,
+    "file-timeout": _seconds,
 }
 
 
@@ -303,6 +310,7 @@ class Overrides:
     output_format: str | None = None
     fix: bool | None = None
     unsafe_fixes: bool | None = None
+    file_timeout: float | None = None
 
 
 DEFAULTS = {
@@ -317,6 +325,7 @@ DEFAULTS = {
     "output-format": "text",
     "fix": False,
     "unsafe-fixes": False,
+    "file-timeout": Settings.file_timeout,
 }
 
 
@@ -337,7 +346,7 @@ class Resolved:
     def settings_for(self, path: str | Path) -> Settings:
         codes = self.per_file_ignores(path)
         selection = self.selection.with_always_ignored(codes) if codes else self.selection
-        return Settings(selection=selection, target_keras=self.values["target-keras"])
+        return Settings(selection=selection, target_keras=self.values["target-keras"], file_timeout=self.values["file-timeout"])
 
     def per_file_ignores(self, path: str | Path) -> tuple[str, ...]:
         if not self.values["per-file-ignores"]:
@@ -443,6 +452,7 @@ class Resolver:
             ("output-format", cli.output_format),
             ("fix", cli.fix),
             ("unsafe-fixes", cli.unsafe_fixes),
+            ("file-timeout", cli.file_timeout),
         ):
             if value is not None:
                 values[key], sources[key] = value, "command line"
