@@ -15,7 +15,6 @@ import resource
 import shutil
 import stat
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from rnnlint.api import lint_file
 from rnnlint.config import Resolver
 from rnnlint.runner import CHECK, FIX, run, targets
 from rnnlint.settings import Selection, Settings
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_cli_as, unprivileged_user, world_readable_directory
 
 HEADER = "from keras.layers import LSTM\n"
 BUGGY = HEADER + "out, h, c = LSTM(8)(x)\n"  # RNN101 on line 2
@@ -232,43 +231,12 @@ def test_a_file_whose_read_fails_even_for_root(tmp_path: Path):
 
 def _world_readable_tree() -> Path:
     """A tree an unprivileged user can walk (pytest's tmp_path is private to root)."""
-    directory = Path(tempfile.mkdtemp(prefix="rnnlint-perm-"))
-    directory.chmod(0o755)
+    directory = world_readable_directory()
     (directory / "good.py").write_text(BUGGY)
     (directory / "good.py").chmod(0o644)
     (directory / "secret.py").write_text(BUGGY)
     (directory / "secret.py").chmod(0o000)
     return directory
-
-
-def _run_cli_as(uid: int, gid: int, argv: list[str]) -> tuple[int, str]:
-    """Run rnnlint's CLI in a forked child that gave up root (modules are imported before the fork,
-    so the unprivileged child needs no access to the interpreter's files)."""
-    import rnnlint.cli
-    import rnnlint.runner
-    from rnnlint.rules import all_rules
-
-    all_rules()
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never return into pytest
-        code = 70
-        try:
-            os.close(read_end)
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-            sys.stdout = open(write_end, "w", encoding="utf-8")  # pytest's capture replaced the original
-            sys.stderr = sys.stdout
-            code = rnnlint.cli.main(argv)
-            sys.stdout.flush()
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as stream:
-        output = stream.read().decode()
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), output
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -278,13 +246,10 @@ def test_a_file_without_read_permission():
         argv = [str(tree), "--no-cache", "--output-format", "concise"]
         if os.geteuid() == 0:
             # chmod 000 does not stop root: read as an unprivileged user instead.
-            try:
-                import pwd
-
-                nobody = pwd.getpwnam("nobody")
-            except (ImportError, KeyError):
+            user = unprivileged_user()
+            if user is None:
                 pytest.skip("running as root and there is no unprivileged user to read as")
-            code, output = _run_cli_as(nobody.pw_uid, nobody.pw_gid, argv)
+            code, output, _ = run_cli_as(user, argv)
         else:
             result = run_cli(*argv)
             code, output = result.returncode, result.stdout
