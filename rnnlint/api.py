@@ -93,6 +93,13 @@ def lint_paths(paths: Iterable[str | Path], settings: Settings | None = None) ->
 
 def _lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     """Analyse, then drop what `# noqa` comments suppress (and report stale ones: RNN002)."""
+    try:
+        return _lint_text_unguarded(text, filename, settings)
+    except Exception as error:  # noqa: BLE001 - a bug of ours must cost one file, not the run
+        return [_internal_error(filename, error)]
+
+
+def _lint_text_unguarded(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     from rnnlint.suppress import UNUSED_NOQA, apply_noqa
 
     judge_noqa = settings.selection.enables(UNUSED_NOQA, Severity.HINT)
@@ -136,8 +143,6 @@ def _analyse(text: str, filename: str, settings: Settings, *, every_rule: bool =
         return [_file_error(filename, "skipped: code nested too deeply to analyse")]
     except _TookTooLong:
         return [_file_error(filename, f"skipped: took longer than {settings.file_timeout:g} s to analyse")]
-    except Exception as error:  # noqa: BLE001 - a bug of ours must cost one file, not the run
-        return [_internal_error(filename, error)]
     index = LineIndex(text)
     fixes = FixBuilder(index, facts)
     by_type: dict[type, list] = {}

@@ -192,7 +192,12 @@ def _not_about_content(result: FileResult) -> bool:
 def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResult) -> None:
     from rnnlint.fix import fix_bytes
 
-    fixed = fix_bytes(data, target.name, target.settings, unsafe=unsafe)
+    try:
+        fixed = fix_bytes(data, target.name, target.settings, unsafe=unsafe)
+    except Exception as error:  # noqa: BLE001 - a bug of ours must leave this file as it was and the run going
+        outcome.warnings.append(f"{target.name}: not fixed: internal error: {type(error).__name__}: {error} (please report it)")
+        outcome.results.append(FileResult(target.name, lint_bytes(data, target.name, target.settings).diagnostics, failed=True))
+        return
     if fixed.problem:
         outcome.warnings.append(f"{target.name}: {fixed.problem}")
     if target.data is not None and mode == FIX:
