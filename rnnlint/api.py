@@ -13,8 +13,8 @@ import stat
 import sys
 import threading
 import warnings
-from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 

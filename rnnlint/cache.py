@@ -42,11 +42,12 @@ def _code_identity() -> str:
         subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
         for name in sorted(files):
             if name.endswith((".py", ".json")):
+                path = os.path.join(directory, name)
                 try:
-                    status = os.stat(os.path.join(directory, name))
+                    status = os.stat(path)
                 except OSError:
                     continue
-                parts.append(f"{os.path.relpath(os.path.join(directory, name), package)}:{status.st_size}:{status.st_mtime_ns}")
+                parts.append(f"{os.path.relpath(path, package)}:{status.st_size}:{status.st_mtime_ns}")
     return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 

@@ -346,7 +346,9 @@ class Resolved:
     def settings_for(self, path: str | Path) -> Settings:
         codes = self.per_file_ignores(path)
         selection = self.selection.with_always_ignored(codes) if codes else self.selection
-        return Settings(selection=selection, target_keras=self.values["target-keras"], file_timeout=self.values["file-timeout"])
+        return Settings(
+            selection=selection, target_keras=self.values["target-keras"], file_timeout=self.values["file-timeout"]
+        )
 
     def per_file_ignores(self, path: str | Path) -> tuple[str, ...]:
         if not self.values["per-file-ignores"]:

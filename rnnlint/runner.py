@@ -195,8 +195,10 @@ def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResul
     try:
         fixed = fix_bytes(data, target.name, target.settings, unsafe=unsafe)
     except Exception as error:  # noqa: BLE001 - a bug of ours must leave this file as it was and the run going
-        outcome.warnings.append(f"{target.name}: not fixed: internal error: {type(error).__name__}: {error} (please report it)")
-        outcome.results.append(FileResult(target.name, lint_bytes(data, target.name, target.settings).diagnostics, failed=True))
+        problem = f"{type(error).__name__}: {error}"
+        outcome.warnings.append(f"{target.name}: not fixed: internal error: {problem} (please report it)")
+        remaining = lint_bytes(data, target.name, target.settings).diagnostics
+        outcome.results.append(FileResult(target.name, remaining, failed=True))
         return
     if fixed.problem:
         outcome.warnings.append(f"{target.name}: {fixed.problem}")

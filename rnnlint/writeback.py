@@ -17,7 +17,6 @@ import re
 import stat
 import tempfile
 
-
 TEMPORARY_SUFFIX = ".rnnlint-tmp"
 
 
@@ -47,7 +46,8 @@ def write_if_unchanged(path: str, original: bytes, new: bytes, *, root: str | No
     directory, name = os.path.split(target)
     _remove_abandoned_temporaries(directory, name)
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.{os.getpid()}.", suffix=TEMPORARY_SUFFIX)
+        prefix = f".{name}.{os.getpid()}."
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=TEMPORARY_SUFFIX)
     except OSError as error:
         raise WriteRefused(f"not written: cannot create a temporary file: {error.strerror or error}") from None
     try:

@@ -360,6 +360,7 @@ class InvariantBroken(AssertionError):
 
 def check_invariants(text: str, *, crlf: bool = False) -> None:
     """The analysis never raises; fixes parse, are idempotent and converge.  Raises InvariantBroken."""
+
     def lint(source: str) -> list:
         return lint_source(source, "fuzz.py", ALL)
 

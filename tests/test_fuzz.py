@@ -118,7 +118,12 @@ def test_cli_on_a_mutated_tree(tmp_path: Path):
         before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths}
         COUNTS["mutated files through the CLI"] += len(paths)
 
-        for flags in ([], ["--select", "ALL", "--unsafe-fixes", "--show-fixes"], ["--diff"], ["--output-format", "json"]):
+        for flags in (
+            [],
+            ["--select", "ALL", "--unsafe-fixes", "--show-fixes"],
+            ["--diff"],
+            ["--output-format", "json"],
+        ):
             result = run_cli(str(tree), "--no-cache", *flags)
             assert result.returncode in (0, 1, 2), result.stderr
             assert "Traceback" not in result.stderr + result.stdout

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 import random
-import resource
 import shutil
-import stat
 import sys
 import threading
 import time
@@ -45,9 +43,13 @@ CASES = [
     ("python2_octal", HEADER + "mode = 0777\n", ("error", "syntax error")),
     ("python2_backticks", HEADER + "s = `x`\n", ("error", "syntax error")),
     ("python2_ur_string", HEADER + 's = ur"x"\n', ("error", "syntax error")),
-    ("python2_raise_comma", HEADER + "raise ValueError, \"bad\"\n", ("error", "syntax error")),
+    ("python2_raise_comma", HEADER + 'raise ValueError, "bad"\n', ("error", "syntax error")),
     ("unclosed_call", HEADER + "x = LSTM(8\n", ("error", "syntax error")),
-    ("latin1_cookie", b"# -*- coding: latin-1 -*-\n" + HEADER.encode() + b's = "caf\xe9"\nout, h, c = LSTM(8)(x)\n', ("finding", 4)),
+    (
+        "latin1_cookie",
+        b"# -*- coding: latin-1 -*-\n" + HEADER.encode() + b's = "caf\xe9"\nout, h, c = LSTM(8)(x)\n',
+        ("finding", 4),
+    ),
     ("undecodable_utf8", HEADER.encode() + b's = "\xff\xfe"\n', ("error", "cannot decode as utf-8")),
     ("unknown_cookie", b"# -*- coding: klingon -*-\n" + HEADER.encode(), ("error", "unknown encoding: klingon")),
     ("bom_with_latin1_cookie", b"\xef\xbb\xbf# coding: latin-1\n" + HEADER.encode(), ("error", "encoding problem")),
@@ -56,7 +58,11 @@ CASES = [
     ("lone_cr", BUGGY.replace("\n", "\r"), ("finding", 2)),
     ("mixed_line_endings", HEADER.replace("\n", "\r") + "\r\nout, h, c = LSTM(8)(x)\n", ("finding", 3)),
     ("tabs", HEADER + "if True:\n\tout, h, c = LSTM(8)(x)\n", ("finding", 3)),
-    ("tabs_and_spaces_mixed", HEADER + "if True:\n\tx = 1\n        y = 2\n", ("error", "syntax error: inconsistent use of tabs")),
+    (
+        "tabs_and_spaces_mixed",
+        HEADER + "if True:\n\tx = 1\n        y = 2\n",
+        ("error", "syntax error: inconsistent use of tabs"),
+    ),
     ("form_feed", "\f" + HEADER + "\f\nout, h, c = LSTM(8)(x)\n", ("finding", 3)),
     ("nul_bytes", HEADER.encode() + b"x = 1\x00\n", ("error", "file contains NUL bytes (binary file?)")),
     ("binary", random.Random(9).randbytes(4096) + b"LSTM", ("error", "NUL bytes")),
@@ -66,7 +72,11 @@ CASES = [
     ("whitespace_and_comments", "\n\n   \n# LSTM\n", None),
     ("parens_1000_deep", HEADER + "y = " + _nested("(", ")", 1000) + "\n", ("error", "too many nested parentheses")),
     ("lists_1000_deep", HEADER + "y = " + _nested("[", "]", 1000) + "\n", ("error", "too many nested parentheses")),
-    ("blocks_1000_deep", HEADER + "".join(" " * i + "if x:\n" for i in range(1000)) + " " * 1000 + "pass\n", ("error", "too many levels of indentation")),
+    (
+        "blocks_1000_deep",
+        HEADER + "".join(" " * i + "if x:\n" for i in range(1000)) + " " * 1000 + "pass\n",
+        ("error", "too many levels of indentation"),
+    ),
     ("string_concatenation_1000_deep", HEADER + "s = " + " + ".join(["'a'"] * 1000) + "\n" + BUGGY, ("finding", 4)),
     ("unary_1000_deep", HEADER + "y = " + "-" * 1000 + "1\n" + BUGGY, ("finding", 4)),
     ("ternary_1000_deep", HEADER + "y = " + "a if b else " * 1000 + "c\n" + BUGGY, ("finding", 4)),
@@ -172,9 +182,13 @@ def test_broken_symlinks_loops_and_a_directory_named_like_a_module(tmp_path: Pat
     result = run_cli(str(tmp_path), "--no-cache", "--output-format", "concise")
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr == ""
-    assert _lines_for(result.stdout, "broken.py") == [f"{tmp_path / 'broken.py'}:1:1: RNN001 cannot read file: No such file or directory"]
+    assert _lines_for(result.stdout, "broken.py") == [
+        f"{tmp_path / 'broken.py'}:1:1: RNN001 cannot read file: No such file or directory"
+    ]
     for name in ("loop_a.py", "loop_b.py"):
-        assert _lines_for(result.stdout, name) == [f"{tmp_path / name}:1:1: RNN001 cannot read file: Too many levels of symbolic links"]
+        assert _lines_for(result.stdout, name) == [
+            f"{tmp_path / name}:1:1: RNN001 cannot read file: Too many levels of symbolic links"
+        ]
     assert len(_lines_for(result.stdout, "good.py")) == 1
     assert _lines_for(result.stdout, "inner.py") == [line for line in result.stdout.splitlines() if "x.py" in line]
     assert len(_lines_for(result.stdout, "inner.py")) == 1  # not again through sub/up
@@ -192,7 +206,9 @@ def test_a_directory_named_like_a_module_given_explicitly_is_walked(tmp_path: Pa
 
 def test_missing_paths_are_reported_and_the_run_goes_on(tmp_path: Path):
     (tmp_path / "good.py").write_text(BUGGY)
-    result = run_cli(str(tmp_path / "missing.py"), str(tmp_path / "missing_dir"), str(tmp_path / "good.py"), "--no-cache")
+    result = run_cli(
+        str(tmp_path / "missing.py"), str(tmp_path / "missing_dir"), str(tmp_path / "good.py"), "--no-cache"
+    )
     assert result.returncode == 2
     assert f"{tmp_path / 'missing.py'}:1:1: RNN001 cannot read file: No such file or directory" in result.stdout
     assert f"{tmp_path / 'missing_dir'}:1:1: RNN001 cannot read file: No such file or directory" in result.stdout
@@ -225,7 +241,9 @@ def test_a_file_whose_read_fails_even_for_root(tmp_path: Path):
     (tmp_path / "good.py").write_text(BUGGY)
     result = run_cli(str(tmp_path), "--no-cache", "--output-format", "concise")
     assert result.returncode == 2
-    assert _lines_for(result.stdout, "memory.py") == [f"{tmp_path / 'memory.py'}:1:1: RNN001 cannot read file: Input/output error"]
+    assert _lines_for(result.stdout, "memory.py") == [
+        f"{tmp_path / 'memory.py'}:1:1: RNN001 cannot read file: Input/output error"
+    ]
     assert len(_lines_for(result.stdout, "good.py")) == 1
 
 
@@ -254,7 +272,9 @@ def test_a_file_without_read_permission():
             result = run_cli(*argv)
             code, output = result.returncode, result.stdout
         assert code == 2, output
-        assert _lines_for(output, "secret.py") == [f"{tree / 'secret.py'}:1:1: RNN001 cannot read file: Permission denied"]
+        assert _lines_for(output, "secret.py") == [
+            f"{tree / 'secret.py'}:1:1: RNN001 cannot read file: Permission denied"
+        ]
         assert len(_lines_for(output, "good.py")) == 1
     finally:
         (tree / "secret.py").chmod(0o644)
@@ -450,7 +470,10 @@ def test_a_crash_of_the_engine_costs_one_file_not_the_run(tmp_path: Path, monkey
     assert [r.failed for r in results] == [True, True, True]
     for result, path in zip(results, paths):
         assert [(d.code, d.message) for d in result.diagnostics] == [
-            ("RNN001", "internal error while analysing this file: ZeroDivisionError: division by zero (please report it)")
+            (
+                "RNN001",
+                "internal error while analysing this file: ZeroDivisionError: division by zero (please report it)",
+            )
         ]
         assert result.diagnostics[0].extra["internal_error"]
 

@@ -92,7 +92,10 @@ def test_fix_through_the_cli_keeps_mode_bits_and_refuses_a_symlink_out_of_the_tr
     script.chmod(0o754)
     result = run_cli(str(tree), "--fix", "--no-cache")
     assert outside.read_text() == FIXABLE.format(units=1)
-    assert f"{tree / 'linked.py'}: not written: it is a symlink to {outside}, outside the linted tree {tree}" in result.stderr
+    assert (
+        f"{tree / 'linked.py'}: not written: it is a symlink to {outside}, outside the linted tree {tree}"
+        in result.stderr
+    )
     assert "return_state=True" in script.read_text()
     assert stat.S_IMODE(script.stat().st_mode) == 0o754
     assert sorted(p.name for p in tree.iterdir()) == ["linked.py", "script.py"]
