@@ -122,6 +122,7 @@ def _patterns(value: str) -> tuple[str, ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    _never_fail_to_print()
     try:
         if args and args[0] == "rule":
             return _rule_command(args[1:])
@@ -135,6 +136,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_ERROR
+
+
+def _never_fail_to_print() -> None:
+    """A file name that is not valid UTF-8 (or text the terminal's encoding lacks) must print, not raise:
+    a stream that would fail on it writes a backslash escape instead."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _rule_command(argv: list[str]) -> int:
@@ -446,7 +455,7 @@ def _write_report(report: str, output_file: str | None, out=sys.stdout) -> None:
     try:
         directory = os.path.dirname(os.path.abspath(output_file))
         os.makedirs(directory, exist_ok=True)
-        with open(output_file, "w", encoding="utf-8") as handle:
+        with open(output_file, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(report)
     except OSError as error:
         raise UsageError(f"{output_file}: cannot write the report: {error.strerror or error}") from None
