@@ -497,3 +497,19 @@ def test_a_crash_while_fixing_leaves_the_file_and_the_run_goes_on(tmp_path: Path
     assert outcome.warnings == [f"{paths[1]}: not fixed: internal error: KeyError: 'boom' (please report it)"]
     assert [r.failed for r in outcome.results] == [False, True, False]
     assert all("return_state=True" in paths[n].read_text() for n in (0, 2))
+
+
+@pytest.mark.parametrize("output_format", ["text", "full", "json", "sarif", "github", "gitlab", "junit"])
+def test_a_file_name_that_is_not_utf8(tmp_path: Path, output_format: str):
+    """Such a name reaches Python with surrogate escapes; a strict UTF-8 stdout (PYTHONIOENCODING=utf-8, or a
+    UTF-8 locale) could not print it.  Every format prints the finding instead of a traceback."""
+    try:
+        (tmp_path / os.fsdecode(b"model_\xff.py")).write_text(BUGGY)
+    except (OSError, UnicodeError):
+        pytest.skip("the file system refuses names that are not UTF-8")
+    result = run_cli(str(tmp_path), "--no-cache", "--output-format", output_format, env={"PYTHONIOENCODING": "utf-8"})
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == ""
+    assert "model_" in result.stdout
+    if output_format == "sarif":
+        assert 'model_%FF.py"' in result.stdout  # the name's own bytes, percent-encoded
