@@ -147,6 +147,38 @@ def test_one_run_over_every_bad_input_goes_on_and_exits_2(tmp_path: Path):
     assert by_file == {}
 
 
+@pytest.mark.parametrize(
+    "mode", [["--fix", "--unsafe-fixes"], ["--add-noqa"], ["--diff"]], ids=["fix", "add-noqa", "diff"]
+)
+def test_every_writing_mode_over_the_bad_inputs(tmp_path: Path, mode: list[str]):
+    """Files that cannot be analysed are left byte-identical; the others keep their line endings and still parse."""
+    from rnnlint.fix import parses
+    from rnnlint.sources.python import SourceText
+
+    for name, content, _ in CASES:
+        (tmp_path / f"{name}.py").write_bytes(_bytes(content))
+    result = run_cli(str(tmp_path), "--no-cache", "--select", "ALL", *mode)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    changed = 0
+    for name, content, expected in CASES:
+        before, after = _bytes(content), (tmp_path / f"{name}.py").read_bytes()
+        if expected is None or expected[0] == "error" or mode == ["--diff"]:
+            assert after == before, name
+            continue
+        changed += after != before
+        assert parses(SourceText.from_bytes(after).text), name
+        for ending in (b"\r\n", b"\r", b"\n"):  # no line ending the file did not have
+            assert (ending in after.replace(b"\r\n", b"")) <= (
+                ending in before.replace(b"\r\n", b"")
+            ) or ending == b"\r\n"
+        assert (b"\r\n" in after) <= (b"\r\n" in before)
+    if mode == ["--diff"]:
+        assert result.stdout.count("+++ ") >= 10
+    else:
+        assert changed >= (8 if mode == ["--add-noqa"] else 10)
+
+
 def by_file_message(lines: list[str], name: str) -> str:
     line = next(line for line in lines if f"{os.sep}{name}:" in line)
     return line.split(" RNN101 [*] ", 1)[1]
