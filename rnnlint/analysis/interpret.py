@@ -368,15 +368,25 @@ class Interpreter:
         scope.names = _join_envs(outcomes) if outcomes else before
 
     def unknown_loop(self, body: list[ast.stmt], scope: Scope, frame: Frame, target: ast.expr | None = None) -> None:
-        """A loop run an unknown number of times: zero, one, or more."""
+        """A loop run an unknown number of times: zero, one, or more.
+
+        The body runs twice, the second time from the join of the states before and
+        after the first (a value carried from one iteration to the next is seen).
+        Past the work budget it runs once, then every name it binds is unknown:
+        two passes per loop cost 2 ** depth passes for nested loops."""
         before = dict(scope.names)
         self.uncertain += 1
-        for _ in range(2):
+        passes = 1 if self.over_budget else 2
+        for _ in range(passes):
             if target is not None:
                 self.bind(target, UNKNOWN, scope, None)
             self.exec_block(body, scope, frame)
             frame.returned = False
             scope.names = _join_envs([before, scope.names])
+        if passes == 1:
+            for name in _bound_names(body):
+                if name in scope.names:
+                    scope.names[name] = UNKNOWN
         self.uncertain -= 1
 
     def unrollable_elements(self, stmt: ast.For, scope: Scope) -> list[Value] | None:
@@ -1028,6 +1038,24 @@ def _walk_body(body: list[ast.stmt]) -> Iterator[ast.AST]:
         for child in ast.iter_child_nodes(node):
             if not isinstance(child, (ast.For, ast.While, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 stack.append(child)
+
+
+def _bound_names(body: list[ast.stmt]) -> set[str]:
+    """Every name a block may bind, nested scopes included (more than it binds is fine: they become unknown)."""
+    names: set[str] = set()
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[0])
+            elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+                names.add(node.name)
+            elif isinstance(node, ast.MatchMapping) and node.rest:
+                names.add(node.rest)
+    return names
 
 
 def _sequence_nodes(call: ast.Call) -> list[ast.AST]:
