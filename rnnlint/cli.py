@@ -117,7 +117,14 @@ def _seconds(value: str) -> float:
 
 
 def _patterns(value: str) -> tuple[str, ...]:
-    return tuple(pattern.strip() for pattern in value.split(",") if pattern.strip())
+    from rnnlint.discovery import pattern_error
+
+    patterns = tuple(pattern.strip() for pattern in value.split(",") if pattern.strip())
+    for pattern in patterns:
+        error = pattern_error(pattern)
+        if error is not None:
+            raise argparse.ArgumentTypeError(f"invalid pattern {pattern!r}: {error}")
+    return patterns
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -53,7 +53,18 @@ def _selectors(value: object) -> tuple[str, ...]:
 
 
 def _patterns(value: object) -> tuple[str, ...]:
-    return _strings(value, "glob patterns (strings)")
+    patterns = _strings(value, "glob patterns (strings)")
+    for pattern in patterns:
+        _check_pattern(pattern)
+    return patterns
+
+
+def _check_pattern(pattern: str) -> None:
+    from rnnlint.discovery import pattern_error
+
+    error = pattern_error(pattern)
+    if error is not None:
+        raise _Invalid(f"has an invalid pattern {pattern!r}: {error}")
 
 
 def _boolean(value: object) -> bool:
@@ -85,6 +96,7 @@ def _per_file_ignores(value: object) -> dict[str, tuple[str, ...]]:
         raise _Invalid(f'must be a table of glob = [codes] (e.g. "tests/*" = ["RNN101"]), got {_toml_type(value)}')
     result = {}
     for pattern, codes in value.items():
+        _check_pattern(pattern)
         try:
             result[pattern] = _selectors(codes)
         except _Invalid as error:
@@ -153,6 +165,8 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"{_display(path)}: not UTF-8: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{_display(path)}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{_display(path)}: invalid TOML: nested too deeply to read") from None
 
 
 def load_config(path: Path, *, required: bool = False) -> ConfigFile | None:

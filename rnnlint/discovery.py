@@ -125,6 +125,27 @@ def _compile(patterns: list[str]):
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
+def pattern_error(pattern: str) -> str | None:
+    """Why a gitignore-style pattern is invalid (`!` alone, a bad range like `[z-a]`), or None."""
+    import re
+
+    try:
+        _compile([pattern])
+    except (ValueError, re.error) as error:
+        return str(error)
+    return None
+
+
+def _compile_leniently(lines: list[str]):
+    """A .gitignore's patterns, skipping the ones that do not parse (as git does) instead of failing the run."""
+    import re
+
+    try:
+        return _compile(lines)
+    except (ValueError, re.error):
+        return _compile([line for line in lines if pattern_error(line) is None])
+
+
 class _GitIgnores:
     """The .gitignore files between the walk's root (and its repository root) and each path."""
 
@@ -142,7 +163,7 @@ class _GitIgnores:
                     lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
                 except OSError:
                     lines = []
-                spec = _compile(lines)
+                spec = _compile_leniently(lines)
             self.cache[directory] = spec
         return self.cache[directory]
 
