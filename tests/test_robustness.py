@@ -561,3 +561,49 @@ def test_nested_loops_of_unknown_length_stay_within_the_work_budget():
     interpreter = Interpreter(ast.parse(source))
     interpreter.run()
     assert interpreter.work <= WORK_BUDGET + 100 * depth
+
+
+# --- the files around the code: .gitignore, configuration, baseline ----------------------------------------
+
+
+@pytest.mark.parametrize("pattern", ["!", "[z-a]", "\\"])
+def test_a_gitignore_pattern_git_cannot_parse_is_skipped_not_fatal(tmp_path: Path, pattern: str):
+    """git ignores a pattern it cannot parse and applies the others; so does the walk."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text(f"{pattern}\nignored.py\n")
+    (tmp_path / "ignored.py").write_text(BUGGY)
+    (tmp_path / "good.py").write_text(BUGGY)
+    result = run_cli(str(tmp_path), "--no-cache", "--output-format", "concise", "-q")
+    assert result.returncode == 1, result.stderr
+    assert [Path(line.split(":", 1)[0]).name for line in result.stdout.splitlines()] == ["good.py"]
+
+
+@pytest.mark.parametrize(
+    ("config", "flags", "message"),
+    [
+        (
+            '[tool.rnnlint]\nexclude = ["[z-a]"]\n',
+            [],
+            "pyproject.toml: [tool.rnnlint]: key 'exclude' has an invalid pattern '[z-a]'",
+        ),
+        (
+            '[tool.rnnlint.per-file-ignores]\n"!" = ["RNN101"]\n',
+            [],
+            "pyproject.toml: [tool.rnnlint]: key 'per-file-ignores' has an invalid pattern '!'",
+        ),
+        ("", ["--extend-exclude", "[z-a]"], "argument --extend-exclude: invalid pattern '[z-a]'"),
+        ("[project]\nx = " + "[" * 5000 + "]" * 5000 + "\n", [], "pyproject.toml: invalid TOML: nested too deeply"),
+        ("", ["--baseline", "baseline.json"], "baseline.json: not a JSON baseline file: maximum recursion depth"),
+    ],
+    ids=["exclude", "per-file-ignores", "cli-exclude", "deep-toml", "deep-baseline"],
+)
+def test_a_broken_configuration_is_one_usage_error_line(tmp_path: Path, config: str, flags: list[str], message: str):
+    (tmp_path / "pyproject.toml").write_text(config)
+    (tmp_path / "baseline.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "good.py").write_text(BUGGY)
+    result = run_cli(".", "--no-cache", *flags, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    # One line (argparse puts its usage above it).
+    assert message in result.stderr.splitlines()[-1], result.stderr
+    assert flags[:1] == ["--extend-exclude"] or len(result.stderr.splitlines()) == 1
