@@ -83,6 +83,11 @@ CASES = [
     ("lambda_1000_deep", HEADER + "y = " + "lambda: " * 1000 + "c\n" + BUGGY, ("finding", 4)),
     ("method_chain_10000", HEADER + "y = x" + ".f()" * 10_000 + "\n", ("error", "nested too deeply")),
     ("layer_calls_10000", HEADER + "y = LSTM(8)" + "(x)" * 10_000 + "\n", ("error", "nested too deeply")),
+    (
+        "deep_argument_in_a_multiline_call",  # libcst, which builds this fix, recursed too deep: no fix, no crash
+        HEADER + "out, h, c = LSTM(\n    8,\n    name=" + "+".join(["a"] * 2000) + ",\n)(x)\n",
+        ("finding", 2),
+    ),
     ("call_statements_10000", HEADER + "x = f(x)\n" * 10_000 + "out, h, c = LSTM(8)(x)\n", ("finding", 10_002)),
 ]
 
