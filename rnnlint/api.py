@@ -123,8 +123,6 @@ def _lint_text_unguarded(text: str, filename: str, settings: Settings) -> list[D
 def _analyse(text: str, filename: str, settings: Settings, *, every_rule: bool = False) -> list[Diagnostic]:
     """What the rules find.  With `every_rule`, disabled rules run too; their findings carry `_enabled: False`."""
     from rnnlint.analysis.interpret import interpret
-    from rnnlint.fixes import FixBuilder
-    from rnnlint.rules import all_rules
 
     try:
         tree = parse(text, filename)
@@ -136,13 +134,24 @@ def _analyse(text: str, filename: str, settings: Settings, *, every_rule: bool =
         return [_file_error(filename, "cannot parse: nested too deeply for Python's parser")]
     except (ValueError, MemoryError) as error:
         return [_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")]
+    # The time limit covers everything after parsing (the C parser cannot be interrupted): the
+    # interpreter, the rules and the fixes they build.
     try:
         with _time_limit(settings.file_timeout), _recursion_room():
-            facts = interpret(tree)
-    except RecursionError:
-        return [_file_error(filename, "skipped: code nested too deeply to analyse")]
+            try:
+                facts = interpret(tree)
+            except RecursionError:
+                return [_file_error(filename, "skipped: code nested too deeply to analyse")]
+            return _findings(facts, text, filename, settings, every_rule=every_rule)
     except _TookTooLong:
         return [_file_error(filename, f"skipped: took longer than {settings.file_timeout:g} s to analyse")]
+
+
+def _findings(facts: list, text: str, filename: str, settings: Settings, *, every_rule: bool) -> list[Diagnostic]:
+    """The rules over the facts, each finding with its fix."""
+    from rnnlint.fixes import FixBuilder
+    from rnnlint.rules import all_rules
+
     index = LineIndex(text)
     fixes = FixBuilder(index, facts)
     by_type: dict[type, list] = {}
@@ -217,7 +226,7 @@ def _internal_error(filename: str, error: Exception) -> Diagnostic:
     )
 
 
-# The interpreter recurses once or twice per level of expression nesting, and
+# The interpreter (and libcst, building a fix) recurses once or twice per level of expression nesting, and
 # Python's parser accepts some 3,000 levels (a long `a + b + ...` chain nests one
 # level per operand).  From Python 3.11 on a call between Python functions does
 # not grow the C stack, so the analysis may recurse deeper than the default
@@ -249,8 +258,8 @@ def _markers(*, via: bool, enabled: bool) -> dict:
     return extra
 
 
-class _TookTooLong(Exception):
-    pass
+class _TookTooLong(BaseException):
+    """Not an Exception: the handlers that keep one broken rule from taking down the run must not catch it."""
 
 
 @contextmanager
