@@ -612,3 +612,33 @@ def test_a_broken_configuration_is_one_usage_error_line(tmp_path: Path, config: 
     # One line (argparse puts its usage above it).
     assert message in result.stderr.splitlines()[-1], result.stderr
     assert flags[:1] == ["--extend-exclude"] or len(result.stderr.splitlines()) == 1
+
+
+def test_the_time_limit_covers_the_rules_too(monkeypatch):
+    """A slow rule (here one that sleeps) is stopped by the limit like a slow interpreter: skipped, not an
+    internal error (the handler that isolates a broken rule must not swallow the limit)."""
+    from rnnlint.api import lint_source
+    from rnnlint.rules.rnn101_unpack_arity import UnpackArity
+
+    def slow(self, fact, fixes):
+        time.sleep(5)
+        yield from ()
+
+    monkeypatch.setattr(UnpackArity, "check", slow)
+    started = time.monotonic()
+    found = lint_source(BUGGY, "slow.py", Settings(file_timeout=0.2))
+    assert time.monotonic() - started < 4
+    assert [(d.code, d.message) for d in found] == [("RNN001", "skipped: took longer than 0.2 s to analyse")]
+
+
+def test_many_findings_on_one_long_line_convert_the_line_once():
+    """A generated one-line file with thousands of findings: each location used to re-slice and re-encode
+    the whole line (20,000 findings on a 700 kB line took 23 s); the line is converted once."""
+    from rnnlint.sources.python import LineIndex
+
+    line = "x = 'é'; " + "; ".join(f"o{i}, h{i}, c{i} = LSTM(8)(x)" for i in range(2000))
+    index = LineIndex("import keras\n" + line + "\n")
+    encoded = line.encode("utf-8")
+    for column in range(0, len(encoded), 997):
+        assert index.location(2, column).column == len(encoded[:column].decode("utf-8", "replace")) + 1
+    assert index._converted == {2: encoded}
