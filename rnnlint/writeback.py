@@ -43,6 +43,10 @@ def write_if_unchanged(path: str, original: bytes, new: bytes, *, root: str | No
         raise WriteRefused(f"not written: cannot read it back: {error.strerror or error}") from None
     if current != original:
         raise WriteRefused("not written: the file changed on disk since it was read")
+    # Replacing a file needs only its directory to be writable: a file its owner made read-only
+    # would be replaced all the same, so it is refused here, as an editor would refuse it.
+    if not os.access(target, os.W_OK):
+        raise WriteRefused("not written: the file is read-only")
     directory, name = os.path.split(target)
     _remove_abandoned_temporaries(directory, name)
     try:
