@@ -182,3 +182,39 @@ def test_fix_killed_at_any_moment_leaves_every_file_old_or_new(tmp_path: Path):
     assert "Traceback" not in rerun.stderr
     assert {name: (tree / name).read_bytes() for name in old} == new
     assert sorted(p.name for p in tree.iterdir()) == sorted(old)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_read_only_file_is_not_replaced():
+    """The rename that makes a write atomic needs only the directory to be writable; a read-only file is
+    refused all the same.  (Root may write anything: as root the CLI runs as an unprivileged user.)"""
+    import shutil
+
+    from tests.helpers import run_cli_as, unprivileged_user, world_readable_directory
+
+    tree = world_readable_directory()
+    try:
+        user = unprivileged_user() if os.geteuid() == 0 else (os.getuid(), os.getgid())
+        if user is None:
+            pytest.skip("running as root and there is no unprivileged user to run as")
+        os.chown(tree, *user)
+        read_only, writable = tree / "read_only.py", tree / "writable.py"
+        for number, path in enumerate((read_only, writable)):
+            path.write_text(FIXABLE.format(units=number + 1))
+            os.chown(path, *user)
+        read_only.chmod(0o444)
+        import rnnlint.fix  # noqa: F401 - imported before the fork (see run_cli_as)
+        import rnnlint.writeback  # noqa: F401
+
+        argv = [str(tree), "--fix", "--no-cache"]
+        if os.geteuid() == 0:
+            code, stdout, stderr = run_cli_as(user, argv)
+        else:
+            result = run_cli(*argv)
+            code, stdout, stderr = result.returncode, result.stdout, result.stderr
+        assert f"{read_only}: not written: the file is read-only" in stderr
+        assert read_only.read_text() == FIXABLE.format(units=1)
+        assert "return_state=True" in writable.read_text()
+        assert code == 1, stdout + stderr  # the read-only file's finding remains
+    finally:
+        shutil.rmtree(tree)
