@@ -164,6 +164,11 @@ class Interpreter:
         self.analysed: set[int] = set()
         # The helper calls being run with a caller's arguments, outermost first.
         self.inline_stack: list[ast.Call] = []
+        # What is being run: the module (None), or a function or class analysed on its own, whose
+        # code runs at a time nobody knows.  A Sequential built in one of them and extended in
+        # another gets its layer at an unknown place (`context_of`: the model's builder).
+        self.context: ast.AST | None = None
+        self.context_of: dict[int, ast.AST | None] = {}
 
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
@@ -175,7 +180,9 @@ class Interpreter:
         module.unstable = frozenset(rebound | _declared_global(self.tree.body))
         while self.pending:
             node, scope, instance = self.pending.pop(0)
+            self.context = node
             self.analyse_generically(node, scope, instance)
+        self.context = None
         for model in self.sequentials:
             self.simulate_sequential(model)
         return self.facts
@@ -904,6 +911,7 @@ class Interpreter:
     def sequential(self, args: _Args) -> Value:
         model = SequentialModel(args.node)
         self.sequentials.append(model)
+        self.context_of[id(model)] = self.context
         initial = args.get(0, "layers")
         if isinstance(initial, Sequence):
             for item, place in zip(initial.items, _sequence_nodes(args.node)):
@@ -914,7 +922,7 @@ class Interpreter:
         return model
 
     def add_to_sequential(self, model: SequentialModel, item: Value, place: ast.AST, *, certain: bool) -> None:
-        if self.uncertain or not certain:
+        if self.uncertain or not certain or self.context_of.get(id(model)) is not self.context:
             item = UNKNOWN
         model.layers.append(item)
         model.placements.append(place)
