@@ -358,7 +358,25 @@ class InvariantBroken(AssertionError):
     pass
 
 
-def check_invariants(text: str, *, crlf: bool = False) -> None:
+ENCODINGS = (None, "crlf", "cr", "bom", "latin-1")
+
+
+def encoded(text: str, variant: str) -> bytes | None:
+    """`text` as a file in another form: CRLF or lone-CR line endings, a UTF-8 BOM, a latin-1 cookie."""
+    lf = text.replace("\r\n", "\n").replace("\r", "\n")
+    if variant == "crlf":
+        return lf.replace("\n", "\r\n").encode("utf-8", "surrogatepass")
+    if variant == "cr":
+        return lf.replace("\n", "\r").encode("utf-8", "surrogatepass")
+    if variant == "bom":
+        return b"\xef\xbb\xbf" + text.encode("utf-8", "surrogatepass")
+    try:
+        return ("# -*- coding: latin-1 -*-\n# caf\xe9\n" + text).encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
+def check_invariants(text: str, *, variant: str | None = None) -> None:
     """The analysis never raises; fixes parse, are idempotent and converge.  Raises InvariantBroken."""
 
     def lint(source: str) -> list:
@@ -378,21 +396,41 @@ def check_invariants(text: str, *, crlf: bool = False) -> None:
         twice = fix_text(once.text, lint, unsafe=unsafe)
         if twice.text != once.text:
             raise InvariantBroken(f"fix (unsafe={unsafe}) is not idempotent: a second run changed the text")
-    if crlf:
-        _check_bytes(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8", "surrogatepass"))
+    if variant is not None:
+        data = encoded(text, variant)
+        if data is not None:
+            _check_bytes(data, variant)
 
 
-def _check_bytes(data: bytes) -> None:
-    """The byte-level path (what --fix writes): no crash, CRLF kept, idempotent."""
+def _endings(data: bytes) -> set[bytes]:
+    rest = data.replace(b"\r\n", b"")
+    return {
+        ending
+        for ending, present in ((b"\r\n", b"\r\n" in data), (b"\r", b"\r" in rest), (b"\n", b"\n" in rest))
+        if present
+    }
+
+
+def _check_bytes(data: bytes, variant: str) -> None:
+    """The byte-level path (what --fix writes): no crash, the encoding, BOM and line endings kept, idempotent."""
     result = lint_bytes(data, "fuzz.py", ALL)
     if any(d.extra.get("internal_error") for d in result.diagnostics):
-        raise InvariantBroken("internal error on the CRLF bytes")
+        raise InvariantBroken(f"internal error on the {variant} bytes")
+    try:
+        source = SourceText.from_bytes(data)
+    except SourceError:
+        source = None  # reported as RNN001 (when it can build a recurrent layer at all); never fixed
     for unsafe in (False, True):
         once = fix_bytes(data, "fuzz.py", ALL, unsafe=unsafe)
         if once.fixed is None:
             continue
-        if b"\n" in once.fixed.replace(b"\r\n", b""):
-            raise InvariantBroken(f"fix (unsafe={unsafe}) wrote a bare LF into a CRLF file")
+        if not _endings(once.fixed) <= _endings(data) | ({b"\n"} if not _endings(data) else set()):
+            raise InvariantBroken(f"fix (unsafe={unsafe}) wrote a line ending the {variant} file did not have")
+        fixed = SourceText.from_bytes(once.fixed)
+        if source is not None and (fixed.encoding, fixed.bom) != (source.encoding, source.bom):
+            raise InvariantBroken(f"fix (unsafe={unsafe}) changed the {variant} file's encoding or BOM")
+        if parses(source.text if source else "") and not parses(fixed.text):
+            raise InvariantBroken(f"fix (unsafe={unsafe}) of the {variant} bytes does not parse")
         again = fix_bytes(once.fixed, "fuzz.py", ALL, unsafe=unsafe)
         if again.fixed is not None:
-            raise InvariantBroken(f"fix (unsafe={unsafe}) of the CRLF bytes is not idempotent")
+            raise InvariantBroken(f"fix (unsafe={unsafe}) of the {variant} bytes is not idempotent")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from rnnlint.fix import parses
 from tests import fuzzing
-from tests.fuzzing import COUNTS, KINDS, Mutation, check_invariants, corpus, fuzz_settings, mutate, mutations
+from tests.fuzzing import COUNTS, ENCODINGS, KINDS, Mutation, check_invariants, corpus, fuzz_settings, mutate, mutations
 from tests.helpers import run_cli
 
 SEEDS = corpus()
@@ -74,10 +74,12 @@ def test_grammar_generated_programs(text: str):
 
 
 @fuzz_settings(default_examples=3000)
-@given(seed=st.sampled_from(SEEDS), steps=st.lists(mutations, min_size=1, max_size=6), crlf=st.booleans())
-def test_mutated_fixtures(seed: str, steps: list[Mutation], crlf: bool):
+@given(
+    seed=st.sampled_from(SEEDS), steps=st.lists(mutations, min_size=1, max_size=6), variant=st.sampled_from(ENCODINGS)
+)
+def test_mutated_fixtures(seed: str, steps: list[Mutation], variant: str | None):
     COUNTS["mutated fixtures"] += 1
-    check_invariants(mutate(seed, steps), crlf=crlf)
+    check_invariants(mutate(seed, steps), variant=variant)
 
 
 def test_every_mutation_kind_changes_some_seed():
