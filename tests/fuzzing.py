@@ -10,8 +10,8 @@ fix loop reaches its fixed point.
 
 The default suite runs a small, derandomised budget (about a minute on two
 cores); `pytest --fuzz-long` or RNNLINT_FUZZ_LONG=1 runs a long, random one
-(RNNLINT_FUZZ_SCALE times the default examples per test; 25 by default, some
-25 minutes here).  `COUNTS` records how many
+(RNNLINT_FUZZ_SCALE times the default examples per test; 10 by default, some
+30 minutes here; RNNLINT_FUZZ_PROGRESS names a file to log progress to).  `COUNTS` records how many
 inputs each fuzz test tried; the terminal summary prints them.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import keyword
 import os
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,16 @@ ALL = Settings(selection=Selection(select=("ALL",)))
 LONG = os.environ.get("RNNLINT_FUZZ_LONG", "") not in ("", "0")
 # Inputs tried per fuzz test in this session (printed in the terminal summary).
 COUNTS: Counter = Counter()
+# A long run appends its counts to this file now and then, to be watched while it goes.
+PROGRESS_FILE = os.environ.get("RNNLINT_FUZZ_PROGRESS")
+
+
+def tried(name: str, count: int = 1) -> None:
+    """Count inputs tried by one fuzz test."""
+    COUNTS[name] += count
+    if PROGRESS_FILE and COUNTS[name] % 500 < count:
+        with open(PROGRESS_FILE, "a", encoding="utf-8") as stream:
+            stream.write(f"{time.strftime('%H:%M:%S')} {name}: {COUNTS[name]}\n")
 
 
 def fuzz_settings(default_examples: int) -> settings:
@@ -51,7 +62,7 @@ def fuzz_settings(default_examples: int) -> settings:
         print_blob=True,
     )
     if LONG:
-        scale = float(os.environ.get("RNNLINT_FUZZ_SCALE", "25"))
+        scale = float(os.environ.get("RNNLINT_FUZZ_SCALE", "10"))
         return settings(max_examples=int(default_examples * scale), derandomize=False, **common)
     return settings(max_examples=default_examples, derandomize=True, **common)
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from rnnlint.fix import parses
 from tests import fuzzing
-from tests.fuzzing import COUNTS, ENCODINGS, KINDS, Mutation, check_invariants, corpus, fuzz_settings, mutate, mutations
+from tests.fuzzing import ENCODINGS, KINDS, Mutation, check_invariants, corpus, fuzz_settings, mutate, mutations, tried
 from tests.helpers import run_cli
 
 SEEDS = corpus()
@@ -69,7 +69,7 @@ grammar_programs = st.tuples(
 @fuzz_settings(default_examples=1000)
 @given(grammar_programs)
 def test_grammar_generated_programs(text: str):
-    COUNTS["grammar-generated programs (hypothesmith)"] += 1
+    tried("grammar-generated programs (hypothesmith)")
     check_invariants(text)
 
 
@@ -78,7 +78,7 @@ def test_grammar_generated_programs(text: str):
     seed=st.sampled_from(SEEDS), steps=st.lists(mutations, min_size=1, max_size=6), variant=st.sampled_from(ENCODINGS)
 )
 def test_mutated_fixtures(seed: str, steps: list[Mutation], variant: str | None):
-    COUNTS["mutated fixtures"] += 1
+    tried("mutated fixtures")
     check_invariants(mutate(seed, steps), variant=variant)
 
 
@@ -118,7 +118,7 @@ def test_cli_on_a_mutated_tree(tmp_path: Path):
             path.write_bytes(text.encode("utf-8", "surrogatepass"))
             paths.append(path)
         before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths}
-        COUNTS["mutated files through the CLI"] += len(paths)
+        tried("mutated files through the CLI", len(paths))
 
         for flags in (
             [],
