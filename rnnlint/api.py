@@ -6,9 +6,13 @@ Nothing here prints; the CLI and the output formatters do.
 from __future__ import annotations
 
 import ast
+import os
 import re
 import signal
+import stat
+import sys
 import threading
+import warnings
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -63,10 +67,19 @@ def lint_file(path: str | Path, settings: Settings | None = None, display_name: 
     settings = settings or Settings()
     name = display_name or str(path)
     try:
-        data = Path(path).read_bytes()
+        data = read_file(path)
     except OSError as error:
         return file_error_result(name, error)
     return lint_bytes(data, name, settings)
+
+
+def read_file(path: str | Path) -> bytes:
+    """A file's bytes.  A device is refused before it is opened: reading /dev/zero would never end."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise OSError(0, "not a regular file (a device)")
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def file_error_result(name: str, error: OSError) -> FileResult:
@@ -123,8 +136,16 @@ class Analysis:
 def analyse(text: str, filename: str, settings: Settings) -> Analysis:
     """Analyse source text once: its facts, what the rules report, and which fact each finding came from.
 
-    `# noqa` comments are applied (and, when RNN002 is selected, judged).
+    `# noqa` comments are applied (and, when RNN002 is selected, judged).  A bug of
+    ours costs this file one RNN001 line (exit code 2), never the run.
     """
+    try:
+        return _analyse_unguarded(text, filename, settings)
+    except Exception as error:  # noqa: BLE001 - a bug of ours must cost one file, not the run
+        return Analysis([_internal_error(filename, error)])
+
+
+def _analyse_unguarded(text: str, filename: str, settings: Settings) -> Analysis:
     from rnnlint.suppress import UNUSED_NOQA, apply_noqa
 
     judge_noqa = settings.selection.enables(UNUSED_NOQA, Severity.HINT)
@@ -150,11 +171,9 @@ def analyse(text: str, filename: str, settings: Settings) -> Analysis:
 def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool) -> Analysis:
     """Parse, interpret, and run the rules.  With `every_rule`, disabled rules run too (marked `_enabled: False`)."""
     from rnnlint.analysis.interpret import interpret
-    from rnnlint.fixes import FixBuilder
-    from rnnlint.rules import all_rules
 
     try:
-        tree = ast.parse(text, filename=filename)
+        tree = parse(text, filename)
     except SyntaxError as error:
         row = error.lineno or 1
         column = (error.offset or 1) if error.lineno else 1
@@ -163,13 +182,26 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
         return Analysis([_file_error(filename, "cannot parse: nested too deeply for Python's parser")])
     except (ValueError, MemoryError) as error:
         return Analysis([_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")])
+    # The time limit covers everything after parsing (the C parser cannot be interrupted):
+    # the interpreter, the rules and the fixes they build.
     try:
-        with _time_limit(settings.file_timeout):
-            facts = interpret(tree)
-    except RecursionError:
-        return Analysis([_file_error(filename, "skipped: code nested too deeply to analyse")], tree)
+        with _time_limit(settings.file_timeout), _recursion_room():
+            try:
+                facts = interpret(tree)
+            except RecursionError:
+                return Analysis([_file_error(filename, "skipped: code nested too deeply to analyse")], tree)
+            return _apply_rules(tree, facts, text, filename, settings, every_rule=every_rule)
     except _TookTooLong:
         return Analysis([_file_error(filename, f"skipped: took longer than {settings.file_timeout:g} s to analyse")], tree)
+
+
+def _apply_rules(
+    tree: ast.Module, facts: list[Fact], text: str, filename: str, settings: Settings, *, every_rule: bool
+) -> Analysis:
+    """The rules over the facts, each finding with its fix, deduplicated."""
+    from rnnlint.fixes import FixBuilder
+    from rnnlint.rules import all_rules
+
     index = LineIndex(text)
     fixes = FixBuilder(index, facts)
     by_type: dict[type, list] = {}
@@ -231,6 +263,50 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
     return Analysis(diagnostics, tree, facts, reports)
 
 
+def parse(text: str, filename: str = "<unknown>") -> ast.Module:
+    """`ast.parse`, silently: the warnings Python's compiler emits about the code (an invalid
+    escape sequence is a SyntaxWarning from 3.12 on) are the user's linter's to report, not ours."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename=filename)
+
+
+def _internal_error(filename: str, error: Exception) -> Diagnostic:
+    """A crash of the analysis: one line (exit code 2), never cached, never a traceback."""
+    return Diagnostic(
+        code="RNN001",
+        message=f"internal error while analysing this file: {type(error).__name__}: {error} (please report it)",
+        filename=filename,
+        location=Location(1, 1),
+        end_location=Location(1, 1),
+        severity=Severity.ERROR,
+        name="unreadable-file",
+        extra={"internal_error": True},
+    )
+
+
+# The interpreter (and libcst, building a fix) recurses once or twice per level of
+# expression nesting, and Python's parser accepts some 3,000 levels (a long
+# `a + b + ...` chain nests one level per operand).  From Python 3.11 on a call
+# between Python functions does not grow the C stack, so the analysis may recurse
+# deeper than the default limit of 1,000 without risking the process; 3.10 keeps
+# its limit.  Never raised around ast.parse: its C recursion bound derives from it.
+ANALYSIS_RECURSION_LIMIT = 20_000
+
+
+@contextmanager
+def _recursion_room() -> Iterator[None]:
+    previous = sys.getrecursionlimit()
+    if sys.version_info < (3, 11) or previous >= ANALYSIS_RECURSION_LIMIT:
+        yield
+        return
+    sys.setrecursionlimit(ANALYSIS_RECURSION_LIMIT)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
 def _markers(*, via: bool, enabled: bool) -> dict:
     """Bookkeeping carried on a diagnostic until the stages that read it drop it."""
     extra: dict = {}
@@ -241,8 +317,8 @@ def _markers(*, via: bool, enabled: bool) -> dict:
     return extra
 
 
-class _TookTooLong(Exception):
-    pass
+class _TookTooLong(BaseException):
+    """Not an Exception: the handlers that keep one broken rule from taking down the run must not catch it."""
 
 
 @contextmanager

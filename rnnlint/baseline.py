@@ -59,7 +59,7 @@ def read(baseline_file: str) -> dict[Entry, dict]:
         raise BaselineError(f"{baseline_file}: no such baseline file (create it with --write-baseline)") from None
     except OSError as error:
         raise BaselineError(f"{baseline_file}: cannot read baseline: {error.strerror or error}") from None
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise BaselineError(f"{baseline_file}: not a JSON baseline file: {error}") from None
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION or not isinstance(data.get("entries"), list):
         raise BaselineError(f"{baseline_file}: not an rnnlint baseline (version {FORMAT_VERSION}) file")

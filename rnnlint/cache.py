@@ -1,12 +1,16 @@
-"""A persistent cache of each file's diagnostics, keyed by its content, rnnlint's version and the settings.
+"""A persistent cache of each file's diagnostics, keyed by its content, rnnlint's code and the settings.
 
 A re-run on an unchanged tree reads and hashes each candidate file and analyses
 none.  The cache is one JSON file, written atomically at the end of a run; a
-corrupted or foreign cache is ignored with a message, never fatal.
+corrupted or foreign cache, or an entry of the wrong shape, is ignored with a
+message, never fatal.  rnnlint's code is identified by its version and by the
+size and modification time of its own files, so a checkout or an editable
+install whose code changed without a new version is not served stale results.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -25,7 +29,26 @@ def content_key(data: bytes, settings_key: str) -> str:
     digest = hashlib.blake2b(data, digest_size=20)
     digest.update(settings_key.encode())
     digest.update(__version__.encode())
+    digest.update(_code_identity().encode())
     return digest.hexdigest()
+
+
+@functools.cache
+def _code_identity() -> str:
+    """Size and modification time of every file of the rnnlint package (some 60 stat calls, once a run)."""
+    package = Path(__file__).parent
+    parts = []
+    for directory, subdirectories, files in os.walk(package):
+        subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith((".py", ".json")):
+                path = os.path.join(directory, name)
+                try:
+                    status = os.stat(path)
+                except OSError:
+                    continue
+                parts.append(f"{os.path.relpath(path, package)}:{status.st_size}:{status.st_mtime_ns}")
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 
 def default_cache_dir(start: Path | None = None) -> Path:
@@ -49,18 +72,18 @@ class Cache:
 
     def _load(self) -> None:
         try:
-            raw = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return
         except OSError as error:
             self.warning = f"cache {self.path} not readable ({error.strerror}); ignoring it"
             return
         try:
-            data = json.loads(raw)
+            data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("entries"), dict):
                 raise ValueError("unexpected layout")
             self.entries = data["entries"]
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             self.warning = f"cache {self.path} is corrupted; ignoring it"
             self.entries = {}
 
@@ -69,8 +92,11 @@ class Cache:
         if stored is None:
             return None
         try:
+            if not isinstance(stored, list):
+                raise ValueError("an entry is a list of diagnostics")
             diagnostics = [_diagnostic_from_dict(item, filename) for item in stored]
         except (KeyError, TypeError, ValueError):
+            self.warning = f"cache {self.path} has entries of the wrong shape; ignoring them"
             return None
         self.used.add(key)
         return diagnostics
@@ -85,6 +111,9 @@ class Cache:
         if not self.dirty and len(self.used) == len(self.entries):
             return
         kept = {key: self.entries[key] for key in sorted(self.used)}
+        if self.directory.exists() and not self.directory.is_dir():
+            self.warning = f"cache directory {self.directory} is not a directory; results were not cached"
+            return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             gitignore = self.directory / ".gitignore"
@@ -124,26 +153,43 @@ def _diagnostic_to_dict(diagnostic: Diagnostic) -> dict:
 
 
 def _diagnostic_from_dict(data: dict, filename: str) -> Diagnostic:
+    """The diagnostic an entry stores; ValueError (or KeyError, TypeError) when it has the wrong shape:
+    a cache file is input like any other, and a wrong type must not travel on to the output stage."""
     fix_data = data["fix"]
     fix = None
     if fix_data is not None:
-        fix = Fix(
-            fix_data["message"],
-            Applicability(fix_data["applicability"]),
-            tuple(
-                Edit(Location(r, c), Location(er, ec), content, *cell)
-                for r, c, er, ec, content, *cell in fix_data["edits"]
-            ),
-        )
+        edits = []
+        for edit in _typed(fix_data["edits"], list):
+            r, c, er, ec, content, *cell = _typed(edit, list)
+            edits.append(Edit(_location([r, c]), _location([er, ec]), _typed(content, str), *cell))
+        fix = Fix(_typed(fix_data["message"], str), Applicability(fix_data["applicability"]), tuple(edits))
+    cell = data["cell"]
     return Diagnostic(
-        code=data["code"],
-        message=data["message"],
+        code=_typed(data["code"], str),
+        message=_typed(data["message"], str),
         filename=filename,
-        location=Location(*data["location"]),
-        end_location=Location(*data["end_location"]),
+        location=_location(data["location"]),
+        end_location=_location(data["end_location"]),
         severity=Severity(data["severity"]),
         fix=fix,
-        name=data["name"],
-        cell=data["cell"],
-        extra=dict(data["extra"]),
+        name=_typed(data["name"], str),
+        cell=None if cell is None else _integer(cell),
+        extra=dict(_typed(data["extra"], dict)),
     )
+
+
+def _typed(value: object, kind: type):
+    if not isinstance(value, kind):
+        raise ValueError(f"expected {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _integer(value: object) -> int:
+    if type(value) is not int:  # bool is an int subclass: refused too
+        raise ValueError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _location(value: object) -> Location:
+    row, column = _typed(value, list)
+    return Location(_integer(row), _integer(column))

@@ -84,6 +84,12 @@ def _add_performance_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
     group.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     group.add_argument("--cache-dir", help="where the cache lives (default: .rnnlint_cache at the project root)")
+    group.add_argument(
+        "--file-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="skip a file whose analysis takes longer (default: 30; 0: no limit)",
+    )
 
 
 def _add_fix_options(parser: argparse.ArgumentParser) -> None:
@@ -109,12 +115,30 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not seconds >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more: {value!r}")
+    return seconds
+
+
 def _patterns(value: str) -> tuple[str, ...]:
-    return tuple(pattern.strip() for pattern in value.split(",") if pattern.strip())
+    from rnnlint.discovery import pattern_error
+
+    patterns = tuple(pattern.strip() for pattern in value.split(",") if pattern.strip())
+    for pattern in patterns:
+        error = pattern_error(pattern)
+        if error is not None:
+            raise argparse.ArgumentTypeError(f"invalid pattern {pattern!r}: {error}")
+    return patterns
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    _never_fail_to_print()
     try:
         if args and args[0] == "rule":
             return _rule_command(args[1:])
@@ -132,6 +156,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_ERROR
+
+
+def _never_fail_to_print() -> None:
+    """A file name that is not valid UTF-8 (or text the terminal's encoding lacks) must print, not raise:
+    a stream that would fail on it writes a backslash escape instead."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _rule_command(argv: list[str]) -> int:
@@ -335,6 +367,7 @@ def _resolver(args: argparse.Namespace) -> _CheckedResolver:
         output_format=args.output_format,
         fix=args.fix,
         unsafe_fixes=args.unsafe_fixes,
+        file_timeout=args.file_timeout,
     )
     try:
         resolver = Resolver(overrides, config=args.config, isolated=args.isolated)
@@ -511,7 +544,7 @@ def _write_report(report: str, output_file: str | None, out=sys.stdout) -> None:
     try:
         directory = os.path.dirname(os.path.abspath(output_file))
         os.makedirs(directory, exist_ok=True)
-        with open(output_file, "w", encoding="utf-8") as handle:
+        with open(output_file, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(report)
     except OSError as error:
         raise UsageError(f"{output_file}: cannot write the report: {error.strerror or error}") from None

@@ -53,7 +53,18 @@ def _selectors(value: object) -> tuple[str, ...]:
 
 
 def _patterns(value: object) -> tuple[str, ...]:
-    return _strings(value, "glob patterns (strings)")
+    patterns = _strings(value, "glob patterns (strings)")
+    for pattern in patterns:
+        _check_pattern(pattern)
+    return patterns
+
+
+def _check_pattern(pattern: str) -> None:
+    from rnnlint.discovery import pattern_error
+
+    error = pattern_error(pattern)
+    if error is not None:
+        raise _Invalid(f"has an invalid pattern {pattern!r}: {error}")
 
 
 def _boolean(value: object) -> bool:
@@ -74,11 +85,18 @@ def _output_format(value: object) -> str:
     raise _Invalid(f"must be one of {', '.join(repr(f) for f in OUTPUT_FORMATS)}, got {value!r}")
 
 
+def _seconds(value: object) -> float:
+    if type(value) in (int, float) and value >= 0:
+        return float(value)
+    raise _Invalid(f"must be a number of seconds (0 for no limit), got {value!r}")
+
+
 def _per_file_ignores(value: object) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise _Invalid(f'must be a table of glob = [codes] (e.g. "tests/*" = ["RNN101"]), got {_toml_type(value)}')
     result = {}
     for pattern, codes in value.items():
+        _check_pattern(pattern)
         try:
             result[pattern] = _selectors(codes)
         except _Invalid as error:
@@ -99,6 +117,7 @@ KEYS = {
     "output-format": _output_format,
     "fix": _boolean,
     "unsafe-fixes": _boolean,
+    "file-timeout": _seconds,
 }
 
 
@@ -146,6 +165,8 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"{_display(path)}: not UTF-8: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{_display(path)}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{_display(path)}: invalid TOML: nested too deeply to read") from None
 
 
 def load_config(path: Path, *, required: bool = False) -> ConfigFile | None:
@@ -303,6 +324,7 @@ class Overrides:
     output_format: str | None = None
     fix: bool | None = None
     unsafe_fixes: bool | None = None
+    file_timeout: float | None = None
 
 
 DEFAULTS = {
@@ -317,6 +339,7 @@ DEFAULTS = {
     "output-format": "text",
     "fix": False,
     "unsafe-fixes": False,
+    "file-timeout": Settings.file_timeout,
 }
 
 
@@ -337,7 +360,9 @@ class Resolved:
     def settings_for(self, path: str | Path) -> Settings:
         codes = self.per_file_ignores(path)
         selection = self.selection.with_always_ignored(codes) if codes else self.selection
-        return Settings(selection=selection, target_keras=self.values["target-keras"])
+        return Settings(
+            selection=selection, target_keras=self.values["target-keras"], file_timeout=self.values["file-timeout"]
+        )
 
     def per_file_ignores(self, path: str | Path) -> tuple[str, ...]:
         if not self.values["per-file-ignores"]:
@@ -443,6 +468,7 @@ class Resolver:
             ("output-format", cli.output_format),
             ("fix", cli.fix),
             ("unsafe-fixes", cli.unsafe_fixes),
+            ("file-timeout", cli.file_timeout),
         ):
             if value is not None:
                 values[key], sources[key] = value, "command line"

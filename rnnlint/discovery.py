@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -49,7 +50,9 @@ def discover(
     `exclude` patterns match paths relative to `exclude_root` (the configuration's
     directory; the walked directory by default); `default_excludes` are directory
     names always skipped (a configuration's `exclude` replaces them, as in ruff).
-    A path that does not exist is yielded as is so the caller reports it.
+    A path that does not exist is yielded as is so the caller reports it; so are,
+    in a walk, broken symlinks and symlink loops named like source files.  FIFOs,
+    sockets and devices met in a walk are skipped: reading one could block forever.
     """
     seen: set[str] = set()
     exclude_spec = _compile(list(exclude)) if exclude else None
@@ -92,8 +95,8 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
             relative = os.path.relpath(os.path.abspath(entry.path) if root.is_absolute() else entry.path, root)
             try:
                 is_dir = entry.is_dir()
-            except OSError:
-                continue
+            except OSError:  # a symlink loop (or the entry vanished): the reader reports it
+                is_dir = False
             if entry.name in default_excludes and is_dir:
                 continue
             if exclude_spec is not None and exclude_spec.match_file(relative + ("/" if is_dir else "")):
@@ -102,15 +105,45 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
                 continue
             if is_dir:
                 subdirs.append(Path(entry.path))
-            elif entry.name.endswith(suffixes):
+            elif entry.name.endswith(suffixes) and _readable_kind(entry):
                 yield entry.path
         stack.extend(reversed(subdirs))
+
+
+def _readable_kind(entry: os.DirEntry) -> bool:
+    """A regular file, or a path whose reading fails with a message (a broken link, a loop); not a FIFO,
+    socket or device."""
+    try:
+        return entry.is_file() or stat.S_ISREG(entry.stat().st_mode)
+    except OSError:
+        return True
 
 
 def _compile(patterns: list[str]):
     import pathspec
 
     return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def pattern_error(pattern: str) -> str | None:
+    """Why a gitignore-style pattern is invalid (`!` alone, a bad range like `[z-a]`), or None."""
+    import re
+
+    try:
+        _compile([pattern])
+    except (ValueError, re.error) as error:
+        return str(error)
+    return None
+
+
+def _compile_leniently(lines: list[str]):
+    """A .gitignore's patterns, skipping the ones that do not parse (as git does) instead of failing the run."""
+    import re
+
+    try:
+        return _compile(lines)
+    except (ValueError, re.error):
+        return _compile([line for line in lines if pattern_error(line) is None])
 
 
 class _GitIgnores:
@@ -130,7 +163,7 @@ class _GitIgnores:
                     lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
                 except OSError:
                     lines = []
-                spec = _compile(lines)
+                spec = _compile_leniently(lines)
             self.cache[directory] = spec
         return self.cache[directory]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -93,8 +92,10 @@ def fix_text(
 
 
 def parses(text: str) -> bool:
+    from rnnlint.api import parse
+
     try:
-        ast.parse(text)
+        parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True

@@ -77,7 +77,10 @@ class FixBuilder:
         if insertion is not None:
             return insertion
         original = self.index.text[self.index.offset(start) : self.index.offset(end)]
-        rewritten = _add_keyword(original, keyword, value)
+        try:
+            rewritten = _add_keyword(original, keyword, value)
+        except RecursionError:  # libcst walks its tree recursively: a deeply nested argument offers no fix
+            return None
         if rewritten is None:
             return None
         return self.minimal_edit(start, original, rewritten)

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from rnnlint.api import FileResult, file_error_result, lint_bytes, lint_file, may_build_recurrent
+from rnnlint.api import FileResult, file_error_result, lint_bytes, lint_file, may_build_recurrent, read_file
 from rnnlint.config import Resolver
 from rnnlint.diagnostics import Diagnostic
 from rnnlint.settings import Settings
@@ -117,8 +117,7 @@ def run(
             data = target.data
         else:
             try:
-                with open(target.path, "rb") as handle:
-                    data = handle.read()
+                data = read_file(target.path)
             except OSError:
                 outcome.results.append(lint_file(target.path, target.settings, target.name))  # reports why
                 continue
@@ -143,8 +142,7 @@ def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> 
         data = target.data
         if data is None:
             try:
-                with open(target.path, "rb") as handle:
-                    data = handle.read()
+                data = read_file(target.path)
             except OSError as error:
                 results[index] = file_error_result(target.name, error)
                 continue
@@ -206,7 +204,14 @@ def _not_about_content(result: FileResult) -> bool:
 def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResult) -> None:
     from rnnlint.fix import fix_bytes
 
-    fixed = fix_bytes(data, target.name, target.settings, unsafe=unsafe)
+    try:
+        fixed = fix_bytes(data, target.name, target.settings, unsafe=unsafe)
+    except Exception as error:  # noqa: BLE001 - a bug of ours must leave this file as it was and the run going
+        problem = f"{type(error).__name__}: {error}"
+        outcome.warnings.append(f"{target.name}: not fixed: internal error: {problem} (please report it)")
+        remaining = lint_bytes(data, target.name, target.settings).diagnostics
+        outcome.results.append(FileResult(target.name, remaining, failed=True))
+        return
     if fixed.problem:
         outcome.warnings.append(f"{target.name}: {fixed.problem}")
     if target.data is not None and mode == FIX:

@@ -208,3 +208,11 @@ def test_target_keras_defaults_to_3(tmp_path: Path):
     resolved = Resolver().for_path(tmp_path / "m.py")
     assert resolved.values["target-keras"] == 3
     assert resolved.sources["target-keras"] == "default"
+
+
+def test_file_timeout_key(tmp_path):
+    (tmp_path / "rnnlint.toml").write_text("file-timeout = 2.5\n")
+    assert Resolver().for_path(tmp_path / "m.py").settings_for(tmp_path / "m.py").file_timeout == 2.5
+    (tmp_path / "rnnlint.toml").write_text('file-timeout = "soon"\n')
+    with pytest.raises(ConfigError, match="key 'file-timeout' must be a number of seconds"):
+        Resolver().for_path(tmp_path / "m.py")

@@ -195,6 +195,11 @@ class Interpreter:
         # (its stack is simulated at the end, back in that scope).
         self.scope: ScopeEntered | None = None
         self.sequential_scopes: dict[int, ScopeEntered | None] = {}
+        # What is being run: the module (None), or a function or class analysed on its own, whose
+        # code runs at a time nobody knows.  A Sequential built in one of them and extended in
+        # another gets its layer at an unknown place (`context_of`: the model's builder).
+        self.context: ast.AST | None = None
+        self.context_of: dict[int, ast.AST | None] = {}
 
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
@@ -207,7 +212,9 @@ class Interpreter:
         module.unstable = frozenset(rebound | _declared_global(self.tree.body))
         while self.pending:
             node, scope, instance = self.pending.pop(0)
+            self.context = node
             self.analyse_generically(node, scope, instance)
+        self.context = None
         for model in self.sequentials:
             self.enter(self.sequential_scopes.get(id(model)))
             self.simulate_sequential(model)
@@ -427,15 +434,25 @@ class Interpreter:
         scope.names = _join_envs(outcomes) if outcomes else before
 
     def unknown_loop(self, body: list[ast.stmt], scope: Scope, frame: Frame, target: ast.expr | None = None) -> None:
-        """A loop run an unknown number of times: zero, one, or more."""
+        """A loop run an unknown number of times: zero, one, or more.
+
+        The body runs twice, the second time from the join of the states before and
+        after the first (a value carried from one iteration to the next is seen).
+        Past the work budget it runs once, then every name it binds is unknown:
+        two passes per loop cost 2 ** depth passes for nested loops."""
         before = dict(scope.names)
         self.uncertain += 1
-        for _ in range(2):
+        passes = 1 if self.over_budget else 2
+        for _ in range(passes):
             if target is not None:
                 self.bind(target, UNKNOWN, scope, None)
             self.exec_block(body, scope, frame)
             frame.returned = False
             scope.names = _join_envs([before, scope.names])
+        if passes == 1:
+            for name in _bound_names(body):
+                if name in scope.names:
+                    scope.names[name] = UNKNOWN
         self.uncertain -= 1
 
     def unrollable_elements(self, stmt: ast.For, scope: Scope) -> list[Value] | None:
@@ -1119,6 +1136,7 @@ class Interpreter:
         model = SequentialModel(args.node)
         self.sequentials.append(model)
         self.sequential_scopes[id(model)] = self.scope
+        self.context_of[id(model)] = self.context
         initial = args.get(0, "layers")
         if isinstance(initial, Sequence):
             for item, place in zip(initial.items, _sequence_nodes(args.node)):
@@ -1129,7 +1147,7 @@ class Interpreter:
         return model
 
     def add_to_sequential(self, model: SequentialModel, item: Value, place: ast.AST, *, certain: bool) -> None:
-        if self.uncertain or not certain:
+        if self.uncertain or not certain or self.context_of.get(id(model)) is not self.context:
             _mark_escaped(item)
             item = UNKNOWN
         model.layers.append(item)
@@ -1363,6 +1381,24 @@ def _walk_body(body: list[ast.stmt]) -> Iterator[ast.AST]:
         for child in ast.iter_child_nodes(node):
             if not isinstance(child, (ast.For, ast.While, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 stack.append(child)
+
+
+def _bound_names(body: list[ast.stmt]) -> set[str]:
+    """Every name a block may bind, nested scopes included (more than it binds is fine: they become unknown)."""
+    names: set[str] = set()
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[0])
+            elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+                names.add(node.name)
+            elif isinstance(node, ast.MatchMapping) and node.rest:
+                names.add(node.rest)
+    return names
 
 
 def _sequence_nodes(call: ast.Call) -> list[ast.AST]:

@@ -34,7 +34,8 @@ def display_path(filename: str, root: str | None) -> str:
 
 def uri_reference(path: str) -> str:
     """A relative POSIX path as a URI reference (spaces and other specials percent-encoded)."""
-    return quote(path, safe="/")
+    # A file name that is not valid UTF-8 reaches us with surrogate escapes: percent-encode its original bytes.
+    return quote(path, safe="/", errors="surrogateescape")
 
 
 def span(diagnostic: Diagnostic) -> tuple[Location, Location, str]:

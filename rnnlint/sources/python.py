@@ -60,6 +60,9 @@ class LineIndex:
         self.starts = [0]
         for match in _LINE_END.finditer(text):
             self.starts.append(match.end())
+        # Per row, whether it is ASCII (or its UTF-8 bytes): a long generated line holding many
+        # findings is converted once, not once per location.
+        self._converted: dict[int, bool | bytes] = {}
 
     def line(self, row: int) -> str:
         """The text of a 1-based line, without its line ending."""
@@ -70,10 +73,13 @@ class LineIndex:
         return self.text[start:end].rstrip("\r\n")
 
     def location(self, row: int, byte_column: int) -> Location:
-        line = self.line(row)
-        if line.isascii():
+        converted = self._converted.get(row)
+        if converted is None:
+            line = self.line(row)
+            converted = self._converted[row] = True if line.isascii() else line.encode("utf-8")
+        if converted is True:
             return Location(row, byte_column + 1)
-        return Location(row, len(line.encode("utf-8")[:byte_column].decode("utf-8", "replace")) + 1)
+        return Location(row, len(converted[:byte_column].decode("utf-8", "replace")) + 1)
 
     def offset(self, location: Location) -> int:
         row = min(max(location.row, 1), len(self.starts))
