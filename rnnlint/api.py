@@ -151,7 +151,7 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
         return Analysis([_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")])
     try:
         with _time_limit(settings.file_timeout):
-            facts = interpret(tree)
+            facts = interpret(tree, settings.target_keras)
     except RecursionError:
         return Analysis([_file_error(filename, "skipped: code nested too deeply to analyse")], tree)
     except _TookTooLong:
