@@ -141,7 +141,9 @@ def test_confirm_on_the_fixture_architectures(confirm_cache, keras_worker):
     tmp_path = confirm_cache
     broken = sorted(str(p) for p in ARCHITECTURES.glob("*_broken.py"))
     correct = sorted(str(p) for p in ARCHITECTURES.glob("*.py") if not p.name.endswith("_broken.py"))
-    result = run_cli("--confirm", "--cache-dir", str(tmp_path), "--output-format", "json", *broken, *correct)
+    # Every rule, hints included (RNN502 in seq2seq_functional_broken.py).
+    result = run_cli("--confirm", "--select", "RNN", "--cache-dir", str(tmp_path), "--output-format", "json",
+                     *broken, *correct)
     assert result.returncode == 1, result.stderr
     findings = _confirmations(result.stdout)
     assert len(findings) >= 19
@@ -156,6 +158,7 @@ def test_confirm_on_the_fixture_architectures(confirm_cache, keras_worker):
     details = " | ".join(d["confirmation"]["detail"] for d in findings)
     assert "expected ndim=3, found ndim=2" in details
     assert "attention value has shape (None, 128): one step" in details
+    assert "the states are computed at every call" in details  # RNN502, observed
     observed = [o for d in findings for o in d["confirmation"]["observations"]]
     assert any(o.startswith("eagerly, unpacking iterated the batch axis: 3 rows of shape (256,)") for o in observed)
     # A second run is served from the cache: no worker starts.
