@@ -110,6 +110,26 @@ def test_unknown_units_become_a_named_placeholder():
     assert any(name == "UNITS" for name, _, _ in reproduction.placeholders)
 
 
+@pytest.mark.parametrize("target_keras", [3, 2])
+def test_every_invalid_example_gets_a_program_that_compiles(target_keras):
+    """No Keras needed: each finding of each INVALID example is written as a runnable program."""
+    from rnnlint.rules import all_rules
+    from rnnlint.settings import Selection, Settings
+
+    written = 0
+    for rule in all_rules():
+        if rule.code in ("RNN001", "RNN002"):
+            continue
+        settings = Settings(selection=Selection(select=(rule.code,)), target_keras=target_keras)
+        for example in rule.invalid:
+            for diagnostic in lint_source(example.code, "example.py", settings):
+                reproduction = build(diagnostic.code, *diagnostic.origin)
+                compile(reproduction.text(), f"<{rule.code}>", "exec")
+                assert {"BATCH", "TIME"} <= {name for name, _, _ in reproduction.placeholders}
+                written += 1
+    assert written >= 60
+
+
 def test_a_rule_without_a_builder_is_not_checkable(tmp_path):
     with pytest.raises(NotCheckable, match="no reproduction"):
         build("RNN999", None, None)

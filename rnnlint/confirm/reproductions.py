@@ -317,4 +317,4 @@ def _token_output(fact: ModelBuilt, finding: Finding) -> tuple[Value, Layer | No
 
 
 # The other rule families register their builders when imported (kept apart to stay small).
-from rnnlint.confirm import reproductions_construction, reproductions_states, reproductions_waste  # noqa: E402,F401
+from rnnlint.confirm import reproductions_construction, reproductions_states, reproductions_waste  # noqa: F401

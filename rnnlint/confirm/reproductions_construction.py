@@ -166,15 +166,15 @@ def go_backwards_not_reversed(fact: Merged, finding: Finding, sketch: Sketch) ->
     )
     sketch.trigger(f"by_first, by_last = step_zero_moves({backward}, 0), step_zero_moves({backward}, -1)")
     sketch.trigger(
-        f"observe(f'step 0 of the go_backwards output moves by {{by_first:g}} when input step 0 changes, "
-        f"by {{by_last:.3g}} when input step {{TIME - 1}} changes')"
+        "observe(f'step 0 of the go_backwards output moves by {by_first:g} when input step 0 changes, "
+        "by {by_last:.3g} when input step {TIME - 1} changes')"
     )
     condition = "by_first == 0.0 and by_last > 0.0"
     if forward is not None:
         sketch.trigger(f"forward_first, forward_last = step_zero_moves({forward}, 0), step_zero_moves({forward}, -1)")
         sketch.trigger(
-            f"observe(f'step 0 of the forward output moves by {{forward_first:.3g}} when input step 0 changes, "
-            f"by {{forward_last:g}} when input step {{TIME - 1}} changes')"
+            "observe(f'step 0 of the forward output moves by {forward_first:.3g} when input step 0 changes, "
+            "by {forward_last:g} when input step {TIME - 1} changes')"
         )
         condition += " and forward_first > 0.0 and forward_last == 0.0"
         partner = f"step 0 of the output of {forward_layer.display_class} belongs to input step 0"

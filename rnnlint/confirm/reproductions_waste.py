@@ -45,6 +45,11 @@ def _discarded(fact: LayerSummary, sketch: Sketch, *, flag: str, states: bool) -
     lean = sketch.build(_with_flag(layer, flag, False), "without_flag")
     what = "sequence output is" if not states else "states are"
     sketch.setup(f"kept, dropped = {kept!r}, {list(dropped)!r}  # items of the result, as the analysis read the code")
+    sketch.setup(
+        "def structure(item):\n"
+        '    """Shapes, keeping the nesting of stacked cells\' states ([h, c] of an LSTM cell)."""\n'
+        "    return [structure(part) for part in item] if isinstance(item, (list, tuple)) else shape(item)"
+    )
     sketch.trigger(f"data = random_like({x})")
     sketch.trigger(f"full = {built}(data)")
     sketch.trigger(f"{lean}(data)")
@@ -52,7 +57,7 @@ def _discarded(fact: LayerSummary, sketch: Sketch, *, flag: str, states: bool) -
     sketch.trigger(f"lean = {lean}(data)")
     sketch.trigger("full_items = list(full) if isinstance(full, (list, tuple)) else [full]")
     sketch.trigger("lean_items = list(lean) if isinstance(lean, (list, tuple)) else [lean]")
-    sketch.trigger("shapes = [shape(item) for item in full_items]")
+    sketch.trigger("shapes = [structure(item) for item in full_items]")
     sketch.trigger(
         f"observe(f'with {flag}=True a call returns {{shapes}}; every call keeps items {{kept}} and drops {{dropped}}')"
     )
@@ -64,10 +69,14 @@ def _discarded(fact: LayerSummary, sketch: Sketch, *, flag: str, states: bool) -
     if not states:
         # The discarded part really is a sequence: (batch, time, ...) like the input.
         condition += " and all(len(shapes[i]) == len(shape(data)) for i in dropped)"
+    unchanged = (
+        f"without {flag}=True the items the code keeps are identical (largest difference {{difference}})"
+        if kept else "the code keeps no item of the result"
+    )
     sketch.trigger(
         f"if {condition}:\n"
         f"    confirmed(f'the {what} computed at every call ({{[shapes[i] for i in dropped]}}) and thrown away: "
-        f"without {flag}=True the items the code keeps are identical (largest difference {{difference}})')"
+        f"{unchanged}')"
     )
     return sketch.reproduction(expects_silence=True)
 
