@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from rnnlint.diagnostics import Diagnostic, Location, Severity
 from rnnlint.keras.catalogue import RECURRENT_WORDS
 from rnnlint.settings import Settings
+from rnnlint.sources import is_notebook
 from rnnlint.sources.python import LineIndex, SourceError, SourceText
 
 if TYPE_CHECKING:  # the analysis is imported lazily, so that a run over clean files starts fast
@@ -34,6 +35,8 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # True when the file could not be read or analysed (exit code 2).
     failed: bool = False
+    # One line each about a file skipped on purpose (a notebook of another language); not findings.
+    notices: list[str] = field(default_factory=list)
 
 
 def lint_source(text: str, filename: str = "<stdin>", settings: Settings | None = None) -> list[Diagnostic]:
@@ -44,9 +47,16 @@ def lint_source(text: str, filename: str = "<stdin>", settings: Settings | None 
     return analyse(text, filename, settings).diagnostics
 
 
-def may_build_recurrent(data: bytes) -> bool:
+def may_build_recurrent(data: bytes, name: str = "") -> bool:
     """False only when the bytes cannot hold a recurrent layer (nor are binary: that is reported)."""
-    return bool(_MAY_BUILD_RECURRENT.search(data)) or b"\x00" in data
+    if _MAY_BUILD_RECURRENT.search(data) or b"\x00" in data:
+        return True
+    if not is_notebook(name):
+        return False
+    from rnnlint.sources import notebook
+
+    # In a notebook the words may be escaped in the JSON, or cut between two list items.
+    return notebook.may_build_recurrent(data)
 
 
 def lint_file(path: str | Path, settings: Settings | None = None, display_name: str | None = None) -> FileResult:
@@ -64,8 +74,12 @@ def file_error_result(name: str, error: OSError) -> FileResult:
 
 
 def lint_bytes(data: bytes, name: str, settings: Settings) -> FileResult:
-    if not may_build_recurrent(data):
+    if not may_build_recurrent(data, name):
         return FileResult(name)
+    if is_notebook(name):
+        from rnnlint.sources.notebook import lint_notebook
+
+        return lint_notebook(data, name, settings)
     try:
         source = SourceText.from_bytes(data)
     except SourceError as error:

@@ -116,6 +116,7 @@ def _diagnostic_to_dict(diagnostic: Diagnostic) -> dict:
             "applicability": fix.applicability.value,
             "edits": [
                 [e.location.row, e.location.column, e.end_location.row, e.end_location.column, e.content]
+                + ([e.cell] if e.cell is not None else [])
                 for e in fix.edits
             ],
         },
@@ -129,7 +130,10 @@ def _diagnostic_from_dict(data: dict, filename: str) -> Diagnostic:
         fix = Fix(
             fix_data["message"],
             Applicability(fix_data["applicability"]),
-            tuple(Edit(Location(r, c), Location(er, ec), content) for r, c, er, ec, content in fix_data["edits"]),
+            tuple(
+                Edit(Location(r, c), Location(er, ec), content, *cell)
+                for r, c, er, ec, content, *cell in fix_data["edits"]
+            ),
         )
     return Diagnostic(
         code=data["code"],

@@ -251,6 +251,9 @@ def _check_command(argv: list[str]) -> int:
     results = outcome.results
     for warning in outcome.warnings:
         print(f"rnnlint: warning: {warning}", file=sys.stderr)
+    if not args.quiet:
+        for notice in (notice for r in results for notice in r.notices):
+            print(f"rnnlint: {notice}", file=sys.stderr)
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
     failed = any(r.failed or any(d.extra.get("internal_error") for d in r.diagnostics) for r in results)
     if mode != runner.CHECK:
@@ -284,12 +287,13 @@ def _check_command(argv: list[str]) -> int:
     if args.statistics:
         report = statistics(diagnostics)
     else:
-        sources: dict[str, list[str]] = {}
+        sources: dict[tuple[str, int | None], list[str]] = {}
 
         def source_line(diagnostic):  # noqa: ANN001, ANN202
-            if diagnostic.filename not in sources:
-                sources[diagnostic.filename] = _read_lines(diagnostic.filename)
-            lines = sources[diagnostic.filename]
+            key = (diagnostic.filename, diagnostic.cell)
+            if key not in sources:
+                sources[key] = _read_lines(*key)
+            lines = sources[key]
             row = diagnostic.location.row
             return lines[row - 1] if 0 < row <= len(lines) else None
 
@@ -542,6 +546,7 @@ def _graph_command(argv: list[str]) -> int:
     from rnnlint.graph.model import NoGraph
     from rnnlint.output.text import location_text
     from rnnlint.settings import Selection, Settings
+    from rnnlint.sources import is_notebook
     from rnnlint.sources.python import SourceError, SourceText
 
     _validate_codes(args.select or (), args.extend_select, args.ignore)
@@ -559,6 +564,8 @@ def _graph_command(argv: list[str]) -> int:
                 data = handle.read()
         except OSError as error:
             raise UsageError(f"{args.path}: cannot read file: {error.strerror or error}") from None
+    if is_notebook(name):
+        raise UsageError(f"{name}: `rnnlint graph` draws Python files; export the notebook first (jupyter nbconvert --to script)")
     try:
         text = SourceText.from_bytes(data).text
     except SourceError as error:
@@ -600,9 +607,17 @@ def _validate_codes(*groups: Sequence[str]) -> None:
                 raise UsageError(f"unknown rule selector {selector!r} (see `rnnlint rule --all`)")
 
 
-def _read_lines(filename: str) -> list[str]:
+def _read_lines(filename: str, cell: int | None = None) -> list[str]:
     from rnnlint.sources.python import LineIndex, SourceError, SourceText
 
+    if cell is not None:  # a notebook's cell
+        from rnnlint.sources.notebook import cell_lines
+
+        try:
+            with open(filename, "rb") as handle:
+                return cell_lines(handle.read()).get(cell, [])
+        except OSError:
+            return []
     try:
         with open(filename, "rb") as handle:
             index = LineIndex(SourceText.from_bytes(handle.read()).text)

@@ -39,6 +39,8 @@ class Edit:
     location: Location
     end_location: Location
     content: str
+    # For notebooks: the 1-based cell the locations are relative to (it may differ from the diagnostic's).
+    cell: int | None = None
 
 
 @dataclass(frozen=True)

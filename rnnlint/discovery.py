@@ -30,7 +30,7 @@ DEFAULT_EXCLUDES = frozenset(
         ".eggs",
     }
 )
-SOURCE_SUFFIXES = (".py", ".pyi")
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
 def discover(

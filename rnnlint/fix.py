@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rnnlint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from rnnlint.settings import Settings
@@ -44,6 +44,8 @@ def apply_fixes(text: str, diagnostics: Sequence[Diagnostic], *, unsafe: bool = 
         if not applicable(diagnostic.fix, unsafe):
             continue
         assert diagnostic.fix is not None
+        if any(edit.cell is not None for edit in diagnostic.fix.edits):
+            continue  # relative to a notebook cell: not a place in this text (notebooks fix their program)
         # Edits another fix already plans (the same import, the same keyword) are merged;
         # the rest must not overlap anything planned.
         spans = [span for span in (_span(index, edit) for edit in diagnostic.fix.edits) if span not in chosen]
@@ -111,12 +113,20 @@ class FileFix:
     failed: bool = False
     # One line for the user when fixes were held back (no fixed point, unencodable text).
     problem: str | None = None
+    # Lines about a file skipped on purpose (api.FileResult.notices).
+    notices: list[str] = field(default_factory=list)
 
 
 def fix_bytes(data: bytes, name: str, settings: Settings, *, unsafe: bool = False) -> FileFix:
     """Fix a file's content to a fixed point, keeping its encoding, BOM and line endings."""
     from rnnlint.api import lint_bytes, lint_source
+    from rnnlint.sources import is_notebook
     from rnnlint.sources.python import SourceText
+
+    if is_notebook(name):
+        from rnnlint.sources.notebook import fix_notebook
+
+        return fix_notebook(data, name, settings, unsafe=unsafe)  # the cells' sources, not the JSON text
 
     result = lint_bytes(data, name, settings)
     if result.failed or not any(applicable(d.fix, unsafe) for d in result.diagnostics):

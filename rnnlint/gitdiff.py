@@ -70,6 +70,9 @@ class ChangedLines:
         path = os.path.realpath(diagnostic.filename)
         if path in self.untracked:
             return True
+        if diagnostic.cell is not None:
+            # Rows in a notebook cell are not rows of the file's JSON: any change to the notebook counts.
+            return bool(self.added.get(path) or self.deletions.get(path))
         spans = [(diagnostic.location, diagnostic.end_location)]
         if diagnostic.fix is not None:
             spans.extend((edit.location, edit.end_location) for edit in diagnostic.fix.edits)

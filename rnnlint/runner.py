@@ -148,7 +148,7 @@ def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> 
             except OSError as error:
                 results[index] = file_error_result(target.name, error)
                 continue
-        if not may_build_recurrent(data):
+        if not may_build_recurrent(data, target.name):
             results[index] = FileResult(target.name)
             continue
         key = None
@@ -196,8 +196,11 @@ def _lint_job_in_worker(item: tuple[bytes, str, Settings]) -> FileResult:
 
 
 def _not_about_content(result: FileResult) -> bool:
-    # A crash or a time-out says nothing about the file's content: never cache it.
-    return any(d.extra.get("internal_error") or d.message.startswith("skipped:") for d in result.diagnostics)
+    # A crash or a time-out says nothing about the file's content: never cache it.  Nor a
+    # notice (a notebook of another language): the cache keeps diagnostics, and it must show again.
+    return bool(result.notices) or any(
+        d.extra.get("internal_error") or d.message.startswith("skipped:") for d in result.diagnostics
+    )
 
 
 def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResult) -> None:
@@ -209,7 +212,7 @@ def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResul
     if target.data is not None and mode == FIX:
         outcome.stdin_output = fixed.fixed if fixed.fixed is not None else data
     if fixed.fixed is None:
-        outcome.results.append(FileResult(target.name, fixed.remaining, failed=fixed.failed))
+        outcome.results.append(FileResult(target.name, fixed.remaining, failed=fixed.failed, notices=fixed.notices))
         return
     if mode == DIFF:
         outcome.diffs.append(unified_diff(target.name, data, fixed.fixed))
@@ -223,7 +226,8 @@ def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResul
             outcome.results.append(lint_bytes(data, target.name, target.settings))
             return
     outcome.fixed[target.name] = fixed.applied
-    outcome.results.append(FileResult(target.name, fixed.remaining))
+    # (`failed` stays set for a notebook fixed around a cell that does not parse)
+    outcome.results.append(FileResult(target.name, fixed.remaining, failed=fixed.failed))
 
 
 def _add_noqa(target: Target, data: bytes, outcome: RunResult) -> None:
@@ -233,7 +237,7 @@ def _add_noqa(target: Target, data: bytes, outcome: RunResult) -> None:
     if target.data is not None:
         outcome.stdin_output = added.fixed if added.fixed is not None else data
     if added.skipped:
-        rows = ", ".join(str(d.location.row) for d in added.skipped)
+        rows = ", ".join(str(d.location.row) + (f" of cell {d.cell}" if d.cell else "") for d in added.skipped)
         outcome.warnings.append(f"{target.name}: no line can carry a `# noqa` for the finding(s) at line {rows}")
     if added.fixed is not None and target.data is None:
         from rnnlint.writeback import WriteRefused, write_if_unchanged

@@ -278,7 +278,13 @@ class NoqaOutcome:
 def add_noqa_to_bytes(data: bytes, name: str, settings: Settings) -> NoqaOutcome:
     from rnnlint.api import lint_bytes
     from rnnlint.fix import parses
+    from rnnlint.sources import is_notebook
     from rnnlint.sources.python import SourceText
+
+    if is_notebook(name):
+        from rnnlint.sources.notebook import add_noqa_to_notebook
+
+        return add_noqa_to_notebook(data, name, settings)  # into the cells, not the JSON text
 
     result = lint_bytes(data, name, settings)
     # A stale noqa is mended by removing it, not by another noqa.

@@ -133,3 +133,22 @@ def test_fix_hook_rewrites_the_file(project: Path, precommit_home: Path) -> None
     assert completed.returncode == 1, output  # pre-commit fails a hook that modified files
     assert "files were modified by this hook" in output
     assert path.read_text(encoding="utf-8") == FIXED
+
+
+NOTEBOOK = (
+    '{\n "cells": [\n  {\n   "cell_type": "markdown",\n   "metadata": {},\n   "source": ["# A model"]\n  },\n'
+    '  {\n   "cell_type": "code",\n   "execution_count": null,\n   "metadata": {},\n   "outputs": [],\n'
+    '   "source": [\n    "from keras.layers import LSTM\\n",\n    "%matplotlib inline\\n",\n'
+    '    "out, h, c = LSTM(8)(x)"\n   ]\n  }\n ],\n "metadata": {},\n "nbformat": 4,\n "nbformat_minor": 5\n}\n'
+)
+
+
+def test_hooks_take_notebooks_through_the_jupyter_type(project: Path, precommit_home: Path) -> None:
+    path = stage(project, "analysis.ipynb", NOTEBOOK)
+    completed = run_hook(project, "rnnlint", precommit_home)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    assert "analysis.ipynb:cell 2:3:1: RNN101" in output
+    completed = run_hook(project, "rnnlint-fix", precommit_home)
+    assert "files were modified by this hook" in completed.stdout + completed.stderr
+    assert path.read_text(encoding="utf-8") == NOTEBOOK.replace("LSTM(8)(x)", "LSTM(8, return_state=True)(x)")

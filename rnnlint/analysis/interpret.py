@@ -68,6 +68,12 @@ TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "function", "
 # Calls that concatenate a list of tensors, outside keras.layers, and where their axis
 # argument is (position, keyword, default; None: required).
 MERGE_OPS = {"tensorflow.concat": (1, "axis", None)}
+# Calls that make concrete data, not symbolic tensors: what a layer computes from
+# them is eager (see Tensor.eager).
+EAGER_DATA_PREFIXES = ("numpy.", "tensorflow.random.", "tensorflow.experimental.numpy.")
+EAGER_DATA_CALLS = frozenset(
+    {"tensorflow.constant", "tensorflow.convert_to_tensor", "tensorflow.ones", "tensorflow.zeros", "tensorflow.range"}
+)
 CONCAT_AXIS = {"ops.concatenate": (1, "axis", 0), "backend.concatenate": (1, "axis", -1)}
 # Calls that reverse a tensor along the axes they are given: (position, keyword) of the axes.
 REVERSE_OPS = {"tensorflow.reverse": (1, "axis")}
@@ -553,7 +559,7 @@ class Interpreter:
             if node.attr in owner.cls.methods:
                 return BoundMethod(owner, node.attr)
             return UNKNOWN
-        if isinstance(owner, (SequentialModel, Sequence)):
+        if isinstance(owner, (SequentialModel, Sequence)) or (isinstance(owner, Tensor) and owner.eager):
             return BoundMethod(owner, node.attr)
         return UNKNOWN
 
@@ -715,6 +721,8 @@ class Interpreter:
 
     def call_method(self, method: BoundMethod, args: _Args, scope: Scope) -> Value | None:
         receiver = method.receiver
+        if isinstance(receiver, Tensor):
+            return Tensor(eager=True)  # `np.arange(24).reshape(...)`: still concrete data
         if isinstance(receiver, SequentialModel):
             if method.name == "add":
                 added = args.get(0, "layer")
@@ -797,6 +805,8 @@ class Interpreter:
                 return self.merge(None, args.get(0, "values"), args.node, concatenates=True, axis=axis)
             if ref.qualified in REVERSE_OPS:
                 return self.reverse(args, *REVERSE_OPS[ref.qualified])
+            if ref.qualified.startswith(EAGER_DATA_PREFIXES) or ref.qualified in EAGER_DATA_CALLS:
+                return Tensor(eager=True)
             return None
         if name.startswith("layers."):
             symbol = name[len("layers.") :]

@@ -297,6 +297,9 @@ class Tensor:
     # The Dense / TimeDistributed whose output this is (kept through layers that
     # keep the axes, such as Activation or Dropout).
     projection: Layer | None = None
+    # Computed from concrete data (a numpy array, tf.constant): eager code, whose
+    # results are real arrays; indexing one selects rows of the batch, as tests do.
+    eager: bool = False
 
 
 @dataclass(frozen=True)
@@ -409,6 +412,7 @@ def item_value(
         return Sequence(tuple(item_value(sub, layer, call, kind, source) for sub in item))
     units = layer.state_units
     batch = source.batch if isinstance(source, Tensor) else None
+    eager = isinstance(source, Tensor) and source.eager
     if item.is_state:
         return Tensor(
             time=False,
@@ -421,6 +425,7 @@ def item_value(
             state_kind=kind,
             direction=item.direction,
             batch=batch,
+            eager=eager,
         )
     width = units
     if units is not None and layer.is_bidirectional and not item.direction:
@@ -439,6 +444,7 @@ def item_value(
         steps=source.steps if sequence and isinstance(source, Tensor) else None,
         reversed=order,
         reversed_by=reversed_by,
+        eager=eager,
     )
 
 

@@ -36,23 +36,27 @@ MODELS_PACKAGES = ("models", "engine", "engine.sequential", "engine.training", "
 
 
 class StateKind(enum.Enum):
-    """The states a recurrent cell carries; LSTM's are (h, c), the others' just h."""
+    """The states a recurrent cell carries; LSTM's are (h, c), the others' just h.
 
-    LSTM = ("h", "c")
-    GRU = ("h",)
-    SIMPLE_RNN = ("h",)
+    Each value starts with the label, so GRU and SimpleRNN (both just h) stay two
+    members rather than one member and an alias.
+    """
+
+    LSTM = ("LSTM", ("h", "c"))
+    GRU = ("GRU", ("h",))
+    SIMPLE_RNN = ("SimpleRNN", ("h",))
 
     @property
     def names(self) -> tuple[str, ...]:
-        return self.value
+        return self.value[1]
 
     @property
     def count(self) -> int:
-        return len(self.value)
+        return len(self.names)
 
     @property
     def label(self) -> str:
-        return {"LSTM": "LSTM", "GRU": "GRU", "SIMPLE_RNN": "SimpleRNN"}[self.name]
+        return self.value[0]
 
 
 @dataclass(frozen=True)

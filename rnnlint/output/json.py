@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from rnnlint.diagnostics import Diagnostic, Fix, Location
+from rnnlint.diagnostics import Diagnostic, Edit, Fix, Location
 
 
 def _location(location: Location) -> dict[str, int]:
@@ -18,11 +18,15 @@ def _fix(fix: Fix | None) -> dict | None:
     return {
         "message": fix.message,
         "applicability": fix.applicability.value,
-        "edits": [
-            {"content": e.content, "location": _location(e.location), "end_location": _location(e.end_location)}
-            for e in fix.edits
-        ],
+        "edits": [_edit(e) for e in fix.edits],
     }
+
+
+def _edit(edit: Edit) -> dict:
+    data = {"content": edit.content, "location": _location(edit.location), "end_location": _location(edit.end_location)}
+    if edit.cell is not None:
+        data["cell"] = edit.cell
+    return data
 
 
 def as_dict(diagnostic: Diagnostic) -> dict:
