@@ -52,6 +52,8 @@ NOT_RUNNABLE = {
 SILENT_ERRORS = {
     "RNN102-invalid-1": "enc(x)[1] on a symbolic GRU output picks batch row 1: a (8,) tensor, and predict runs",
     "RNN103-invalid-1": "res * 2 repeats the Python list [output, h] into 4 tensors; nothing raises",
+    "RNN301-invalid-3": "Keras 3's GRU given an encoder's whole result [output, h] takes the output as its state and "
+    "ignores h; predict runs (tf-keras 2 raises)",
     "RNN303-invalid-0": "Keras 3's GRU given an LSTM's [h, c] uses h and ignores c; predict runs (tf-keras 2 raises)",
     "RNN303-invalid-3": "Keras 3's Bidirectional(GRU) given [fwd_h, fwd_c, bwd_h, bwd_c] uses the h states and ignores "
     "the c states; predict runs (tf-keras 2 raises)",

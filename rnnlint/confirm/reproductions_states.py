@@ -29,13 +29,25 @@ class States:
     argument: str
     inputs: list[str] = field(default_factory=list)  # symbolic inputs the model must list
     parts: list[str] = field(default_factory=list)  # one expression per state tensor, in order
+    labels: list[str] = field(default_factory=list)  # what each part is, for the messages
 
 
 @reproduces("RNN301")
 def initial_state_count(fact: Consumed, finding: Finding, sketch: Sketch) -> Reproduction:
     receiver = _receiver(fact)
     states = write_states(sketch, fact.value, receiver)
-    _call_receiver(sketch, receiver, states)
+    layer, output, model = _call_receiver(sketch, receiver, states)
+    needed = needed_states(receiver)
+    assert needed is not None
+    if len(states.parts) > needed:
+        # Keras 3 runs a layer given too many states: show that it reads the first ones only.
+        first_ones = ", ".join(states.labels[:needed])
+        rest = ", ".join(states.labels[needed:])
+        _show_ignored(
+            sketch, states, layer, output, model, states.parts[:needed],
+            f"{receiver.display_class} ran with {len(states.parts)} tensors as its states and read only "
+            f"{first_ones}: given {first_ones} alone it computes the same, so {rest} went unused",
+        )
     return sketch.reproduction()
 
 
@@ -61,19 +73,23 @@ def state_kind_mismatch(fact: Consumed, finding: Finding, sketch: Sketch) -> Rep
         # Keras 3 runs a GRU given [h, c]: show that it ignores what it was not made for.
         assert given is not None
         kept = [part for part, tensor in zip(states.parts, given) if tensor.state == "h"]
-        alone = f"[{', '.join(kept)}]"
-        sketch.trigger(f"h_alone = first({layer}({_sequence_input(states)}, initial_state={alone}))")
-        sketch.trigger(f"both = keras.Model({model}.inputs, [first({output}), h_alone])")
-        sketch.trigger(f"with_all, with_h = both.predict(random_like(*{model}.inputs), verbose=0)")
-        sketch.trigger("difference = float(np.abs(with_all - with_h).max())")
         ignored = ", ".join(name for name in given_kind.names if name != "h")
-        sketch.trigger(
-            "if difference == 0.0:\n"
-            f"    confirmed(f'{receiver.display_class} ran with the {given_kind.label} states "
-            f"({', '.join(given_kind.names)}) and ignored {ignored}: its output equals its output given the h "
-            "states alone (largest difference {difference})')"
+        _show_ignored(
+            sketch, states, layer, output, model, kept,
+            f"{receiver.display_class} ran with the {given_kind.label} states ({', '.join(given_kind.names)}) "
+            f"and ignored {ignored}: its output equals its output given the h states alone",
         )
     return sketch.reproduction()
+
+
+def _show_ignored(sketch: Sketch, states: States, layer: str, output: str, model: str, kept: list[str],
+                  observation: str) -> None:
+    """When the model ran, compare the receiver's output with its output given only `kept`."""
+    sketch.trigger(f"alone = first({layer}({_sequence_input(states)}, initial_state=[{', '.join(kept)}]))")
+    sketch.trigger(f"both = keras.Model({model}.inputs, [first({output}), alone])")
+    sketch.trigger(f"with_all, with_kept = both.predict(random_like(*{model}.inputs), verbose=0)")
+    sketch.trigger("difference = float(np.abs(with_all - with_kept).max())")
+    sketch.trigger(f"if difference == 0.0:\n    confirmed(f{observation + ' (largest difference {difference})'!r})")
 
 
 @reproduces("RNN304")
@@ -115,7 +131,10 @@ def write_states(sketch: Sketch, value: Value, receiver: Layer) -> States:
     if isinstance(value, Outputs):
         # The whole result of a call, output included.
         result, x = _call_state_producer(sketch, value.producer)
-        return States(result, [x], [f"{result}[{i}]" for i in range(len(value.items))])
+        items = value.producer.returned_items() or ()
+        labels = [_item_label(item) for item in items] if len(items) == len(value.items) else []
+        labels = labels or [f"item {i}" for i in range(len(value.items))]
+        return States(result, [x], [f"{result}[{i}]" for i in range(len(value.items))], labels)
     given = given_states(value)
     if given is None:
         raise NotCheckable("the tensors passed as initial_state are not known")
@@ -124,6 +143,7 @@ def write_states(sketch: Sketch, value: Value, receiver: Layer) -> States:
     for tensor in given:
         part = _state_part(sketch, tensor, receiver, results, states)
         states.parts.append(part)
+        states.labels.append(_tensor_label(tensor))
     states.argument = states.parts[0] if isinstance(value, Tensor) else f"[{', '.join(states.parts)}]"
     return states
 
@@ -166,6 +186,22 @@ def _state_part(sketch: Sketch, tensor: Tensor, receiver: Layer, results: dict, 
     sketch.note(f"{describe_tensor(tensor)} is replaced by a keras.Input of the same width")
     states.inputs.append(name)
     return name
+
+
+def _item_label(item: object) -> str:
+    if isinstance(item, tuple):
+        return "a cell's states"
+    role = "the output" if item.role == "output" else item.role  # type: ignore[attr-defined]
+    return f"{item.direction} {role}".strip() if item.direction else role  # type: ignore[attr-defined]
+
+
+def _tensor_label(tensor: Tensor) -> str:
+    if tensor.producer is not None and tensor.direct:
+        role = tensor.state or "the output"
+        return f"{tensor.direction} {role}" if tensor.direction else role
+    if tensor.shape is not None:
+        return "a keras.Input"
+    return "a tensor"
 
 
 def _call_state_producer(sketch: Sketch, producer: Layer) -> tuple[str, str]:
