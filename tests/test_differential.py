@@ -12,7 +12,13 @@ tests check them with the installed Keras (3, and tf-keras 2 where noted):
   what Keras does instead;
 - every VALID example, executed the same way, must build and predict.
 
-Examples that cannot run on their own are listed in NOT_RUNNABLE with the reason.
+Free names the example reads are bound to small `keras.Input`s (SHAPES), to
+other values (VALUES), or, when the example calls them (`use(h, c)`), to a
+function doing nothing; the example's own `keras.Input`s are the model's inputs
+too.  Examples that cannot run on their own are listed in NOT_RUNNABLE with the
+reason; VALID examples written for Keras 2 run on tf-keras (KERAS_2); INVALID
+examples whose finding exists only under Keras 3 are checked, on the Keras 2
+leg, to run on tf-keras (KERAS_3_ONLY).
 """
 
 from __future__ import annotations
