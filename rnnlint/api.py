@@ -187,7 +187,7 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
     try:
         with _time_limit(settings.file_timeout), _recursion_room():
             try:
-                facts = interpret(tree)
+                facts = interpret(tree, settings.target_keras)
             except RecursionError:
                 return Analysis([_file_error(filename, "skipped: code nested too deeply to analyse")], tree)
             return _apply_rules(tree, facts, text, filename, settings, every_rule=every_rule)

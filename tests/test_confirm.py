@@ -110,6 +110,26 @@ def test_unknown_units_become_a_named_placeholder():
     assert any(name == "UNITS" for name, _, _ in reproduction.placeholders)
 
 
+@pytest.mark.parametrize("target_keras", [3, 2])
+def test_every_invalid_example_gets_a_program_that_compiles(target_keras):
+    """No Keras needed: each finding of each INVALID example is written as a runnable program."""
+    from rnnlint.rules import all_rules
+    from rnnlint.settings import Selection, Settings
+
+    written = 0
+    for rule in all_rules():
+        if rule.code in ("RNN001", "RNN002"):
+            continue
+        settings = Settings(selection=Selection(select=(rule.code,)), target_keras=target_keras)
+        for example in rule.invalid:
+            for diagnostic in lint_source(example.code, "example.py", settings):
+                reproduction = build(diagnostic.code, *diagnostic.origin)
+                compile(reproduction.text(), f"<{rule.code}>", "exec")
+                assert {"BATCH", "TIME"} <= {name for name, _, _ in reproduction.placeholders}
+                written += 1
+    assert written >= 60
+
+
 def test_a_rule_without_a_builder_is_not_checkable(tmp_path):
     with pytest.raises(NotCheckable, match="no reproduction"):
         build("RNN999", None, None)
@@ -141,7 +161,9 @@ def test_confirm_on_the_fixture_architectures(confirm_cache, keras_worker):
     tmp_path = confirm_cache
     broken = sorted(str(p) for p in ARCHITECTURES.glob("*_broken.py"))
     correct = sorted(str(p) for p in ARCHITECTURES.glob("*.py") if not p.name.endswith("_broken.py"))
-    result = run_cli("--confirm", "--cache-dir", str(tmp_path), "--output-format", "json", *broken, *correct)
+    # Every rule, hints included (RNN502 in seq2seq_functional_broken.py).
+    result = run_cli("--confirm", "--select", "RNN", "--cache-dir", str(tmp_path), "--output-format", "json",
+                     *broken, *correct)
     assert result.returncode == 1, result.stderr
     findings = _confirmations(result.stdout)
     assert len(findings) >= 19
@@ -156,6 +178,7 @@ def test_confirm_on_the_fixture_architectures(confirm_cache, keras_worker):
     details = " | ".join(d["confirmation"]["detail"] for d in findings)
     assert "expected ndim=3, found ndim=2" in details
     assert "attention value has shape (None, 128): one step" in details
+    assert "the states are computed at every call" in details  # RNN502, observed
     observed = [o for d in findings for o in d["confirmation"]["observations"]]
     assert any(o.startswith("eagerly, unpacking iterated the batch axis: 3 rows of shape (256,)") for o in observed)
     # A second run is served from the cache: no worker starts.

@@ -12,7 +12,13 @@ tests check them with the installed Keras (3, and tf-keras 2 where noted):
   what Keras does instead;
 - every VALID example, executed the same way, must build and predict.
 
-Examples that cannot run on their own are listed in NOT_RUNNABLE with the reason.
+Free names the example reads are bound to small `keras.Input`s (SHAPES), to
+other values (VALUES), or, when the example calls them (`use(h, c)`), to a
+function doing nothing; the example's own `keras.Input`s are the model's inputs
+too.  Examples that cannot run on their own are listed in NOT_RUNNABLE with the
+reason; VALID examples written for Keras 2 run on tf-keras (KERAS_2); INVALID
+examples whose finding exists only under Keras 3 are checked, on the Keras 2
+leg, to run on tf-keras (KERAS_3_ONLY).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import ast
 import builtins
 import importlib.metadata
+import re
 
 import pytest
 
@@ -41,6 +48,8 @@ NOT_ABOUT_KERAS = {
 # Examples that cannot run standalone, and why.  Keep this small and honest.
 NOT_RUNNABLE = {
     "RNN101-valid-6": "imports LSTM from `mylib`, which does not exist (the example is about an unknown origin)",
+    "RNN401-valid-5": "imports LSTM from `mylib`, which does not exist (the example is about an unknown origin)",
+    "RNN402-valid-4": "imports CuDNNLSTM from `mylib`, which does not exist (the example is about an unknown origin)",
 }
 
 # INVALID examples of *error* rules that Keras 3 runs without raising: the program
@@ -49,10 +58,21 @@ NOT_RUNNABLE = {
 SILENT_ERRORS = {
     "RNN102-invalid-1": "enc(x)[1] on a symbolic GRU output picks batch row 1: a (8,) tensor, and predict runs",
     "RNN103-invalid-1": "res * 2 repeats the Python list [output, h] into 4 tensors; nothing raises",
+    "RNN301-invalid-3": "Keras 3's GRU given an encoder's whole result [output, h] takes the output as its state and "
+    "ignores h; predict runs (tf-keras 2 raises)",
+    "RNN303-invalid-0": "Keras 3's GRU given an LSTM's [h, c] uses h and ignores c; predict runs (tf-keras 2 raises)",
+    "RNN303-invalid-3": "Keras 3's Bidirectional(GRU) given [fwd_h, fwd_c, bwd_h, bwd_c] uses the h states and ignores "
+    "the c states; predict runs (tf-keras 2 raises)",
 }
 
 # Examples whose free names need another shape than (TIME, FEATURES).
 SHAPES = {"RNN201-valid-4": {"x": "(TIME, 6, 6, 2)"}}
+
+# Examples whose free names are not tensors: the value to bind them to.
+VALUES = {
+    "RNN401-valid-4": {"options": "{'return_sequences': True}"},
+    "RNN502-valid-3": {"xs": "[keras.Input(shape=(TIME, FEATURES)) for _ in range(2)]"},
+}
 
 # Examples that only define a function: how to call it (with the flag value that makes sense).
 CALLS = {
@@ -60,6 +80,25 @@ CALLS = {
     "RNN102-valid-4": "y = f(x, True)",
     "RNN104-valid-2": "model = build(False)",
     "RNN201-valid-3": "y = block(x, True)",
+    "RNN302-invalid-3": "y = build(x, z)",
+}
+
+# VALID examples written for Keras 2: they run on tf-keras (`--target-keras 2`), and Keras 3
+# rejects them for a reason another rule (or no rule) is about.
+KERAS_2 = {
+    "RNN302-valid-4": "tf.concat on symbolic tensors: tf-keras wraps TF ops in layers, Keras 3 refuses them",
+    "RNN304-valid-3": "batch_input_shape= is Keras 2 API (RNN402 reports it under Keras 3)",
+    "RNN405-valid-1": "tf.reverse on symbolic tensors: tf-keras wraps TF ops in layers, Keras 3 refuses them",
+}
+
+# INVALID examples whose finding exists only under Keras 3: Keras 2 has what Keras 3 removed,
+# so `--target-keras 2` is silent.  The Keras 2 leg checks that tf-keras indeed accepts them.
+KERAS_3_ONLY = {
+    "RNN402-invalid-1": "tf.compat.v1.keras.layers.CuDNNGRU exists in Keras 2",
+    "RNN402-invalid-3": "tf.compat.v1.keras.layers.CuDNNLSTM exists in Keras 2",
+    "RNN402-invalid-4": "tf-keras' LSTM accepts time_major=",
+    "RNN402-invalid-5": "tf-keras' LSTM accepts batch_input_shape=",
+    "RNN402-invalid-6": "tf-keras' SimpleRNN accepts implementation= and input_length=",
 }
 
 EXERCISE = '''
@@ -70,28 +109,46 @@ def _symbolic(value):
         return False
 
 
+def _is_input(value):
+    """A keras.Input (Keras 3 and tf-keras keep the InputLayer that made it in _keras_history)."""
+    history = getattr(value, "_keras_history", None)
+    owner = getattr(history, "operation", None) or getattr(history, "layer", None)
+    return isinstance(owner, keras.layers.InputLayer)
+
+
 def _leaves(value):
     if isinstance(value, (list, tuple)):
         return [leaf for item in value for leaf in _leaves(item)]
     return [value]
 
 
-def _exercise(namespace, inputs):
+def _exercise(namespace):
     """Predict every model and every symbolic tensor the example left behind."""
-    tensors = []
+    inputs, tensors = [], []
     for name, value in list(namespace.items()):
-        if name.startswith("_") or any(value is i for i in inputs):
+        if name.startswith("_"):
             continue
         if isinstance(value, keras.Model):
-            if not value.built:
-                value.build((None, TIME, FEATURES))
-            value.predict(random_like(*value.inputs), verbose=0)
+            if value.built:
+                value.predict(random_like(*value.inputs), verbose=0)
+            elif value.layers and isinstance(value.layers[0], keras.layers.Embedding):
+                value.predict(np.zeros((BATCH, TIME), dtype="int32"), verbose=0)  # token ids
+            else:  # Keras builds it from the first batch, as fit or predict would
+                value.predict(np.random.default_rng(0).random((BATCH, TIME, FEATURES), dtype="float32"), verbose=0)
             continue
         leaves = _leaves(value)
         if leaves and all(_symbolic(leaf) for leaf in leaves):
-            tensors.extend(leaf for leaf in leaves if not any(leaf is i for i in inputs))
+            for leaf in leaves:
+                found = inputs if _is_input(leaf) else tensors
+                if not any(leaf is known for known in found):
+                    found.append(leaf)
     if tensors:
         keras.Model(inputs, tensors).predict(random_like(*inputs), verbose=0)
+
+
+def _called(*args, **kwargs):
+    """Stands for a function the example calls without defining it (`use(h, c)`)."""
+    return None
 '''
 
 
@@ -126,10 +183,10 @@ def free_names(code: str) -> list[str]:
     # A name read before its first binding (`x = L.GRU(8)(x)`) is free too.
     first_store = {}
     first_load = {}
-    for node in ast.walk(tree):
+    for node in ast.walk(tree):  # breadth first: keep the earliest position, not the first met
         if isinstance(node, ast.Name):
             table = first_load if isinstance(node.ctx, ast.Load) else first_store
-            table.setdefault(node.id, (node.lineno, node.col_offset))
+            table[node.id] = min(table.get(node.id, (node.lineno, node.col_offset)), (node.lineno, node.col_offset))
     free = []
     for name in loaded:
         if hasattr(builtins, name):
@@ -155,17 +212,32 @@ def _rebinding_reads(tree: ast.Module) -> set[str]:
 def execution(code: str, example: str) -> Reproduction:
     """The example itself as a worker request: placeholders in setup, the example as the trigger."""
     shapes = SHAPES.get(example, {})
+    values = VALUES.get(example, {})
+    call = CALLS.get(example, "")
     # Function parameters count as free here: an unused placeholder input is harmless.
-    names = free_names(code + "\n" + CALLS.get(example, ""))
-    setup = EXERCISE + "".join(
-        f"{name} = keras.Input(shape={shapes.get(name, '(TIME, FEATURES)')})\n" for name in names
-    )
-    trigger = code + "\n" + (CALLS.get(example, "") + "\n") + f"_exercise(globals(), [{', '.join(names)}])\n"
+    names = free_names(code + "\n" + call)
+    called = called_names(code + "\n" + call)
+    setup = EXERCISE
+    for name in names:
+        if name in values:
+            setup += f"{name} = {values[name]}\n"
+        elif name in called:
+            setup += f"{name} = _called\n"
+        else:
+            setup += f"{name} = keras.Input(shape={shapes.get(name, '(TIME, FEATURES)')})\n"
+    trigger = code + "\n" + (call + "\n") + "_exercise(globals())\n"
     return Reproduction(
         setup=setup,
         trigger=trigger,
         placeholders=(("BATCH", 2, "samples"), ("TIME", 5, "time steps"), ("FEATURES", 4, "features")),
     )
+
+
+def called_names(code: str) -> set[str]:
+    """Names the example calls as functions (`use(h, c)`): free ones become a function doing nothing."""
+    return {
+        node.func.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
 
 
 def only(code: str) -> Settings:
@@ -181,9 +253,17 @@ def test_invalid_example_is_confirmed_by_keras(rule, code, keras_worker):
 
 
 @pytest.mark.parametrize(("rule", "code"), examples("invalid"))
-def test_invalid_example_is_confirmed_by_tf_keras_2(rule, code, keras2_worker):
+def test_invalid_example_is_confirmed_by_tf_keras_2(rule, code, request, keras2_worker):
     """The Keras 2 leg: the same reproductions on tf-keras (`--target-keras 2`)."""
+    example = request.node.callspec.id
     settings = Settings(selection=Selection(select=(rule.code,)), target_keras=2)
+    if example in KERAS_3_ONLY:
+        assert not [d for d in lint_source(code, "example.py", settings) if d.code == rule.code]
+        # Where Keras 2 is installed, `import keras` is Keras 2; here that is tf_keras.
+        as_keras_2 = re.sub(r"^import keras$", "import tf_keras as keras", code, flags=re.MULTILINE)
+        answer = keras2_worker.run(execution(as_keras_2, example))
+        assert answer["setup_error"] is None and answer["raised"] is None, (KERAS_3_ONLY[example], answer)
+        return
     assert_confirmed(rule, code, keras2_worker, settings)
 
 
@@ -202,12 +282,14 @@ def assert_confirmed(rule, code, worker, settings) -> None:  # noqa: ANN001
 def test_invalid_example_of_an_error_rule_raises_when_run(rule, code, request, keras_worker):
     example = request.node.callspec.id
     if rule.severity.value != "error":
-        pytest.skip("warning rules describe a silent misbehaviour; the reproduction test checks it")
+        pytest.skip("warning and hint rules describe a silent misbehaviour or waste; the reproduction test checks it")
     if example in NOT_RUNNABLE:
         pytest.skip(NOT_RUNNABLE[example])
     answer = keras_worker.run(execution(code, example))
     assert answer["setup_error"] is None, answer["setup_error"]
     raised = answer["raised"]
+    # A NameError is the harness failing to bind a free name, not Keras raising.
+    assert raised is None or raised["type"] != "NameError", raised
     if example in SILENT_ERRORS:
         assert raised is None, f"Keras now raises for {example} ({raised}): remove it from SILENT_ERRORS"
     else:
@@ -222,9 +304,10 @@ def test_valid_example_builds_and_predicts(rule, code, request, keras_worker):
     example = request.node.callspec.id
     if example in NOT_RUNNABLE:
         pytest.skip(NOT_RUNNABLE[example])
-    answer = keras_worker.run(execution(code, example))
+    worker = request.getfixturevalue("keras2_worker") if example in KERAS_2 else keras_worker
+    answer = worker.run(execution(code, example))
     assert answer["setup_error"] is None, answer["setup_error"]
-    assert answer["raised"] is None, f"a VALID example fails under Keras {keras_worker.keras_version}: {answer['raised']}"
+    assert answer["raised"] is None, f"a VALID example fails under Keras {worker.keras_version}: {answer['raised']}"
 
 
 # --- the lists above stay honest -------------------------------------------------------------------
@@ -244,7 +327,7 @@ def test_listed_examples_exist():
         for kind in ("valid", "invalid")
         for index in range(len(getattr(rule, kind)))
     }
-    for table in (NOT_RUNNABLE, SILENT_ERRORS, SHAPES, CALLS):
+    for table in (NOT_RUNNABLE, SILENT_ERRORS, SHAPES, VALUES, CALLS, KERAS_2, KERAS_3_ONLY):
         assert set(table) <= ids, set(table) - ids
 
 

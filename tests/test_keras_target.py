@@ -55,6 +55,17 @@ def test_stateful_advice_follows_the_target():
     assert "batch_input_shape" in k2[0].message and "batch_input_shape" not in k3[0].message
 
 
+def test_embedding_input_length_declares_the_input_only_in_keras_2():
+    """tf-keras builds the Sequential from input_length (and a stateful layer then raises);
+    Keras 3 ignores the deprecated argument and takes the batch size from the data."""
+    source = (
+        "from tensorflow import keras\nmodel = keras.Sequential()\n"
+        "model.add(keras.layers.Embedding(100, 8, input_length=10))\nmodel.add(keras.layers.LSTM(8, stateful=True))\n"
+    )
+    assert codes(source, 2, "RNN304") == [(4, "RNN304")]
+    assert codes(source, 3, "RNN304") == []
+
+
 def test_cli_flag_reaches_the_rules():
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     source = "import keras\nkeras.layers.GRU(8, use_cudnn=True)\n"

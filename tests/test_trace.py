@@ -12,6 +12,7 @@ import pytest
 
 from rnnlint.api import lint_source
 from rnnlint.confirm.trace import CONFIRMED, NOT_REACHED, REFUTED, Target, reconcile
+from rnnlint.settings import Selection, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -36,14 +37,19 @@ def verdicts(data: dict) -> list[tuple[str, str, int, str]]:
 def test_trace_reconciles_every_fixture_architecture_without_missed_or_refuted(keras_worker):
     targets = sorted(str(p) for p in (FIXTURES / "architectures").glob("*.py"))
     targets.append(f"{FIXTURES / 'trace' / 'subclassed_driven_broken.py'}:run")
-    result = run_trace("--output-format", "json", *targets)
+    targets.append(str(FIXTURES / "trace" / "hints_and_warnings_broken.py"))
+    # Every rule, hints included: a finding that describes no failure must not be refuted by a clean run.
+    result = run_trace("--output-format", "json", "--select", "RNN", *targets)
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads(result.stdout)
     found = verdicts(data)
     assert [t for t in data["targets"] if t["missed"]] == []
     assert [v for v in found if v[3] == REFUTED] == []
     confirmed = [v for v in found if v[3] == CONFIRMED]
-    assert len(confirmed) >= 14, found
+    assert len(confirmed) >= 20, found
+    # The warnings and hints are confirmed by what was recorded, not by a failure.
+    observed = {code for name, code, _, verdict in found if name == "hints_and_warnings_broken.py" and verdict == CONFIRMED}
+    assert observed == {"RNN204", "RNN403", "RNN404", "RNN405", "RNN501", "RNN502"}, found
     # Each broken architecture has at least one finding that the run confirmed...
     broken = {Path(t).name.split(":")[0] for t in targets if "_broken" in t}
     reached = {name for name, *_ in confirmed}
@@ -127,3 +133,27 @@ def test_reconcile_calls_a_finding_refuted_when_its_statement_ran_cleanly(tmp_pa
 def test_trace_target_syntax_is_checked(tmp_path):
     result = run_trace(str(tmp_path / "nope.py"))
     assert result.returncode == 2 and "no such file" in result.stderr
+
+
+def test_a_waste_finding_is_decided_by_whether_the_dropped_items_were_read(tmp_path):
+    """RNN502 describes no failure: a clean run neither confirms nor refutes it, the recorded reads do."""
+    source = "import keras\nencoded, _, _ = keras.layers.LSTM(8, return_state=True)(x)\n"
+    path = tmp_path / "t.py"
+    path.write_text(source)
+    settings = Settings(selection=Selection(select=("RNN502",)))
+    (diagnostic,) = lint_source(source, str(path), settings)
+
+    def report(states_used: bool) -> dict:
+        returned = [{"role": "output", "shape": [None, 8], "used": True}] + [
+            {"role": "state", "shape": [None, 8], "used": states_used} for _ in range(2)
+        ]
+        call = {"layer": "LSTM 'lstm'", "recurrent": True, "call_line": 2, "built_line": 2, "error": None,
+                "inputs": [None, 5, 4], "output": [[None, 8]] * 3, "flags": {}, "returned": returned, "symbolic": True}
+        return {"events": [], "calls": [call], "blocked": []}
+
+    dropped = reconcile(Target(str(path)), [diagnostic], report(states_used=False)).verdicts[0]
+    assert dropped.verdict == CONFIRMED and "no layer, Keras operation or model output" in dropped.evidence
+    read = reconcile(Target(str(path)), [diagnostic], report(states_used=True)).verdicts[0]
+    assert read.verdict == REFUTED and "were read afterwards" in read.evidence
+    nothing = reconcile(Target(str(path)), [diagnostic], {"events": [], "calls": [], "blocked": []}).verdicts[0]
+    assert nothing.verdict == NOT_REACHED

@@ -173,8 +173,10 @@ class _Args:
 
 
 class Interpreter:
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, target_keras: int = 3) -> None:
         self.tree = tree
+        # The few places where Keras 2 and Keras 3 read the same code differently ask this.
+        self.target_keras = target_keras
         self.facts: list[Fact] = []
         self.uncertain = 0
         self.depth = 0
@@ -904,6 +906,10 @@ class Interpreter:
             return _declared_tensor((dim,), size)
         if layer.class_name == "Embedding" and "input_length" in keywords:
             length = keywords["input_length"]
+            if self.target_keras != 2:
+                # Keras 3 ignores the deprecated input_length: no input is declared, and the
+                # Sequential is built from the first batch, batch size included.
+                size = None
             return _declared_tensor((length.value,), size) if isinstance(length, Const) else UNKNOWN
         return UNKNOWN
 
@@ -1188,9 +1194,9 @@ class Interpreter:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def interpret(tree: ast.Module) -> list[Fact]:
-    """All facts about one module."""
-    return Interpreter(tree).run()
+def interpret(tree: ast.Module, target_keras: int = 3) -> list[Fact]:
+    """All facts about one module, read as the targeted Keras reads it."""
+    return Interpreter(tree, target_keras).run()
 
 
 def _mark_escaped(value: Value) -> None:

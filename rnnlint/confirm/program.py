@@ -50,6 +50,33 @@ def first(result):
     return result[0] if isinstance(result, (list, tuple)) else result
 '''
 
+# Keras' own answer to "may this LSTM/GRU run the fused cuDNN kernel?", leaving out whether a
+# GPU is present (the worker has none).  RNN403's reproductions define it, and the tracer
+# runs the same text.  Both Keras versions keep the test internal: tf-keras 2 computes
+# `_could_use_gpu_kernel` in the constructor; Keras 3 tries the kernel in LSTM/GRU.inner_loop
+# only when use_cudnn allows it and recurrent_dropout is 0, and then only when the TensorFlow
+# backend's argument check passes (keras/src/backend/tensorflow/rnn.py: cudnn_ok).
+CUDNN_CHECK = '''\
+def cudnn_eligible(layer):
+    """Whether Keras would run this LSTM/GRU on the fused cuDNN kernel given a GPU, and by which test."""
+    if hasattr(layer, "_could_use_gpu_kernel"):
+        return bool(layer._could_use_gpu_kernel), "tf-keras: the layer's _could_use_gpu_kernel"
+    import importlib
+
+    tensorflow_rnn = importlib.import_module("keras.src.backend.tensorflow.rnn")
+    cell = layer.cell
+    if isinstance(layer, keras.layers.GRU):
+        arguments = tensorflow_rnn._do_gru_arguments_support_cudnn(
+            cell.activation, cell.recurrent_activation, layer.unroll, cell.use_bias, cell.reset_after
+        )
+    else:
+        arguments = tensorflow_rnn._do_lstm_arguments_support_cudnn(
+            cell.activation, cell.recurrent_activation, layer.unroll, cell.use_bias
+        )
+    allowed = layer.use_cudnn in ("auto", True) and not layer.recurrent_dropout
+    return bool(arguments) and allowed, "Keras 3: the TensorFlow backend's cuDNN argument check, no recurrent_dropout"
+'''
+
 # Sizes every reproduction uses; reported only when the program uses them.
 BASE_PLACEHOLDERS = {
     "BATCH": (2, "samples in the random batch"),
@@ -201,8 +228,12 @@ class Sketch:
         self.setup(f"{name} = {self.layer(layer)}")
         return name
 
-    def layer(self, layer: Layer) -> str:
-        """A Keras expression building a layer like `layer`, from what the analysis knows."""
+    def layer(self, layer: Layer, keywords: dict[str, str] | None = None) -> str:
+        """A Keras expression building a layer like `layer`, from what the analysis knows.
+
+        `keywords` (name -> code) are added to the recurrent layer doing the work
+        (inside Bidirectional, the wrapped one).
+        """
         if layer.mutated:
             raise NotCheckable(f"{layer.label_text} is changed after construction, so its flags are not known")
         cls = layer.class_name
@@ -212,14 +243,14 @@ class Sketch:
             if layer.merge_mode_none is None:
                 raise NotCheckable(f"the merge_mode of {layer.label_text} is not known")
             merge = "None" if layer.merge_mode_none else repr(layer.merge_mode or "concat")
-            return f"keras.layers.Bidirectional({self.layer(layer.wrapped)}, merge_mode={merge})"
+            return f"keras.layers.Bidirectional({self.layer(layer.wrapped, keywords)}, merge_mode={merge})"
         if cls == catalogue.TIME_DISTRIBUTED:
             inner = self.layer(layer.wrapped) if layer.wrapped is not None else self._dense(None)
             return f"keras.layers.TimeDistributed({inner})"
         if cls in (catalogue.GENERIC_RNN, catalogue.STACKED_CELLS):
-            return self._generic_rnn(layer)
+            return with_keywords(self._generic_rnn(layer), keywords)
         if layer.recurrent is not None or layer.cell is not None:
-            return self._recurrent(layer)
+            return with_keywords(self._recurrent(layer), keywords)
         return self._consumer(layer)
 
     def _units(self, layer: Layer) -> str:
@@ -280,6 +311,15 @@ class Sketch:
         if cls not in catalogue.CONSUMER_CLASSES and cls not in catalogue.ATTENTION_CLASSES:
             raise NotCheckable(f"rnnlint does not know how to build a {cls}")
         return f"keras.layers.{cls}({_CONSUMER_ARGUMENTS.get(cls, '')})"
+
+
+def with_keywords(expression: str, keywords: dict[str, str] | None) -> str:
+    """`keras.layers.LSTM(8)` with `name=code` arguments added at the end of the call."""
+    if not keywords:
+        return expression
+    assert expression.endswith(")")
+    added = ", ".join(f"{name}={code}" for name, code in keywords.items())
+    return f"{expression[:-1]}, {added})" if not expression.endswith("()") else f"{expression[:-1]}{added})"
 
 
 def _literal_argument(call: ast.Call, index: int, keyword: str) -> object:

@@ -3,11 +3,15 @@
 A builder receives the fact the rule reported from, the finding, and a fresh
 `Sketch`; it writes the program and returns the sketch's reproduction, or raises
 `NotCheckable` with the reason.  A rule code without a builder is "not checkable"
-(new rules plug in by adding a builder here; see `BUILDERS`).
+(new rules plug in by registering a builder with `@reproduces`; see `BUILDERS`).
+The rank and structure rules (RNN1xx, RNN2xx) are here; the state rules are in
+`reproductions_states.py`, construction rules in `reproductions_construction.py`,
+waste in `reproductions_waste.py`.
 
-Every program runs on Keras 3 and on tf-keras 2: it uses only `keras.Input`,
-`keras.layers.*`, `keras.Model`, `keras.Sequential` and the helpers in
-`program.PRELUDE`.
+Every program runs on Keras 3 and on tf-keras 2 (the worker's `keras`): it
+uses `keras.Input`, `keras.layers.*`, `keras.Model`, `keras.Sequential`, numpy
+and the helpers in `program.PRELUDE`; the few that read Keras' internals (the
+cuDNN eligibility check) say so and handle both.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from rnnlint.analysis.facts import Consumed, Indexed, Role, SequentialBuilt, Unpacked
-from rnnlint.analysis.values import Layer, Outputs, Tensor, Value
+from rnnlint.analysis.facts import Consumed, Indexed, ModelBuilt, Role, SequentialBuilt, Unpacked
+from rnnlint.analysis.values import DYNAMIC, Layer, Outputs, Sequence, Tensor, Value
 from rnnlint.confirm.program import NotCheckable, Reproduction, Sketch
 from rnnlint.rules._base import Finding
+from rnnlint.rules._common import producing_call, recurrent_output
+from rnnlint.rules._states import needed_states
 
 Builder = Callable[[object, Finding, Sketch], Reproduction]
 BUILDERS: dict[str, Builder] = {}
@@ -247,3 +253,68 @@ def attention_over_last_step(fact: Consumed, finding: Finding, sketch: Sketch) -
         f"    confirmed(f'attention {fact.role.value} has shape {{shape(memory)}}: one step')"
     )
     return sketch.reproduction(expects_silence=silent)
+
+
+@reproduces("RNN204")
+def decoder_emits_last_step(fact: Consumed | ModelBuilt, finding: Finding, sketch: Sketch) -> Reproduction:
+    if isinstance(fact, Consumed):
+        decoded, projection = fact.value, fact.consumer
+    else:
+        decoded, projection = _token_output(fact, finding)
+    if not isinstance(decoded, Tensor) or projection is None:
+        raise NotCheckable("the decoder's output is not known")
+    produced = recurrent_output(decoded)
+    call = producing_call(produced) if produced is not None else None
+    if produced is None or call is None or call.initial_state is None:
+        raise NotCheckable("the decoder's call is not known")
+    decoder = produced.producer
+    assert decoder is not None
+    count = needed_states(decoder)
+    if count is None:
+        raise NotCheckable(f"the states {decoder.label_text} carries are not known")
+    if isinstance(fact, Consumed):
+        used_through_other_layers(decoded, sketch)
+    steps = call.inputs.steps if isinstance(call.inputs, Tensor) else None
+    time = str(steps) if steps is not None and steps != DYNAMIC and 1 < steps <= 64 else sketch.placeholder("TIME")
+    sequence = sketch.name("decoder_input")
+    sketch.setup(f"{sequence} = keras.Input(shape=({time}, {sketch.placeholder('FEATURES')}))")
+    width = decoder.state_units
+    width_text = str(width) if width is not None else sketch.placeholder("UNITS", 8, "units the analysis could not read")
+    states = [sketch.name("state") for _ in range(count)]
+    for state in states:
+        sketch.setup(f"{state} = keras.Input(shape=({width_text},))")
+    sketch.note("the decoder's initial states are keras.Inputs of its width (where they came from does not matter here)")
+    if isinstance(call.inputs, Tensor) and call.inputs.vocabulary is not None:
+        sketch.note("the decoder reads a float sequence in place of the embedded or one-hot tokens")
+    built = sketch.build(decoder, "decoder")
+    projector = sketch.build(projection, "projection")
+    sketch.trigger(f"decoded = first({built}({sequence}, initial_state=[{', '.join(states)}]))")
+    sketch.trigger(f"observe(f'the decoder reads {{shape({sequence})}} and returns {{shape(decoded)}}')")
+    sketch.trigger(f"projected = {projector}(decoded)")
+    sketch.trigger(f"model = keras.Model([{sequence}, {', '.join(states)}], projected)")
+    sketch.trigger("model.predict(random_like(*model.inputs), verbose=0)")
+    sketch.trigger(
+        "if len(shape(projected)) == 2:\n"
+        f"    confirmed(f'the model emits {{shape(projected)}}: one step per sample, while the decoder reads "
+        f"{{shape({sequence})[1]}} steps: one token per step was expected')"
+    )
+    # A TimeDistributed raises when it is built (the rule says so); a Dense output is accepted silently.
+    return sketch.reproduction(expects_silence=isinstance(fact, ModelBuilt))
+
+
+def _token_output(fact: ModelBuilt, finding: Finding) -> tuple[Value, Layer | None]:
+    """The decoder's output and the Dense that turns it into the model's token output (the finding's node)."""
+    outputs = fact.outputs.items if isinstance(fact.outputs, (Sequence, Outputs)) else (fact.outputs,)
+    for output in outputs:
+        if not isinstance(output, Tensor) or output.projection is None:
+            continue
+        dense = output.projection
+        if any(c.node is finding.node and c.result is output for c in dense.calls) or finding.node is fact.node:
+            produced = recurrent_output(output)
+            if produced is not None:
+                return produced, dense
+    return None, None
+
+
+# The other rule families register their builders when imported (kept apart to stay small).
+from rnnlint.confirm import reproductions_construction, reproductions_states, reproductions_waste  # noqa: F401

@@ -130,7 +130,8 @@ def reconcile(target: Target, diagnostics: list[Diagnostic], report: dict) -> Ta
     blocked = [tuple(span) for span in report.get("blocked", [])]
     events_at: dict[tuple, list[dict]] = {}
     for event in events:
-        events_at.setdefault(statement_of(spans, event.get("line")), []).append(event)
+        for place in _event_places(spans, event, calls):
+            events_at.setdefault(place, []).append(event)
     completed_at: dict[tuple, list[dict]] = {}
     for call in calls:
         if call.get("error") is None and call.get("output") is not None:
@@ -138,6 +139,7 @@ def reconcile(target: Target, diagnostics: list[Diagnostic], report: dict) -> Ta
             completed_at.setdefault(where, []).append(call)
     verdicts: list[Verdict] = []
     reported: set[tuple] = set()
+    run = _Run(spans, calls, report.get("built", []))
     for diagnostic in diagnostics:
         if diagnostic.code in ("RNN001", "RNN002"):  # about the file and its comments, not what runs
             continue
@@ -146,8 +148,14 @@ def reconcile(target: Target, diagnostics: list[Diagnostic], report: dict) -> Ta
         places = [statement_of(spans, row) for row in _finding_rows(diagnostic)]
         reported.update(places)
         where = next((place for place in places if events_at.get(place)), places[0])
+        observer = OBSERVERS.get(diagnostic.code)
         if events_at.get(where):
             verdicts.append(Verdict(diagnostic, CONFIRMED, _event_text(events_at[where][0])))
+        elif observer is not None:
+            # The finding describes no failure, so a clean run refutes nothing by itself:
+            # what was recorded about the layer decides.
+            verdict, evidence = observer(run, places)
+            verdicts.append(Verdict(diagnostic, verdict, evidence))
         elif completed_at.get(where) and where not in blocked:
             call = completed_at[where][0]
             verdicts.append(Verdict(diagnostic, REFUTED, f"{call['layer']} ran here: input {call['inputs']}, "
@@ -159,6 +167,151 @@ def reconcile(target: Target, diagnostics: list[Diagnostic], report: dict) -> Ta
         if where not in reported:
             missed.extend(found)
     return TargetResult(target, verdicts, missed, report)
+
+
+def _event_places(spans: list[tuple[int, int]], event: dict, calls: list[dict]) -> list[tuple]:
+    """The statements an event belongs to: where it happened, and for a failure while a model
+    ran (no line of the target on the stack), also where the failing layer was called when
+    the model was defined."""
+    places = [statement_of(spans, event.get("line"))]
+    index = event.get("call")
+    if index is not None and index < len(calls) and calls[index].get("call_line") is None:
+        layer = calls[index]["layer"]
+        for call in calls:
+            if call["layer"] == layer and call.get("call_line") is not None:
+                place = statement_of(spans, call["call_line"])
+                if place not in places:
+                    places.append(place)
+    return places
+
+
+@dataclass
+class _Run:
+    """What the tracer recorded, looked up by statement."""
+
+    spans: list[tuple[int, int]]
+    calls: list[dict]
+    built: list[dict]
+
+    def built_at(self, places: list) -> list[dict]:
+        """Completed recurrent calls of layers constructed in these statements."""
+        return [c for c in self.calls if c.get("recurrent") and c.get("output") is not None
+                and statement_of(self.spans, c.get("built_line")) in places]
+
+    def called_at(self, places: list) -> list[dict]:
+        """Completed calls made in these statements."""
+        return [c for c in self.calls if c.get("output") is not None and c.get("call_line") is not None
+                and statement_of(self.spans, c["call_line"]) in places]
+
+    def failed_built_at(self, places: list) -> list[dict]:
+        return [c for c in self.calls if c.get("recurrent") and c.get("error") is not None
+                and statement_of(self.spans, c.get("built_line")) in places]
+
+
+_NOTHING_RAN = (NOT_REACHED, "nothing this finding is about ran")
+
+
+def _discarded(part: str):  # noqa: ANN202
+    """RNN501/RNN502: did anything read the sequence outputs (or the states) of the layer built here?"""
+
+    def observe(run: _Run, places: list) -> tuple[str, str]:
+        calls = [c for c in run.built_at(places) if c.get("returned")]
+        if not calls:
+            return _NOTHING_RAN
+        role = "state" if part == "states" else "output"
+        items = [(c, i) for c in calls for i in c["returned"] if i["role"] == role
+                 and (role == "state" or (i["shape"] is not None and len(i["shape"]) >= 3))]
+        used = [(c, i) for c, i in items if i["used"]]
+        if not items:
+            return REFUTED, f"{calls[0]['layer']} returned no {part}: {calls[0]['output']}"
+        if used:
+            call, item = used[0]
+            line = call.get("call_line") or call.get("built_line")
+            return REFUTED, f"the {part} {item['shape']} that {call['layer']} returned (line {line}) were read afterwards"
+        call = calls[0]
+        shapes = [i["shape"] for i in call["returned"] if i["role"] == role]
+        evidence = (f"{call['layer']} returned {part} {shapes} at {len(calls)} call(s), and no layer, Keras operation "
+                    "or model output that ran read them")
+        if not any(c.get("symbolic") for c in calls):
+            evidence += " (eager tensors read by TensorFlow functions are not seen)"
+        return CONFIRMED, evidence
+
+    return observe
+
+
+def _cudnn(run: _Run, places: list) -> tuple[str, str]:
+    """RNN403: Keras' own cuDNN eligibility test on the LSTM/GRU built here."""
+    built = [b for b in run.built if statement_of(run.spans, b["built_line"]) in places and b["cudnn"] is not None]
+    if not built:
+        return _NOTHING_RAN
+    refused = [b for b in built if b["cudnn"] is False]
+    if refused:
+        return CONFIRMED, f"{refused[0]['layer']} is not eligible for the cuDNN kernel ({refused[0]['test']})"
+    return REFUTED, f"{built[0]['layer']} is eligible for the cuDNN kernel ({built[0]['test']})"
+
+
+def _unroll(run: _Run, places: list) -> tuple[str, str]:
+    """RNN404: the unrolled layer's input length as it ran (or the error unrolling raised)."""
+    failed = run.failed_built_at(places)
+    if failed:
+        error = failed[0]["error"]
+        return CONFIRMED, f"{failed[0]['layer']} raised: {error['type']}: {error['message']}"
+    calls = [c for c in run.built_at(places) if c["flags"].get("unroll")]
+    if not calls:
+        return _NOTHING_RAN
+    for call in calls:
+        inputs = call.get("inputs")
+        steps = inputs[1] if isinstance(inputs, list) and len(inputs) > 1 and not isinstance(inputs[1], list) else 0
+        if steps is None or steps > 100:
+            length = "an undefined time dimension" if steps is None else f"{steps} time steps"
+            return CONFIRMED, f"{call['layer']} ran unrolled over {length} (input {inputs})"
+    return REFUTED, f"{calls[0]['layer']} ran unrolled over a short input {calls[0].get('inputs')}"
+
+
+def _merged_order(run: _Run, places: list) -> tuple[str, str]:
+    """RNN405: the merge at this statement received a backwards and a forwards sequence."""
+    merges = [c for c in run.called_at(places) if not c.get("recurrent") and c.get("fed_by")]
+    if not merges:
+        return _NOTHING_RAN
+    for merge in merges:
+        orders = [f for f in merge["fed_by"] if f["role"] == "output" and f.get("reversed") is not None]
+        backwards = next((f for f in orders if f["reversed"]), None)
+        forwards = next((f for f in orders if not f["reversed"]), None)
+        if backwards and forwards:
+            return CONFIRMED, (f"{merge['layer']} merged the output of {backwards['layer']}, which runs backwards in "
+                               f"time, with the output of {forwards['layer']}, which runs forwards")
+    return REFUTED, f"{merges[0]['layer']} merged no backwards sequence with a forwards one"
+
+
+def _decoder_last_step(run: _Run, places: list) -> tuple[str, str]:
+    """RNN204 (a Dense token output): the projection received a decoder's one-step output."""
+    projections = [c for c in run.called_at(places) if not c.get("recurrent") and c.get("fed_by")]
+    if not projections:
+        return _NOTHING_RAN
+    for projection in projections:
+        for source in projection["fed_by"]:
+            decoder = run.calls[source["call"]]
+            output = decoder.get("output")
+            first = output[0] if isinstance(output, list) and output and isinstance(output[0], list) else output
+            if decoder.get("initial_state") is None or source["role"] != "output" or not isinstance(first, list):
+                continue
+            if len(first) == 2:
+                return CONFIRMED, (f"{projection['layer']} received {tuple(first)}, one step, from {decoder['layer']}, "
+                                   "called with initial_state")
+            return REFUTED, f"{projection['layer']} received {tuple(first)} from {decoder['layer']}: a sequence"
+    return _NOTHING_RAN
+
+
+# Rules whose findings describe no failure Keras would raise: their verdict comes from
+# what was recorded about the layer, not from whether its statement ran cleanly.
+OBSERVERS = {
+    "RNN204": _decoder_last_step,
+    "RNN403": _cudnn,
+    "RNN404": _unroll,
+    "RNN405": _merged_order,
+    "RNN501": _discarded("sequence outputs"),
+    "RNN502": _discarded("states"),
+}
 
 
 def _finding_rows(diagnostic: Diagnostic) -> list[int]:

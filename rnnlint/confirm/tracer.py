@@ -15,7 +15,12 @@ What is recorded, per target:
   `initial_state` with the wrong number of tensors, attention whose value or key
   is a recurrent output without a time axis;
 - the lines of the target that ran, and the statements that could not run
-  because an earlier failure left a name undefined.
+  because an earlier failure left a name undefined;
+- for the hints and warnings that describe no failure: which items of a
+  recurrent call's result were used afterwards (by a layer, a Keras operation,
+  a functional model's outputs, or returned out of a layer), the time order of
+  sequence outputs (go_backwards), and whether each LSTM/GRU built passes
+  Keras' own cuDNN eligibility test (`program.CUDNN_CHECK`).
 
 Top-level statements run one by one, so a failure does not hide the rest of the
 file.  Afterwards every Keras model the target left behind is exercised: built
@@ -25,6 +30,7 @@ if needed (placeholder input shapes) and asked for a tiny `predict`.
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import sys
 import time
@@ -85,6 +91,18 @@ class Recorder:
         self.tags: dict[int, dict] = {}
         self.alive: list = []
         self.depth = 0
+        # Recurrent layers constructed by the target (their cuDNN eligibility is read at the end).
+        self.constructed: list = []
+
+    def mark_used(self, values: list) -> None:
+        """These tensors were read: mark the items of the recurrent results they come from as used."""
+        for value in values:
+            tag = self.tag_of(value)
+            if tag is None:
+                continue
+            returned = self.calls[tag["call"]].get("returned")
+            if returned is not None and tag["position"] < len(returned):
+                returned[tag["position"]]["used"] = True
 
     # --- where in the target ------------------------------------------------------------
     def target_line(self) -> int | None:
@@ -130,6 +148,7 @@ class Instrumentation:
         self.keras = keras
         self.recorder: Recorder | None = None
         self.recurrent_types = (keras.layers.RNN, keras.layers.Bidirectional)
+        self.cudnn_types = (keras.layers.LSTM, keras.layers.GRU)
         self.layer_type = keras.layers.Layer
         self.patched: list[tuple[type, str, object]] = []
 
@@ -137,6 +156,10 @@ class Instrumentation:
         layer = self.layer_type
         self._patch(layer, "__init__", self._wrap_init(layer.__init__))
         self._patch(layer, "__call__", self._wrap_call(layer.__call__))
+        # Reading a recurrent result without a layer call: a Keras 3 operation on symbolic
+        # tensors (`keras.ops.flip(h)`, `h + c`), or a functional model's inputs and outputs.
+        for owner, name in self._readers():
+            self._patch(owner, name, self._wrap_reader(owner.__dict__[name]))
         for tensor_type in self._tensor_types():
             for name, what in (("__iter__", "iterated"), ("__getitem__", "indexed")):
                 original = tensor_type.__dict__.get(name)
@@ -168,6 +191,33 @@ class Instrumentation:
             pass
         return types
 
+    def _readers(self) -> list[tuple[type, str]]:
+        readers: list[tuple[type, str]] = []
+        try:
+            from keras.src.ops.operation import Operation
+
+            readers.append((Operation, "symbolic_call"))
+        except ImportError:
+            pass
+        for module in ("keras.src.models.functional", "tf_keras.src.engine.functional"):
+            try:
+                readers.append((importlib.import_module(module).Functional, "__init__"))
+            except (ImportError, AttributeError):
+                pass
+        return readers
+
+    def _wrap_reader(self, original):  # noqa: ANN001, ANN202
+        instrumentation = self
+
+        def method(owner, *args, **kwargs):  # noqa: ANN001, ANN202
+            recorder = instrumentation.recorder
+            if recorder is not None:
+                recorder.mark_used(_flatten(list(args) + list(kwargs.values())))
+            return original(owner, *args, **kwargs)
+
+        method.__name__ = original.__name__
+        return method
+
     def _patch(self, owner: type, name: str, replacement: object) -> None:
         self.patched.append((owner, name, owner.__dict__.get(name)))
         setattr(owner, name, replacement)
@@ -183,6 +233,9 @@ class Instrumentation:
                     object.__setattr__(layer, "_rnnlint_built_at", recorder.target_line())
                 except Exception:  # noqa: BLE001 - tracking must never break the user's layer
                     pass
+                else:
+                    if isinstance(layer, instrumentation.cudnn_types):
+                        recorder.constructed.append(layer)
             return original(layer, *args, **kwargs)
 
         return __init__
@@ -198,9 +251,15 @@ class Instrumentation:
             recurrent = isinstance(layer, instrumentation.recurrent_types)
             leaves = _flatten(list(args) + list(kwargs.values()))
             fed = [recorder.tag_of(leaf) for leaf in leaves if recorder.tag_of(leaf) is not None]
+            recorder.mark_used(leaves)
             if not recurrent and not fed:
-                return original(layer, *args, **kwargs)
+                result = original(layer, *args, **kwargs)
+                # What a layer returns (a subclassed model's call) is used by its caller.
+                recorder.mark_used(_flatten(result))
+                return result
             call = instrumentation._describe(layer, recurrent, args, kwargs, recorder)
+            call["fed_by"] = [{"call": t["call"], "layer": t["layer"], "role": t["role"], "reversed": t.get("reversed")}
+                              for t in fed]
             instrumentation._check_before(layer, recurrent, args, kwargs, call, recorder)
             recorder.depth += 1
             try:
@@ -221,7 +280,7 @@ class Instrumentation:
     def _describe(self, layer, recurrent, args, kwargs, recorder: Recorder) -> dict:  # noqa: ANN001
         flags = {}
         inner = getattr(layer, "forward_layer", None) or layer
-        for flag in ("return_sequences", "return_state", "go_backwards", "stateful"):
+        for flag in ("return_sequences", "return_state", "go_backwards", "stateful", "unroll"):
             if hasattr(inner, flag):
                 flags[flag] = bool(getattr(inner, flag))
         if hasattr(layer, "merge_mode") and isinstance(layer, self.keras.layers.Bidirectional):
@@ -289,18 +348,43 @@ class Instrumentation:
     def _tag_result(self, layer, recurrent, result, call: dict, fed: list, recorder: Recorder) -> None:  # noqa: ANN001
         if recurrent:
             spatial = max(len(_shape(first) or [2]) - 2, 0) if (first := _first_tensor(result)) is not None else 0
-            if isinstance(result, (list, tuple)):
-                for position, item in enumerate(_flatten(result)):
-                    role = "output" if position == 0 or (
-                        position == 1 and getattr(layer, "merge_mode", "x") is None) else "state"
-                    recorder.tag(item, {"layer": call["layer"], "role": role, "single": False, "spatial": spatial,
-                                        "call": call["index"]})
-            else:
-                recorder.tag(result, {"layer": call["layer"], "role": "output", "single": True, "spatial": spatial,
-                                      "call": call["index"]})
+            order = self._time_order(layer, fed)
+            items = _flatten(result) if isinstance(result, (list, tuple)) else [result]
+            call["returned"] = []
+            call["symbolic"] = all(self._symbolic(item) for item in items)
+            for position, item in enumerate(items):
+                role = "output" if position == 0 or (
+                    position == 1 and getattr(layer, "merge_mode", "x") is None) else "state"
+                shape = _shape(item)
+                # A sequence keeps the rank of the input (batch, time, ..., features).
+                inputs = call["inputs"]
+                sequence = role == "output" and shape is not None and isinstance(inputs, list) and len(shape) == len(inputs)
+                call["returned"].append({"role": role, "shape": shape, "used": False})
+                recorder.tag(item, {"layer": call["layer"], "role": role, "single": len(items) == 1
+                                    and not isinstance(result, (list, tuple)), "spatial": spatial,
+                                    "call": call["index"], "position": position,
+                                    "reversed": order if sequence else None})
         elif len(fed) == 1 and _is_tensor(result):
             # A layer keeping one tensor flowing (Dropout, Dense, normalisation) passes the origin on.
             recorder.tag(result, dict(fed[0], single=False))
+
+    def _time_order(self, layer, fed: list) -> bool | None:  # noqa: ANN001
+        """Whether this call's sequence output runs backwards in time.
+
+        go_backwards reverses the order of what it reads; Bidirectional restores it.
+        An input that no recurrent layer produced is taken as running forwards.
+        """
+        source = next((tag for tag in fed if tag["role"] == "output"), None)
+        reading = bool(source.get("reversed")) if source is not None else False
+        if isinstance(layer, self.keras.layers.Bidirectional):
+            return reading
+        return reading != bool(getattr(layer, "go_backwards", False))
+
+    def _symbolic(self, value: object) -> bool:
+        try:
+            return bool(self.keras.backend.is_keras_tensor(value))
+        except Exception:  # noqa: BLE001 - not a tensor Keras knows
+            return False
 
     # --- tensors used as if they were the [output, *states] list --------------------------------
     def _wrap_tensor_method(self, original, what: str):  # noqa: ANN001, ANN202
@@ -309,6 +393,8 @@ class Instrumentation:
         def method(tensor, *args):  # noqa: ANN001, ANN202
             recorder = instrumentation.recorder
             tag = recorder.tag_of(tensor) if recorder is not None and not recorder.depth else None
+            if tag is not None:
+                recorder.mark_used([tensor])
             line = recorder.caller_in_target() if tag is not None else None
             if tag is None or not tag["single"] or line is None:
                 return original(tensor, *args)
@@ -389,8 +475,29 @@ def run_target(keras, instrumentation: Instrumentation, target: dict) -> dict:  
         sys.settrace(previous_trace)
         instrumentation.recorder = None
         sys.path.remove(str(Path(path).parent))
-    report.update(calls=recorder.calls, events=recorder.events, lines_run=sorted(recorder.lines_run))
+    report.update(calls=recorder.calls, events=recorder.events, lines_run=sorted(recorder.lines_run),
+                  built=_constructed(keras, recorder))
     return report
+
+
+def _constructed(keras, recorder: Recorder) -> list[dict]:  # noqa: ANN001
+    """The LSTM/GRU layers the target built, with Keras' answer to "may it run the cuDNN kernel?"."""
+    from rnnlint.confirm.program import CUDNN_CHECK
+
+    namespace: dict = {"keras": keras}
+    exec(compile(CUDNN_CHECK, "<cudnn check>", "exec"), namespace)
+    built = []
+    for layer in recorder.constructed:
+        line = layer.__dict__.get("_rnnlint_built_at")
+        if line is None:
+            continue
+        try:
+            eligible, test = namespace["cudnn_eligible"](layer)
+        except Exception as error:  # noqa: BLE001 - an internal Keras changed: say so, decide nothing
+            eligible, test = None, f"the check failed: {type(error).__name__}: {error}"
+        built.append({"layer": f"{type(layer).__name__} '{layer.name}'", "built_line": line, "cudnn": eligible,
+                      "test": test})
+    return built
 
 
 def _line_tracer(recorder: Recorder):  # noqa: ANN202

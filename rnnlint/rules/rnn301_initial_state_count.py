@@ -30,8 +30,10 @@ class InitialStateCount(Rule):
 
     ## Why is this bad?
     Keras builds the model without complaint and fails when it runs (`list
-    index out of range`, `Too few leaves for PyTreeSpec`), or, when the whole
-    `[output, h, c]` list is passed, feeds the output in as a state.
+    index out of range`, `Too few leaves for PyTreeSpec`), or, given more
+    tensors than it carries states, silently reads the first ones: a GRU given
+    an encoder's whole `[output, h]` takes the output as its state and ignores
+    `h` (Keras 3; tf-keras raises).
 
     ## Example
     ```python
@@ -78,6 +80,8 @@ class InitialStateCount(Rule):
             "from keras.layers import LSTM\nout, h, c = LSTM(8, return_state=True)(x)\ny = LSTM(8)(z, initial_state=[h])\n"
         ),
         Invalid("import keras\nh = keras.Input(shape=(8,))\ny = keras.layers.LSTM(8)(z, initial_state=h)\n"),
+        # Keras 3 runs this: the GRU takes the encoder's output as its state and ignores h.
+        Invalid("from keras.layers import GRU\nencoded = GRU(8, return_state=True)(x)\ny = GRU(8)(z, initial_state=encoded)\n"),
         Invalid(
             "from keras.layers import LSTM, Bidirectional\nout, h, c = LSTM(8, return_state=True)(x)\n"
             "y = Bidirectional(LSTM(8))(z, initial_state=[h, c])\n"

@@ -62,7 +62,7 @@ class StateWidthMismatch(Rule):
         "h = Concatenate()([fh, bh])\nc = Concatenate()([fc, bc])\ny = LSTM(2 * U)(z, initial_state=[h, c])\n",
         "from keras.layers import LSTM\ndef f(x, z, units):\n    _, h, c = LSTM(64, return_state=True)(x)\n"
         "    return LSTM(units)(z, initial_state=[h, c])\n",
-        "import tensorflow as tf\nfrom keras.layers import GRU, Bidirectional\n"
+        "import tensorflow as tf\nfrom tensorflow.keras.layers import GRU, Bidirectional\n"
         "_, fh, bh = Bidirectional(GRU(16, return_state=True))(x)\n"
         "y = GRU(32)(z, initial_state=tf.concat([fh, bh], axis=-1))\n",
         # Added, not concatenated: the width stays 16.

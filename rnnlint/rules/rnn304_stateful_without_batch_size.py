@@ -18,7 +18,9 @@ class StatefulWithoutBatchSize(Rule):
     `batch_size=`/`batch_shape=`, or a `Sequential` whose first layer declares
     `input_shape=` without `batch_size=` (Keras 2: `batch_input_shape=`).  The
     batch size is followed from the input through the layers in between
-    (Embedding, Dense, other recurrent layers).
+    (Embedding, Dense, other recurrent layers).  An Embedding's `input_length=`
+    declares the input only under `--target-keras 2`: Keras 3 ignores it and
+    builds the model from the first batch, batch size included.
 
     An input whose declaration the analysis cannot see (a `Sequential` built
     without any input declaration, a tensor from a parameter) is not reported.
@@ -60,6 +62,9 @@ class StatefulWithoutBatchSize(Rule):
         # No input declared: the batch size comes from data the analysis cannot see.
         "import keras\nmodel = keras.Sequential([keras.layers.LSTM(8, stateful=True)])\n",
         "import keras\ndef f(x):\n    return keras.layers.LSTM(8, stateful=True)(x)\n",
+        # Keras 3 ignores Embedding's input_length: the batch comes with the data (Keras 2 would raise).
+        "from tensorflow import keras\nmodel = keras.Sequential()\n"
+        "model.add(keras.layers.Embedding(100, 8, input_length=10))\nmodel.add(keras.layers.LSTM(8, stateful=True))\n",
     ]
     invalid = [
         Invalid("import keras\nx = keras.Input(shape=(None, 8))\ny = keras.layers.LSTM(8, stateful=True)(x)\n"),
@@ -69,7 +74,7 @@ class StatefulWithoutBatchSize(Rule):
         ),
         Invalid(
             "from tensorflow import keras\nmodel = keras.Sequential()\n"
-            "model.add(keras.layers.Embedding(100, 8, input_length=10))\n"
+            "model.add(keras.layers.LSTM(8, input_shape=(10, 8), return_sequences=True))\n"
             "model.add(keras.layers.LSTM(8, stateful=True))\n"
         ),
         Invalid(

@@ -65,7 +65,9 @@ class UnknownKeyword(Rule):
         "from keras.layers import ConvLSTM2D\nConvLSTM2D(filters=8, kernel_size=3, padding='same')\n",
         "from keras.layers import LSTM\nLSTM(8, **options)\n",
         "from mylib import LSTM\nLSTM(8, return_sequence=True)\n",
-        "import keras\nclass MyLSTM(keras.layers.LSTM):\n    pass\nMyLSTM(8, extra_option=True)\n",
+        "import keras\nclass MyLSTM(keras.layers.LSTM):\n    def __init__(self, units, extra_option=False, **kwargs):\n"
+        "        super().__init__(units, **kwargs)\n        self.extra_option = extra_option\n"
+        "MyLSTM(8, extra_option=True)\n",
     ]
     invalid = [
         Invalid(

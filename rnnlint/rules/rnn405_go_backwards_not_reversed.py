@@ -70,7 +70,7 @@ class BackwardsSequenceNotReversed(Rule):
         "import keras\nfrom keras import layers\nx = keras.Input(shape=(10, 4))\n"
         "f = layers.LSTM(8)(x)\nb = layers.LSTM(8, go_backwards=True)(x)\nm = layers.Concatenate()([f, b])\n",
         "import keras\nfrom keras import layers\nx = keras.Input(shape=(10, 4))\n"
-        "f = layers.LSTM(8, return_sequences=True)(x)\nb = layers.Bidirectional(layers.LSTM(8, return_sequences=True))(x)\n"
+        "f = layers.LSTM(8, return_sequences=True)(x)\nb = layers.Bidirectional(layers.LSTM(4, return_sequences=True))(x)\n"
         "m = layers.Add()([f, b])\n",
         # Two backward passes: back in forward order.
         "import keras\nfrom keras import layers\nx = keras.Input(shape=(10, 4))\n"
@@ -78,7 +78,7 @@ class BackwardsSequenceNotReversed(Rule):
         "bb = layers.GRU(8, return_sequences=True, go_backwards=True)(b)\n"
         "m = layers.Concatenate()([x, bb])\n",
         "import keras\nfrom keras import layers\nx = keras.Input(shape=(10, 4))\n"
-        "b = layers.LSTM(8, return_sequences=True, go_backwards=True)(x)\nm = layers.Add()([b, x[:, ::-1]])\n",
+        "b = layers.LSTM(4, return_sequences=True, go_backwards=True)(x)\nm = layers.Add()([b, x[:, ::-1]])\n",
     ]
     invalid = [
         Invalid(

@@ -53,9 +53,10 @@ class DiscardedStates(Rule):
     valid = [
         "from keras.layers import LSTM\nout, h, c = LSTM(8, return_state=True)(x)\nuse(h, c)\n",
         # The seq2seq decoder: states discarded in training, kept for inference.
-        "from keras.layers import LSTM\ndecoder = LSTM(8, return_sequences=True, return_state=True)\n"
-        "out, _, _ = decoder(y, initial_state=states)\n"
-        "out2, h, c = decoder(y2, initial_state=inputs)\nmodel = Model(inputs, [out2, h, c])\n",
+        "from keras import Input, Model\nfrom keras.layers import LSTM\n_, h0, c0 = LSTM(8, return_state=True)(x)\n"
+        "decoder = LSTM(8, return_sequences=True, return_state=True)\n"
+        "out, _, _ = decoder(y, initial_state=[h0, c0])\nstates = [Input(shape=(8,)), Input(shape=(8,))]\n"
+        "out2, h, c = decoder(y, initial_state=states)\nmodel = Model([y, *states], [out2, h, c])\n",
         "from keras.layers import GRU\nenc = GRU(8, return_state=True)\nout, _ = enc(x)\nhelper(enc)\n",
         "from keras.layers import GRU\nenc = GRU(8, return_state=True)\nout, _ = enc(x)\nouts = [enc(t) for t in xs]\n",
         "from keras.layers import LSTM\nstates = LSTM(8, return_state=True)(x)[1:]\n",
