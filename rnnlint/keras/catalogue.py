@@ -10,6 +10,7 @@ spells a Keras class name of its own.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 
 # Module paths under which Keras publishes its public API.  A qualified name is
@@ -227,6 +228,7 @@ TOP_LEVEL_SYMBOLS: frozenset[str] = frozenset({SEQUENTIAL, MODEL, INPUT})
 RECURRENT_WORDS: tuple[str, ...] = ("LSTM", "GRU", "RNN", "Bidirectional")
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function the engine asks about every attribute it follows
 def canonical_name(qualified: str) -> str | None:
     """Reduce a fully qualified name to the Keras symbol it denotes.
 

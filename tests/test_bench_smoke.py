@@ -1,0 +1,49 @@
+"""scripts/bench.py still runs end to end (tiny trees, one repetition): the benchmark cannot rot unnoticed.
+
+No timing is asserted: this is a smoke test of the script, not a performance test.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_quick_runs_and_writes_its_report(tmp_path):
+    results = tmp_path / "results"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "bench.py"),
+            "--quick",
+            "--repeat=1",
+            "--latency-repeat=1",
+            "--mixed-limit=30",
+            "--keras-files=8",
+            "--sizes=4,8",
+            "--tools=ruff",  # pylint takes seconds per run; its rows go through the same code
+            f"--work-dir={tmp_path / 'work'}",
+            f"--results={results}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = (results / "report.md").read_text()
+    for heading in ("## Targets", "## (a) Mixed tree", "## (b) All-Keras tree", "## Single-file latency", "## Scaling"):
+        assert heading in report
+    assert "| rnnlint --no-cache (cold) |" in report
+    assert "| python -m rnnlint --version |" in report
+    # The generated files' planted bugs are what rnnlint finds: the benchmark times real work.
+    assert report.count("(as planted)") == 2, report
+    samples = json.loads((results / "samples.json").read_text())
+    cold = next(r for r in samples["scenarios"]["keras"]["results"] if r["label"] == "rnnlint --no-cache (cold)")
+    assert len(cold["samples"]) == 1 and cold["samples"][0]["returncode"] == 1 and cold["samples"][0]["cpu"] > 0
+    assert sorted(samples["scenarios"]["scaling"]["points"]) == ["4", "8"]
+    assert (results / "scaling.md").exists()
+    assert not (tmp_path / "work").exists()  # the corpora are cleaned up
