@@ -642,3 +642,15 @@ def test_many_findings_on_one_long_line_convert_the_line_once():
     for column in range(0, len(encoded), 997):
         assert index.location(2, column).column == len(encoded[:column].decode("utf-8", "replace")) + 1
     assert index._converted == {2: encoded}
+
+
+@pytest.mark.parametrize("mode", [[], ["--fix"], ["--fix-only"], ["--diff"], ["--add-noqa"], ["--statistics"]])
+def test_every_mode_says_which_file_could_not_be_analysed(tmp_path: Path, mode: list[str]):
+    """Exit code 2 always comes with the line that explains it, also in the modes that print no findings."""
+    (tmp_path / "broken.py").write_text(HEADER + "x = LSTM(8\n")
+    (tmp_path / "good.py").write_text(BUGGY)
+    result = run_cli(str(tmp_path), "--no-cache", *mode)
+    assert result.returncode == 2
+    line = f"{tmp_path / 'broken.py'}:2:9: RNN001 syntax error: '(' was never closed"
+    assert line in result.stdout + result.stderr or mode == ["--statistics"], result.stdout + result.stderr
+    assert "RNN001" in result.stdout + result.stderr
