@@ -291,6 +291,11 @@ def _check_command(argv: list[str]) -> int:
     if mode != runner.CHECK:
         done = _report_changes(args, mode, outcome, diagnostics, unsafe)
         if done is not None:
+            if failed:  # these modes print no findings: still say, one line each, what could not be analysed
+                for d in diagnostics:
+                    if d.code == "RNN001" or d.extra.get("internal_error"):
+                        where = f"{d.filename}:{d.location.row}:{d.location.column}"
+                        print(f"rnnlint: error: {where}: {d.code} {d.message}", file=sys.stderr)
             return EXIT_ERROR if failed else done
     stdin_texts = {t.name: t.data for t in files if t.data is not None}
 

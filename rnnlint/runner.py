@@ -239,6 +239,11 @@ def _add_noqa(target: Target, data: bytes, outcome: RunResult) -> None:
     from rnnlint.suppress import add_noqa_to_bytes
 
     added = add_noqa_to_bytes(data, target.name, target.settings)
+    if added.failed:  # nothing to add; keep the line saying why the file could not be analysed
+        outcome.results.append(lint_bytes(data, target.name, target.settings))
+        if target.data is not None:
+            outcome.stdin_output = data
+        return
     if target.data is not None:
         outcome.stdin_output = added.fixed if added.fixed is not None else data
     if added.skipped:

@@ -49,11 +49,22 @@ def run_cli_as(user: tuple[int, int], argv: list[str]) -> tuple[int, str, str]:
 
     The modules are imported before the fork, so the child needs no access to the
     interpreter's files (which may live under a directory only root can enter)."""
+    import importlib
+    import pkgutil
+
+    import pathspec  # noqa: F401 - what the child may import lazily, imported while it still can be
+    import rnnlint
     import rnnlint.cli
-    import rnnlint.runner
     from rnnlint.rules import all_rules
 
+    for module in pkgutil.walk_packages(rnnlint.__path__, "rnnlint."):
+        if not module.name.endswith("__main__"):  # that one runs the CLI when imported
+            importlib.import_module(module.name)
     all_rules()
+    if sys.version_info >= (3, 11):
+        import tomllib  # noqa: F401
+    else:  # pragma: no cover
+        import tomli  # noqa: F401
     pipes = [os.pipe(), os.pipe()]
     pid = os.fork()
     if pid == 0:  # the child: never return into pytest

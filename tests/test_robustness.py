@@ -552,20 +552,22 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path, output_format: str):
         assert 'model_%FF.py"' in result.stdout  # the name's own bytes, percent-encoded
 
 
-def test_nested_loops_of_unknown_length_stay_within_the_work_budget():
+def test_nested_loops_of_unknown_length_stay_within_the_work_budget(monkeypatch):
     """Each such loop runs its body twice (values carried between iterations): 2 ** depth passes for nested
     ones, unless the work budget stops the doubling.  Twenty levels were over a million statements."""
     import ast
 
-    from rnnlint.analysis.interpret import WORK_BUDGET, Interpreter
+    from rnnlint.analysis import interpret
 
+    budget = 2_000  # the real one (200,000 statements) would take the suite half a minute to reach
+    monkeypatch.setattr(interpret, "WORK_BUDGET", budget)
     depth = 20
     source = HEADER + "x = 1\n"
     source += "".join("    " * level + f"while c{level}:\n" for level in range(depth))
     source += "    " * depth + "x = LSTM(8)(x)\n"
-    interpreter = Interpreter(ast.parse(source))
+    interpreter = interpret.Interpreter(ast.parse(source))
     interpreter.run()
-    assert interpreter.work <= WORK_BUDGET + 100 * depth
+    assert interpreter.work <= budget + 100 * depth
 
 
 # --- the files around the code: .gitignore, configuration, baseline ----------------------------------------
@@ -642,3 +644,15 @@ def test_many_findings_on_one_long_line_convert_the_line_once():
     for column in range(0, len(encoded), 997):
         assert index.location(2, column).column == len(encoded[:column].decode("utf-8", "replace")) + 1
     assert index._converted == {2: encoded}
+
+
+@pytest.mark.parametrize("mode", [[], ["--fix"], ["--fix-only"], ["--diff"], ["--add-noqa"], ["--statistics"]])
+def test_every_mode_says_which_file_could_not_be_analysed(tmp_path: Path, mode: list[str]):
+    """Exit code 2 always comes with the line that explains it, also in the modes that print no findings."""
+    (tmp_path / "broken.py").write_text(HEADER + "x = LSTM(8\n")
+    (tmp_path / "good.py").write_text(BUGGY)
+    result = run_cli(str(tmp_path), "--no-cache", *mode)
+    assert result.returncode == 2
+    line = f"{tmp_path / 'broken.py'}:2:9: RNN001 syntax error: '(' was never closed"
+    assert line in result.stdout + result.stderr or mode == ["--statistics"], result.stdout + result.stderr
+    assert "RNN001" in result.stdout + result.stderr

@@ -203,9 +203,6 @@ def test_a_read_only_file_is_not_replaced():
             path.write_text(FIXABLE.format(units=number + 1))
             os.chown(path, *user)
         read_only.chmod(0o444)
-        import rnnlint.fix  # noqa: F401 - imported before the fork (see run_cli_as)
-        import rnnlint.writeback  # noqa: F401
-
         argv = [str(tree), "--fix", "--no-cache"]
         if os.geteuid() == 0:
             code, stdout, stderr = run_cli_as(user, argv)
