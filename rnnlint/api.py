@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rnnlint.diagnostics import Diagnostic, Location, Severity
-from rnnlint.keras.catalogue import RECURRENT_WORDS
+from rnnlint import prefilter
 from rnnlint.settings import Settings
 from rnnlint.sources import is_notebook
 from rnnlint.sources.python import LineIndex, SourceError, SourceText
@@ -28,9 +28,6 @@ from rnnlint.sources.python import LineIndex, SourceError, SourceText
 if TYPE_CHECKING:  # the analysis is imported lazily, so that a run over clean files starts fast
     from rnnlint.analysis.facts import Fact
 
-# A file without any of these words builds no recurrent layer, so no rule can
-# fire in it: it is not parsed at all.
-_MAY_BUILD_RECURRENT = re.compile("|".join(RECURRENT_WORDS).encode())
 
 
 @dataclass
@@ -46,17 +43,17 @@ class FileResult:
 def lint_source(text: str, filename: str = "<stdin>", settings: Settings | None = None) -> list[Diagnostic]:
     """Lint Python source text."""
     settings = settings or Settings()
-    if not _MAY_BUILD_RECURRENT.search(text.encode("utf-8", "surrogatepass")):
+    if not prefilter.text_may_build_recurrent(text):
         return []
     return analyse(text, filename, settings).diagnostics
 
 
 def may_build_recurrent(data: bytes, name: str = "") -> bool:
-    """False only when the bytes cannot hold a recurrent layer (nor are binary: that is reported)."""
-    if _MAY_BUILD_RECURRENT.search(data) or b"\x00" in data:
-        return True
+    """False only when no rule can fire in a file with these bytes (rnnlint/prefilter.py; binary files pass)."""
     if not is_notebook(name):
-        return False
+        return prefilter.may_build_recurrent(data)
+    if prefilter.may_build_recurrent(data):
+        return True
     from rnnlint.sources import notebook
 
     # In a notebook the words may be escaped in the JSON, or cut between two list items.
@@ -269,6 +266,11 @@ def parse(text: str, filename: str = "<unknown>") -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return ast.parse(text, filename=filename)
+
+
+def _analyse(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
+    """The full analysis of a text, with no prefilter in front (tests compare the two paths)."""
+    return analyse(text, filename, settings).diagnostics
 
 
 def _internal_error(filename: str, error: Exception) -> Diagnostic:
