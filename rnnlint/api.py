@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import signal
 import stat
 import sys
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rnnlint.diagnostics import Diagnostic, Location, Severity
+from rnnlint.diagnostics import Diagnostic, Location, Severity, unreadable
 from rnnlint import prefilter
 from rnnlint.settings import Settings
 from rnnlint.sources import is_notebook
@@ -344,12 +343,4 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
 
 def _file_error(filename: str, message: str, location: Location = Location(1, 1)) -> Diagnostic:
-    return Diagnostic(
-        code="RNN001",
-        message=message,
-        filename=filename,
-        location=location,
-        end_location=location,
-        severity=Severity.ERROR,
-        name="unreadable-file",
-    )
+    return unreadable(filename, message, location)

@@ -73,3 +73,17 @@ class Diagnostic:
 
     def sort_key(self) -> tuple:
         return (self.filename, self.cell or 0, self.location, self.code)
+
+
+def unreadable(filename: str, message: str, location: Location = Location(1, 1), cell: int | None = None) -> Diagnostic:
+    """An RNN001 finding: the file (or, in a notebook, the cell) could not be read, decoded or parsed."""
+    return Diagnostic(
+        code="RNN001",
+        message=message,
+        filename=filename,
+        location=location,
+        end_location=location,
+        severity=Severity.ERROR,
+        name="unreadable-file",
+        cell=cell,
+    )

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from rnnlint.diagnostics import Diagnostic, Edit, Fix, Location, Severity
+from rnnlint.diagnostics import Diagnostic, Edit, Fix, Location, unreadable
 from rnnlint.keras.catalogue import RECURRENT_WORDS
 from rnnlint.settings import Settings
 from rnnlint.sources.ipython import MARK, MaskedCell, mask_all, mask_cell, restore, split_lines
@@ -93,7 +93,7 @@ class NotebookError(Exception):
         self.cell = cell
 
     def diagnostic(self, filename: str) -> Diagnostic:
-        return _unreadable(filename, str(self), self.location, self.cell)
+        return unreadable(filename, str(self), self.location, self.cell)
 
 
 class WriteBackError(Exception):
@@ -363,19 +363,6 @@ def _file_level(diagnostic: Diagnostic) -> bool:
     return bool(diagnostic.extra.get("internal_error")) or diagnostic.message.startswith("skipped:")
 
 
-def _unreadable(filename: str, message: str, location: Location, cell: int | None = None) -> Diagnostic:
-    return Diagnostic(
-        code="RNN001",
-        message=message,
-        filename=filename,
-        location=location,
-        end_location=location,
-        severity=Severity.ERROR,
-        name="unreadable-file",
-        cell=cell,
-    )
-
-
 def cell_problems(notebook: Notebook, filename: str) -> list[Diagnostic]:
     """RNN001 for each cell left out of the program."""
     problems = []
@@ -383,7 +370,7 @@ def cell_problems(notebook: Notebook, filename: str) -> list[Diagnostic]:
         if cell.error is not None:
             message, location = cell.error
             problems.append(
-                _unreadable(filename, f"{message} (this cell is left out of the analysis)", location, cell.number)
+                unreadable(filename, f"{message} (this cell is left out of the analysis)", location, cell.number)
             )
     return problems
 
