@@ -202,6 +202,7 @@ class Interpreter:
         # another gets its layer at an unknown place (`context_of`: the model's builder).
         self.context: ast.AST | None = None
         self.context_of: dict[int, ast.AST | None] = {}
+        self.early_exits: dict[int, bool] = {}
 
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
@@ -459,11 +460,12 @@ class Interpreter:
 
     def unrollable_elements(self, stmt: ast.For, scope: Scope) -> list[Value] | None:
         """The loop's elements when the loop is `range(<literal>)` or a literal list, and small."""
-        if self.over_budget or any(isinstance(n, (ast.Break, ast.Continue)) for n in _walk_body(stmt.body)):
+        if self.over_budget:
             return None
         iterable = stmt.iter
+        # The loop's shape first, its body (a walk) only for loops that could unroll.
         if isinstance(iterable, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in iterable.elts):
-            if len(iterable.elts) <= MAX_UNROLL:
+            if len(iterable.elts) <= MAX_UNROLL and not self.exits_early(stmt):
                 return [self.eval(e, scope) for e in iterable.elts]
             return None
         if (
@@ -472,6 +474,7 @@ class Interpreter:
             and iterable.func.id == "range"
             and not scope.is_bound("range")
             and not iterable.keywords
+            and not self.exits_early(stmt)
         ):
             bounds = [self.eval(a, scope) for a in iterable.args]
             if all(isinstance(b, Const) and type(b.value) is int for b in bounds) and 1 <= len(bounds) <= 3:
@@ -482,6 +485,15 @@ class Interpreter:
                 if len(numbers) <= MAX_UNROLL:
                     return [Const(n) for n in numbers]
         return None
+
+    def exits_early(self, stmt: ast.For) -> bool:
+        """Whether the loop's body holds a `break` or `continue` (walked once per loop, then remembered)."""
+        known = self.early_exits.get(id(stmt))
+        if known is None:
+            known = self.early_exits[id(stmt)] = any(
+                isinstance(n, (ast.Break, ast.Continue)) for n in _walk_body(stmt.body)
+            )
+        return known
 
     # --- binding ------------------------------------------------------------------------
     def bind(self, target: ast.expr, value: Value, scope: Scope, stmt: ast.AST | None) -> None:
