@@ -1446,6 +1446,13 @@ def _sequence_nodes(call: ast.Call) -> list[ast.AST]:
     return []
 
 
+# Statements that hold no other statement: _declared_global need not look inside them.
+_SIMPLE_STATEMENTS = (
+    ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Import, ast.ImportFrom,
+    ast.Pass, ast.Raise, ast.Assert, ast.Delete, ast.Break, ast.Continue, ast.Nonlocal,
+)  # fmt: skip
+
+
 def _declared_global(body: list[ast.stmt]) -> set[str]:
     """Names any function declares `global` (walking statements only: cheap)."""
     names: set[str] = set()
@@ -1454,6 +1461,7 @@ def _declared_global(body: list[ast.stmt]) -> set[str]:
         node = stack.pop()
         if isinstance(node, ast.Global):
             names.update(node.names)
-        for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            stack.extend(getattr(node, field_name, ()) or ())
+        elif not isinstance(node, _SIMPLE_STATEMENTS):
+            for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                stack.extend(getattr(node, field_name, ()) or ())
     return names
