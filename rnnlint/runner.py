@@ -14,10 +14,12 @@ order of the targets, whatever the parallelism.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from rnnlint.api import FileResult, file_error_result, lint_bytes, lint_file, may_build_recurrent, read_file
@@ -181,7 +183,29 @@ def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> 
 
 def _lint_job(item: tuple[bytes, str, Settings]) -> FileResult:
     data, name, settings = item
-    return lint_bytes(data, name, settings)
+    with _one_collection():
+        return lint_bytes(data, name, settings)
+
+
+@contextmanager
+def _one_collection() -> Iterator[None]:
+    """Collect cyclic garbage once per file, not while the file is analysed.
+
+    A file's syntax tree and values are tens of thousands of objects that live until
+    the file is done; the cyclic collector, left on, scans them over and over as they
+    pile up (and everything older with them, on a full collection): a fifth of the CPU
+    time on an all-Keras tree.  Collecting the young generation after the file frees
+    the same cycles.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
 
 
 def _lint_job_in_worker(item: tuple[bytes, str, Settings]) -> FileResult:

@@ -85,3 +85,16 @@ def test_attribute_read_from_outside_the_class_makes_calls_unknown():
 def test_keras_layers_module_is_not_a_dynamic_layer_access():
     source = "import keras\ndec = keras.layers.LSTM(8, return_state=True)\na = dec(x)\nb = keras.layers.Dense(2)\n"
     assert summary(source)["dec"] is True
+
+
+def test_the_module_is_walked_only_when_a_rule_asks():
+    """The walk behind `kept` and `calls_known` is a quarter of the analysis: only the hint rules RNN501/502 need it."""
+    from rnnlint.analysis.interpret import Interpreter
+
+    source = "from keras.layers import LSTM\ndec = LSTM(8, return_state=True)\nout, h, c = dec(x)\nuse(out)\n"
+    interpreter = Interpreter(ast.parse(source))
+    facts = interpreter.run()
+    assert not interpreter.usage._indexed
+    [layer] = [layer for f in facts if isinstance(f, LayerSummary) for layer in f.layers]
+    assert layer.calls_known and layer.calls[0].kept == (True, False, False)
+    assert interpreter.usage._indexed

@@ -17,6 +17,7 @@ import operator
 from collections.abc import Callable, Iterator
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from rnnlint.analysis.facts import (
     Consumed,
@@ -51,6 +52,7 @@ from rnnlint.analysis.values import (
     Value,
     item_value,
     join,
+    not_known,
     passed_through,
 )
 from rnnlint.keras import catalogue
@@ -228,16 +230,19 @@ class Interpreter:
         """Decide, per layer object, whether its recorded calls are all its calls; group objects by construction."""
         by_node: dict[int, list[Layer]] = {}
         for layer in self.layers:
-            layer.calls_known = (
-                not layer.escaped
-                and not self.layers_reached_dynamically
-                and not self.usage.unexplained_reference(layer.bound_names, self.explained)
-            )
+            layer.all_calls_seen = partial(self.all_calls_seen, layer)
             by_node.setdefault(id(layer.node), []).append(layer)
         for group in by_node.values():
             # Recorded where the object is first called (else built), for tools that group facts by scope.
             self.enter(self.layer_scopes.get(id(group[0])))
             self.record(LayerSummary(group[0].node, tuple(group)))
+
+    def all_calls_seen(self, layer: Layer) -> bool:
+        return (
+            not layer.escaped
+            and not self.layers_reached_dynamically
+            and not self.usage.unexplained_reference(layer.bound_names, self.explained)
+        )
 
     @property
     def via(self) -> ast.Call | None:
@@ -983,7 +988,7 @@ class Interpreter:
         if inputs is None:
             inputs = args.get(0, "sequences") or UNKNOWN
         initial_state = None
-        kept = None
+        keeps = not_known
         if layer.is_recurrent:
             self.record(Consumed(inputs, layer, Role.INPUT, node))
             initial_state = args.keywords.get("initial_state")
@@ -994,7 +999,7 @@ class Interpreter:
             result = self.recurrent_result(layer, node, inputs)
             count = layer.returned_count
             if count is not None:
-                kept = self.usage.kept(node, count)
+                keeps = partial(self.usage.kept, node, count)
         elif layer.is_attention:
             result = self.attention(layer, args)
         elif layer.consumer is not None and layer.consumer.takes_list:
@@ -1006,7 +1011,7 @@ class Interpreter:
             result = self.consumer_result(layer, inputs)
         else:
             result = UNKNOWN
-        layer.calls.append(LayerCall(node, result, inputs, initial_state, kept))
+        layer.calls.append(LayerCall(node, result, inputs, initial_state, keeps))
         self.record(LayerCalled(layer, node, inputs, result))
         return result
 
@@ -1197,7 +1202,7 @@ class Interpreter:
                 self.layer_scopes[id(item)] = self.scope
             # What one layer returns flows into the next (or out of the model): it is used.
             kept = (True,) * len(result.items) if isinstance(result, Outputs) else (True,)
-            item.calls.append(LayerCall(place, result, flowing, None, kept))
+            item.calls.append(LayerCall(place, result, flowing, None, partial(tuple, kept)))  # known already: a place in a stack
             self.record(LayerCalled(item, place, flowing, result, via=via))
             # A multi-tensor output mid-stack is RNN104's finding; what follows sees an unknown.
             flowing = result if not isinstance(result, Outputs) else UNKNOWN

@@ -9,7 +9,9 @@ that meets it reports nothing.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Union
 
 from rnnlint.keras import catalogue
@@ -58,6 +60,11 @@ class Ref:
         return Ref(f"{self.qualified}.{name}")
 
 
+def not_known() -> None:
+    """The answer to a question nobody can answer (see `LayerCall.keeps`)."""
+    return None
+
+
 @dataclass(eq=False)
 class LayerCall:
     """One place where a layer object is called (or stacked in a Sequential).
@@ -65,13 +72,19 @@ class LayerCall:
     `kept` says, per item of the result, whether the code may use it: False only
     when the item is certainly thrown away (bound to a name nothing reads, left
     out of an unpacking or an index, or the whole call is a bare statement).
+    It is answered on first use (by `keeps`): the answer takes a walk over the
+    whole module, and only the hint rules RNN501/502 ask.
     """
 
     node: ast.AST
     result: Value
     inputs: Value = None  # type: ignore[assignment]
     initial_state: Value | None = None
-    kept: tuple[bool, ...] | None = None
+    keeps: Callable[[], tuple[bool, ...] | None] = field(default=not_known, repr=False)
+
+    @cached_property
+    def kept(self) -> tuple[bool, ...] | None:
+        return self.keeps()
 
 
 @dataclass(eq=False)
@@ -107,14 +120,19 @@ class Layer:
     # analysis cannot follow (an opaque call, a container, a return to unknown callers).
     bound_names: set[str] = field(default_factory=set)
     escaped: bool = False
-    # Decided after the whole module is analysed: True when `calls` is every call
-    # the object can receive in this module (see analysis/usage.py).
-    calls_known: bool = False
+    # True when `calls` is every call the object can receive in this module (see
+    # analysis/usage.py).  Decided on first use, after the whole module is analysed:
+    # the answer takes a walk over the whole module, and only the hint rules ask.
+    all_calls_seen: Callable[[], bool] = field(default=lambda: False, repr=False)
     # Built while running a helper for a caller: the caller's (outermost) call.
     via: ast.AST | None = None
 
     def __repr__(self) -> str:
         return f"Layer({self.class_name}@{self.node.lineno})"
+
+    @cached_property
+    def calls_known(self) -> bool:
+        return self.all_calls_seen()
 
     # --- what kind of layer is this -------------------------------------------------
     @property
