@@ -14,7 +14,6 @@ order of the targets, whatever the parallelism.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -163,6 +162,8 @@ def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> 
     jobs = jobs or default_jobs()
     work = [(data, target.name, target.settings) for _, data, target, _ in pending]
     if jobs > 1 and len(work) >= PARALLEL_THRESHOLD:
+        # Imported here: a run with little to analyse never pays for them.
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         methods = multiprocessing.get_all_start_methods()
