@@ -1,9 +1,11 @@
 """A persistent cache of each file's diagnostics, keyed by its content, rnnlint's code and the settings.
 
 A re-run on an unchanged tree reads and hashes each candidate file and analyses
-none.  The cache is one JSON file, written atomically at the end of a run; a
-corrupted or foreign cache, or an entry of the wrong shape, is ignored with a
-message, never fatal.  rnnlint's code is identified by its version and by the
+none.  The cache is one JSON file, read only when a file needs it and written
+atomically at the end of a run that added to it; a run over a few files (as
+pre-commit does) keeps the other files' entries, up to MAX_ENTRIES, the oldest
+dropped first.  A corrupted or foreign cache, or an entry of the wrong shape, is
+ignored with a message, never fatal.  rnnlint's code is identified by its version and by the
 size and modification time of its own files, so a checkout or an editable
 install whose code changed without a new version is not served stale results.
 """
@@ -14,7 +16,6 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from rnnlint import __version__
@@ -22,6 +23,9 @@ from rnnlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location, 
 
 CACHE_DIR_NAME = ".rnnlint_cache"
 _FORMAT = 1
+# Files whose results are kept (~50 bytes each for a clean file): far more than
+# the Keras files of one project, few enough to load in milliseconds.
+MAX_ENTRIES = 20_000
 
 
 def content_key(data: bytes, settings_key: str) -> str:
@@ -64,28 +68,34 @@ class Cache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.path = directory / f"v{_FORMAT}-{__version__}.json"
-        self.entries: dict[str, list[dict]] = {}
-        self.used: set[str] = set()
+        self._entries: dict[str, list[dict]] | None = None
+        self.used: list[str] = []  # in the order of this run, to keep the most recent last
         self.dirty = False
         self.warning: str | None = None
-        self._load()
 
-    def _load(self) -> None:
+    @property
+    def entries(self) -> dict[str, list[dict]]:
+        """Read on first use: a run whose files are all filtered out never reads the cache."""
+        if self._entries is None:
+            self._entries = self._load()
+        return self._entries
+
+    def _load(self) -> dict[str, list[dict]]:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
-            return
+            return {}
         except OSError as error:
             self.warning = f"cache {self.path} not readable ({error.strerror}); ignoring it"
-            return
+            return {}
         try:
             data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("entries"), dict):
                 raise ValueError("unexpected layout")
-            self.entries = data["entries"]
+            return data["entries"]
         except (ValueError, TypeError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             self.warning = f"cache {self.path} is corrupted; ignoring it"
-            self.entries = {}
+            return {}
 
     def get(self, key: str, filename: str) -> list[Diagnostic] | None:
         stored = self.entries.get(key)
@@ -98,19 +108,29 @@ class Cache:
         except (KeyError, TypeError, ValueError):
             self.warning = f"cache {self.path} has entries of the wrong shape; ignoring them"
             return None
-        self.used.add(key)
+        self.used.append(key)
         return diagnostics
 
     def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
         self.entries[key] = [_diagnostic_to_dict(d) for d in diagnostics]
-        self.used.add(key)
+        self.used.append(key)
         self.dirty = True
 
     def save(self) -> None:
-        """Write the entries this run used (so the file does not grow forever), atomically."""
-        if not self.dirty and len(self.used) == len(self.entries):
+        """Write the cache when this run added to it, atomically: earlier entries first, this run's last.
+
+        Past MAX_ENTRIES the oldest entries that this run did not use are dropped.
+        """
+        if not self.dirty:
             return
-        kept = {key: self.entries[key] for key in sorted(self.used)}
+        import tempfile
+
+        used = dict.fromkeys(self.used)
+        older = [key for key in self.entries if key not in used]
+        room = max(0, MAX_ENTRIES - len(used))
+        kept = {key: self.entries[key] for key in older[len(older) - room :] if room} | {
+            key: self.entries[key] for key in used
+        }
         if self.directory.exists() and not self.directory.is_dir():
             self.warning = f"cache directory {self.directory} is not a directory; results were not cached"
             return

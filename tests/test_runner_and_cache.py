@@ -258,3 +258,49 @@ def test_a_changed_rnnlint_without_a_new_version_is_not_served_stale_results(tmp
     finally:
         os.utime(rule, ns=(stat_before.st_atime_ns, stat_before.st_mtime_ns))
         cache_module._code_identity.cache_clear()
+
+
+def test_a_run_over_some_files_keeps_the_other_files_entries(tmp_path):
+    files = make_tree(tmp_path, count=6)
+    cache_dir = tmp_path / "cache"
+    cache = Cache(cache_dir)
+    run(files, lambda _: Settings(), cache=cache)
+    cache.save()
+    stored = len(Cache(cache_dir).entries)
+    assert stored == 4  # the files that pass the prefilter
+
+    one = Cache(cache_dir)
+    run(files[1:2], lambda _: Settings(), cache=one)  # as pre-commit does, with one changed file
+    one.save()
+    assert len(Cache(cache_dir).entries) == stored
+    again = Cache(cache_dir)
+    run(files, lambda _: Settings(), cache=again)
+    assert again.dirty is False  # everything still came from the cache
+
+
+def test_a_run_whose_files_are_all_filtered_out_neither_reads_nor_writes_the_cache(tmp_path):
+    files = make_tree(tmp_path, count=3)
+    cache_dir = tmp_path / "cache"
+    cache = Cache(cache_dir)
+    run(files, lambda _: Settings(), cache=cache)
+    cache.save()
+    before = cache.path.stat().st_mtime_ns
+    plain = Cache(cache_dir)
+    run([files[0]], lambda _: Settings(), cache=plain)  # file 0 holds no recurrent layer
+    plain.save()
+    assert plain._entries is None
+    assert cache.path.stat().st_mtime_ns == before
+
+
+def test_the_cache_keeps_at_most_max_entries_dropping_the_oldest(tmp_path, monkeypatch):
+    monkeypatch.setattr("rnnlint.cache.MAX_ENTRIES", 5)
+    files = make_tree(tmp_path, count=9)  # files 1, 2, 4, 5, 7, 8 pass the prefilter
+    cache_dir = tmp_path / "cache"
+    first = Cache(cache_dir)
+    run(files[:3], lambda _: Settings(), cache=first)  # 2 entries: files 1, 2
+    first.save()
+    second = Cache(cache_dir)
+    run(files[3:], lambda _: Settings(), cache=second)  # 4 more: only one older entry still fits
+    second.save()
+    kept = list(Cache(cache_dir).entries)
+    assert kept == [first.used[1], *second.used]  # the oldest (file 1) went first
