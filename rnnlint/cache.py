@@ -1,9 +1,20 @@
 """A persistent cache of each file's diagnostics, keyed by its content, rnnlint's code and the settings.
 
-A re-run on an unchanged tree reads and hashes each candidate file and analyses
-none.  The cache is one JSON file, written atomically at the end of a run; a
-corrupted or foreign cache, or an entry of the wrong shape, is ignored with a
-message, never fatal.  rnnlint's code is identified by its version and by the
+A re-run on an unchanged tree analyses no file, and reads none either: the
+cache also records, per path, the file's size, times and inode when it was last
+read and what came of it (skipped by the prefilter, or the content key of its
+diagnostics and the settings they were made with).  A file whose status still
+matches is not read again, unless it had been modified within RACY_NS of that
+read (a second change within the same timestamp tick could hide behind an
+unchanged status: git's "racily clean" rule).  The records are dropped whole
+when rnnlint's code changed; the diagnostics stay keyed by content, so a
+changed file, changed settings or changed code can never be served stale ones.
+
+The cache is one JSON file, read only when a file needs it and written
+atomically at the end of a run that added to it; a run over a few files (as
+pre-commit does) keeps the other files' entries, up to MAX_ENTRIES, the oldest
+dropped first.  A corrupted or foreign cache, or an entry of the wrong shape, is
+ignored with a message, never fatal.  rnnlint's code is identified by its version and by the
 size and modification time of its own files, so a checkout or an editable
 install whose code changed without a new version is not served stale results.
 """
@@ -14,7 +25,7 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from rnnlint import __version__
@@ -22,6 +33,20 @@ from rnnlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location, 
 
 CACHE_DIR_NAME = ".rnnlint_cache"
 _FORMAT = 1
+# Files whose results are kept (~50 bytes each for a clean file): far more than
+# the Keras files of one project, few enough to load in milliseconds.
+MAX_ENTRIES = 20_000
+# Per-path status records (~150 bytes each, filtered-out files included).
+MAX_FILE_RECORDS = 100_000
+# A file modified less than this before it was read is read again next time (FAT's mtime tick is 2 s).
+RACY_NS = 2_000_000_000
+# The outcome recorded for a file the prefilter skipped (otherwise: its content key).
+FILTERED = ""
+
+
+def settings_key(settings: object) -> str:
+    """A short digest of the settings that affect results."""
+    return hashlib.blake2b(repr(settings).encode(), digest_size=8).hexdigest()
 
 
 def content_key(data: bytes, settings_key: str) -> str:
@@ -64,28 +89,86 @@ class Cache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.path = directory / f"v{_FORMAT}-{__version__}.json"
-        self.entries: dict[str, list[dict]] = {}
-        self.used: set[str] = set()
-        self.dirty = False
+        self._entries: dict[str, list[dict]] | None = None
+        self._files: dict[str, list] = {}
+        self.used: list[str] = []  # in the order of this run, to keep the most recent last
+        self.seen: dict[str, list] = {}  # the status records of this run's files
+        self.added = 0  # diagnostics stored by this run (files analysed)
+        self.dirty = False  # anything to write
         self.warning: str | None = None
-        self._load()
+        self._cwd: str | None = None
 
-    def _load(self) -> None:
+    @property
+    def entries(self) -> dict[str, list[dict]]:
+        self._read()
+        return self._entries  # type: ignore[return-value]
+
+    def _read(self) -> None:
+        """Read on first use: a run with no file to look up never reads the cache."""
+        if self._entries is None:
+            self._entries, self._files = self._load()
+
+    def _load(self) -> tuple[dict[str, list[dict]], dict[str, list]]:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
-            return
+            return {}, {}
         except OSError as error:
             self.warning = f"cache {self.path} not readable ({error.strerror}); ignoring it"
-            return
+            return {}, {}
         try:
             data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("entries"), dict):
                 raise ValueError("unexpected layout")
-            self.entries = data["entries"]
+            files = data.get("files")
+            # Records made by other code may name outcomes this code would not reach: drop them all.
+            if not isinstance(files, dict) or data.get("code") != _code_identity():
+                files = {}
+            return data["entries"], files
         except (ValueError, TypeError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             self.warning = f"cache {self.path} is corrupted; ignoring it"
-            self.entries = {}
+            return {}, {}
+
+    def unchanged(self, path: str, status: os.stat_result, settings_key: Callable[[], str]) -> str | None:
+        """What came of this file last time (FILTERED or a content key), if it provably did not change since."""
+        key = self._path_key(path)
+        if key is None:
+            return None
+        self._read()
+        record = self._files.get(key)
+        if not isinstance(record, list) or len(record) != 7:
+            return None
+        size, mtime, ctime, inode, read_at, settings, outcome = record
+        if [size, mtime, ctime, inode] != [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]:
+            return None
+        if type(read_at) is not int or read_at - max(status.st_mtime_ns, status.st_ctime_ns) < RACY_NS:
+            return None  # racily clean: changed too shortly before it was read to trust its status
+        if not isinstance(outcome, str) or (outcome != FILTERED and settings != settings_key()):
+            return None
+        self.seen[key] = record
+        return outcome
+
+    def remember(self, path: str, status: os.stat_result, read_at: int, settings_key: str, outcome: str) -> None:
+        """Record what came of a file read at `read_at` (time.time_ns(), taken before its status)."""
+        key = self._path_key(path)
+        if key is None:
+            return
+        record = [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, read_at, settings_key, outcome]
+        self.seen[key] = record
+        self._read()
+        if self._files.get(key) != record:
+            self.dirty = True
+
+    def _path_key(self, path: str) -> str | None:
+        """The absolute path (os.path.abspath without a getcwd() call per file); None if there is no cwd."""
+        if os.path.isabs(path):
+            return os.path.normpath(path)
+        if self._cwd is None:
+            try:
+                self._cwd = os.getcwd()
+            except OSError:  # the working directory was removed: a relative path names nothing stable
+                return None
+        return os.path.normpath(os.path.join(self._cwd, path))
 
     def get(self, key: str, filename: str) -> list[Diagnostic] | None:
         stored = self.entries.get(key)
@@ -98,22 +181,38 @@ class Cache:
         except (KeyError, TypeError, ValueError):
             self.warning = f"cache {self.path} has entries of the wrong shape; ignoring them"
             return None
-        self.used.add(key)
+        self.used.append(key)
         return diagnostics
 
     def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
         self.entries[key] = [_diagnostic_to_dict(d) for d in diagnostics]
-        self.used.add(key)
+        self.used.append(key)
+        self.added += 1
         self.dirty = True
 
     def save(self) -> None:
-        """Write the entries this run used (so the file does not grow forever), atomically."""
-        if not self.dirty and len(self.used) == len(self.entries):
+        """Write the cache when this run added to it (diagnostics or file records), atomically: earlier
+        entries first, this run's last.
+
+        Past MAX_ENTRIES (MAX_FILE_RECORDS) the oldest entries (records) that this run did not use are dropped.
+        """
+        if not self.dirty:
             return
-        kept = {key: self.entries[key] for key in sorted(self.used)}
+        import tempfile
+
+        used = dict.fromkeys(self.used)
+        older = [key for key in self.entries if key not in used]
+        room = max(0, MAX_ENTRIES - len(used))
+        kept = {key: self.entries[key] for key in older[len(older) - room :] if room} | {
+            key: self.entries[key] for key in used
+        }
+        older_files = [path for path in self._files if path not in self.seen]
+        room = max(0, MAX_FILE_RECORDS - len(self.seen))
+        files = {path: self._files[path] for path in older_files[len(older_files) - room :] if room} | self.seen
         if self.directory.exists() and not self.directory.is_dir():
             self.warning = f"cache directory {self.directory} is not a directory; results were not cached"
             return
+        document = {"format": _FORMAT, "version": __version__, "code": _code_identity(), "entries": kept, "files": files}
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             gitignore = self.directory / ".gitignore"
@@ -121,7 +220,7 @@ class Cache:
                 gitignore.write_text("# Created by rnnlint\n*\n")
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump({"format": _FORMAT, "version": __version__, "entries": kept}, stream)
+                json.dump(document, stream)
             os.replace(temporary, self.path)
         except OSError as error:
             self.warning = f"cannot write cache {self.path} ({error.strerror}); results were not cached"

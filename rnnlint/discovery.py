@@ -75,6 +75,7 @@ def discover(
 
 def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_excludes=DEFAULT_EXCLUDES) -> Iterator[str]:
     visited: set[tuple[int, int]] = set()
+    absolute_root = root.is_absolute()
     stack = [directory]
     while stack:
         current = stack.pop()
@@ -92,16 +93,17 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
             continue
         subdirs: list[Path] = []
         for entry in entries:
-            relative = os.path.relpath(os.path.abspath(entry.path) if root.is_absolute() else entry.path, root)
             try:
                 is_dir = entry.is_dir()
             except OSError:  # a symlink loop (or the entry vanished): the reader reports it
                 is_dir = False
             if entry.name in default_excludes and is_dir:
                 continue
-            if exclude_spec is not None and exclude_spec.match_file(relative + ("/" if is_dir else "")):
-                continue
-            if ignores is not None and ignores.ignored(Path(entry.path), is_dir):
+            if exclude_spec is not None:  # (a relpath per entry costs more than the rest of the walk)
+                relative = os.path.relpath(os.path.abspath(entry.path) if absolute_root else entry.path, root)
+                if exclude_spec.match_file(relative + ("/" if is_dir else "")):
+                    continue
+            if ignores is not None and ignores.ignored(entry.path, is_dir):
                 continue
             if is_dir:
                 subdirs.append(Path(entry.path))
@@ -151,6 +153,7 @@ class _GitIgnores:
 
     def __init__(self, start: Path) -> None:
         self.cache: dict[Path, object | None] = {}
+        self.chains: dict[str, list[tuple[Path, object]]] = {}
         start = start.absolute()
         self.repo_root = next((p for p in [start, *start.parents] if (p / ".git").exists()), start)
 
@@ -167,19 +170,33 @@ class _GitIgnores:
             self.cache[directory] = spec
         return self.cache[directory]
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
-        try:
-            resolved = path.absolute()
-            relative_to_repo = resolved.relative_to(self.repo_root)
-        except ValueError:
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        specs = self.specs_above(os.path.dirname(path))
+        if not specs:  # the common case: no .gitignore on the way, nothing to match
             return False
-        directory = self.repo_root
-        for part in relative_to_repo.parts[:-1] + ("",):
-            spec = self.spec(directory)
-            if spec is not None:
-                rel = os.path.relpath(resolved, directory) + ("/" if is_dir else "")
-                if spec.match_file(rel):  # type: ignore[attr-defined]
-                    return True
-            if part:
-                directory = directory / part
+        resolved = os.path.abspath(path)
+        for directory, spec in specs:
+            rel = os.path.relpath(resolved, directory) + ("/" if is_dir else "")
+            if spec.match_file(rel):  # type: ignore[attr-defined]
+                return True
         return False
+
+    def specs_above(self, parent: str) -> list[tuple[Path, object]]:
+        """The .gitignore specs from the repository root down to `parent`, gathered once per directory."""
+        specs = self.chains.get(parent)
+        if specs is None:
+            specs = []
+            try:
+                relative_to_repo = Path(parent).absolute().relative_to(self.repo_root)
+            except ValueError:
+                self.chains[parent] = specs
+                return specs
+            directory = self.repo_root
+            for part in relative_to_repo.parts + ("",):
+                spec = self.spec(directory)
+                if spec is not None:
+                    specs.append((directory, spec))
+                if part:
+                    directory = directory / part
+            self.chains[parent] = specs
+        return specs

@@ -5,19 +5,22 @@ reports what is left; `diff` computes what `fix` would write and writes nothing;
 `add-noqa` writes `# noqa` comments for every finding.  Nothing here prints:
 the CLI turns a RunResult into output.
 
-`check` is the hot path.  Phase 1, in this process: read each file, drop the
-ones that cannot build a recurrent layer (a byte search), answer the rest from
-the cache when their content is unchanged.  Phase 2: analyse what is left, in
-worker processes when there is enough of it to pay for them.  Results keep the
-order of the targets, whatever the parallelism.
+`check` is the hot path.  Phase 1, in this process: answer each file whose
+status (size, times, inode) is as the cache recorded it without reading it;
+read the others, drop the ones that cannot build a recurrent layer (a byte
+search), answer the rest from the cache when their content is unchanged.
+Phase 2: analyse what is left, in worker processes when there is enough of it
+to pay for them.  Results keep the order of the targets, whatever the
+parallelism.
 """
 
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import re
+import stat
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -140,8 +143,32 @@ def default_jobs() -> int:
 def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> list[FileResult]:  # noqa: ANN001
     results: list[FileResult | None] = [None] * len(targets)
     pending: list[tuple[int, bytes, Target, str | None]] = []
+    if cache is not None:
+        from rnnlint.cache import FILTERED, content_key, settings_key as digest
+
+    # Each file has its own Settings object, mostly equal ones: digest each value once.
+    settings_keys: dict[Settings, str] = {}
+
+    def settings_key(settings: Settings) -> str:
+        if settings not in settings_keys:
+            settings_keys[settings] = digest(settings)
+        return settings_keys[settings]
+
     for index, target in enumerate(targets):
         data = target.data
+        status = None
+        if data is None and cache is not None:
+            read_at = time.time_ns()  # before the status: a change after it shows as racily clean
+            status = _regular_file_status(target.path)
+            # An unchanged file is answered from what the cache recorded, without reading it.
+            outcome = None if status is None else cache.unchanged(target.path, status, lambda: settings_key(target.settings))
+            if outcome == FILTERED:
+                results[index] = FileResult(target.name)
+                continue
+            cached = cache.get(outcome, target.name) if outcome is not None else None
+            if cached is not None:
+                results[index] = FileResult(target.name, cached, failed=any(d.code == "RNN001" for d in cached))
+                continue
         if data is None:
             try:
                 data = read_file(target.path)
@@ -150,12 +177,14 @@ def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> 
                 continue
         if not may_build_recurrent(data, target.name):
             results[index] = FileResult(target.name)
+            if status is not None:
+                cache.remember(target.path, status, read_at, "", FILTERED)
             continue
         key = None
         if cache is not None:
-            from rnnlint.cache import content_key
-
             key = content_key(data, repr(target.settings))
+            if status is not None:
+                cache.remember(target.path, status, read_at, settings_key(target.settings), key)
             cached = cache.get(key, target.name)
             if cached is not None:
                 results[index] = FileResult(target.name, cached, failed=any(d.code == "RNN001" for d in cached))
@@ -165,6 +194,8 @@ def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> 
     jobs = jobs or default_jobs()
     work = [(data, target.name, target.settings) for _, data, target, _ in pending]
     if jobs > 1 and len(work) >= PARALLEL_THRESHOLD:
+        # Imported here: a run with little to analyse never pays for them.
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         methods = multiprocessing.get_all_start_methods()
@@ -179,6 +210,15 @@ def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> 
         if cache is not None and key is not None and not _not_about_content(result):
             cache.put(key, result.diagnostics)
     return [r for r in results if r is not None]
+
+
+def _regular_file_status(path: str) -> os.stat_result | None:
+    """The status of a regular file, else None (and read_file says why it cannot be read, if it cannot)."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status if stat.S_ISREG(status.st_mode) else None
 
 
 def _lint_job(item: tuple[bytes, str, Settings]) -> FileResult:

@@ -560,19 +560,24 @@ def plot_scaling(scaling: Scenario, path: Path) -> str:
     points = scaling.points
     sizes = sorted(points)
     labels = [r.label for r in points[sizes[0]]]
-    figure, axes = plt.subplots(figsize=(8, 5))
-    for label in labels:
-        series = [(n, next(r for r in points[n] if r.label == label)) for n in sizes]
-        xs = [n for n, _ in series]
-        medians = [r.stat("wall")[0] for _, r in series]
-        lows = [m - r.stat("wall")[1] for m, (_, r) in zip(medians, series)]
-        highs = [r.stat("wall")[2] - m for m, (_, r) in zip(medians, series)]
-        axes.errorbar(xs, medians, yerr=[lows, highs], marker="o", capsize=3, label=label)
-    axes.set_xlabel("files in the tree (all-Keras, generated)")
-    axes.set_ylabel("wall seconds (median, min-max bars)")
-    axes.set_title("rnnlint vs ruff: time by tree size")
-    axes.grid(True, alpha=0.3)
-    axes.legend()
+    # Left: linear axes (linear growth is a straight line); right: the same on a log scale,
+    # where the fast commands are not flattened against the axis.
+    figure, panels = plt.subplots(1, 2, figsize=(13, 5))
+    for axes, scale in zip(panels, ("linear", "log")):
+        for label in labels:
+            series = [(n, next(r for r in points[n] if r.label == label)) for n in sizes]
+            xs = [n for n, _ in series]
+            medians = [r.stat("wall")[0] for _, r in series]
+            lows = [m - r.stat("wall")[1] for m, (_, r) in zip(medians, series)]
+            highs = [r.stat("wall")[2] - m for m, (_, r) in zip(medians, series)]
+            axes.errorbar(xs, medians, yerr=[lows, highs], marker="o", capsize=3, label=label)
+        axes.set_yscale(scale)
+        axes.set_xlabel("files in the tree (all-Keras, generated)")
+        axes.set_ylabel(f"wall seconds, {scale} scale (median, min-max bars)")
+        axes.grid(True, alpha=0.3, which="both")
+    panels[0].set_title("rnnlint vs ruff: time by tree size")
+    panels[1].set_title("the same, log scale")
+    panels[0].legend()
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

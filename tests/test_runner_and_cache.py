@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_cache_answers_unchanged_files_and_reanalyses_changed_ones(tmp_path):
     warm_cache = Cache(cache_dir)
     second = run(files, lambda _: Settings(), cache=warm_cache)
     assert summary(second) == summary(first)
-    assert warm_cache.dirty is False  # everything came from the cache
+    assert warm_cache.added == 0  # everything came from the cache
 
     Path(files[1]).write_text("from keras.layers import LSTM\nout = LSTM(3)(x)\n")
     third = run(files, lambda _: Settings(), cache=Cache(cache_dir))
@@ -244,7 +245,7 @@ def test_a_changed_rnnlint_without_a_new_version_is_not_served_stale_results(tmp
     files, cache_dir, _ = _primed_cache(tmp_path)
     warm = Cache(cache_dir)
     assert all(r.diagnostics for r in run(files[1:], lambda _: Settings(), cache=warm))
-    assert warm.dirty is False
+    assert warm.added == 0
     key_before = cache_module.content_key(b"x", "s")
     cache_module._code_identity.cache_clear()
     rule = Path(cache_module.__file__).parent / "rules" / "rnn101_unpack_arity.py"
@@ -254,7 +255,221 @@ def test_a_changed_rnnlint_without_a_new_version_is_not_served_stale_results(tmp
         assert cache_module.content_key(b"x", "s") != key_before
         cold = Cache(cache_dir)
         run(files[1:], lambda _: Settings(), cache=cold)
-        assert cold.dirty is True  # re-analysed, not answered from the cache
+        assert cold.added > 0  # re-analysed, not answered from the cache
     finally:
         os.utime(rule, ns=(stat_before.st_atime_ns, stat_before.st_mtime_ns))
         cache_module._code_identity.cache_clear()
+
+
+def test_a_run_over_some_files_keeps_the_other_files_entries(tmp_path):
+    files = make_tree(tmp_path, count=6)
+    cache_dir = tmp_path / "cache"
+    cache = Cache(cache_dir)
+    run(files, lambda _: Settings(), cache=cache)
+    cache.save()
+    stored = len(Cache(cache_dir).entries)
+    assert stored == 4  # the files that pass the prefilter
+
+    one = Cache(cache_dir)
+    run(files[1:2], lambda _: Settings(), cache=one)  # as pre-commit does, with one changed file
+    one.save()
+    assert len(Cache(cache_dir).entries) == stored
+    again = Cache(cache_dir)
+    run(files, lambda _: Settings(), cache=again)
+    assert again.added == 0  # everything still came from the cache
+
+
+def test_a_run_with_nothing_to_look_up_neither_reads_nor_writes_the_cache(tmp_path):
+    files = make_tree(tmp_path, count=3)
+    cache_dir = tmp_path / "cache"
+    cache = Cache(cache_dir)
+    run(files, lambda _: Settings(), cache=cache)
+    cache.save()
+    before = cache.path.stat().st_mtime_ns
+    nothing = Cache(cache_dir)
+    run([], lambda _: Settings(), cache=nothing)
+    nothing.save()
+    assert nothing._entries is None
+    assert cache.path.stat().st_mtime_ns == before
+
+
+def test_stdin_is_never_looked_up_by_status(tmp_path):
+    files = make_tree(tmp_path, count=2)
+    cache = Cache(tmp_path / "cache")
+    stdin = Target("-", Settings(), None, files[1], data=b"import os\n")  # named like a Keras file of the tree
+    check([stdin], cache=cache)
+    assert cache._entries is None and cache.seen == {}
+
+
+class CountingReads:
+    """The files the runner reads (through rnnlint.api.read_file, as it does)."""
+
+    def __init__(self, monkeypatch):
+        self.paths: list[str] = []
+        from rnnlint import runner
+
+        real = runner.read_file
+
+        def read_file(path):
+            self.paths.append(str(path))
+            return real(path)
+
+        monkeypatch.setattr(runner, "read_file", read_file)
+
+
+def test_an_unchanged_tree_is_answered_without_reading_a_file(tmp_path, monkeypatch):
+    monkeypatch.setattr("rnnlint.cache.RACY_NS", 0)  # the files were just written: trust them at once
+    files = make_tree(tmp_path, count=6)
+    cache_dir = tmp_path / "cache"
+    first_cache = Cache(cache_dir)
+    first = run(files, lambda _: Settings(), cache=first_cache)
+    first_cache.save()
+
+    reads = CountingReads(monkeypatch)
+    warm = Cache(cache_dir)
+    second = run(files, lambda _: Settings(), cache=warm)
+    assert summary(second) == summary(first)
+    assert reads.paths == [] and warm.added == 0 and warm.dirty is False
+
+    Path(files[1]).write_text("from keras.layers import LSTM\nout = LSTM(3)(x)\n")  # changed: read again
+    Path(files[0]).write_text("from keras.layers import GRU\nout, h, c = GRU(3)(x)\n")  # now passes the filter
+    third = run(files, lambda _: Settings(), cache=Cache(cache_dir))
+    assert sorted(reads.paths) == sorted(files[:2])
+    assert third[1].diagnostics == [] and [d.code for d in third[0].diagnostics] == ["RNN101"]
+
+
+def test_a_same_size_rewrite_with_the_old_mtime_is_caught_by_the_inode_or_ctime(tmp_path, monkeypatch):
+    """An editor that saves by renaming a new file over the old one, then restores the old mtime."""
+    monkeypatch.setattr("rnnlint.cache.RACY_NS", 0)
+    files = make_tree(tmp_path, count=2)
+    cache = Cache(tmp_path / "cache")
+    run(files, lambda _: Settings(), cache=cache)
+    cache.save()
+    old = os.stat(files[1])
+    replacement = tmp_path / "replacement"
+    replacement.write_text("from keras.layers import LSTM\nout = LSTM(2)(x)  # ab\n")  # clean, and the same size
+    os.replace(replacement, files[1])
+    os.utime(files[1], ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert os.stat(files[1]).st_size == old.st_size and os.stat(files[1]).st_mtime_ns == old.st_mtime_ns
+    reads = CountingReads(monkeypatch)
+    results = run(files, lambda _: Settings(), cache=Cache(tmp_path / "cache"))
+    assert reads.paths == [files[1]]
+    assert results[1].diagnostics == []
+
+
+def test_a_file_changed_just_before_it_was_read_is_read_again(tmp_path, monkeypatch):
+    files = make_tree(tmp_path, count=3)  # written now: within RACY_NS of the first run
+    cache_dir = tmp_path / "cache"
+    cache = Cache(cache_dir)
+    run(files, lambda _: Settings(), cache=cache)
+    cache.save()
+    reads = CountingReads(monkeypatch)
+    run(files, lambda _: Settings(), cache=Cache(cache_dir))
+    assert sorted(reads.paths) == sorted(files)
+
+
+def test_a_racily_clean_edit_is_not_hidden(tmp_path, monkeypatch):
+    """On a filesystem with coarse timestamps (FAT's 2 s, simulated by flooring what os.stat says), a
+    same-size edit in place within the tick of the first read leaves the status exactly as recorded:
+    only the racily-clean rule makes the next run read the file again."""
+    from rnnlint import runner
+
+    real = runner._regular_file_status
+    tick = 2_000_000_000
+
+    def coarse(path):
+        status = real(path)
+        if status is None:
+            return None
+        return SimpleNamespace(
+            st_size=status.st_size,
+            st_ino=status.st_ino,
+            st_mtime_ns=status.st_mtime_ns // tick * tick,
+            st_ctime_ns=status.st_ctime_ns // tick * tick,
+        )
+
+    monkeypatch.setattr(runner, "_regular_file_status", coarse)
+    for _ in range(5):  # the edit must fall in the same tick as the first read: retry if it crossed one
+        shutil.rmtree(tmp_path / "tree", ignore_errors=True)
+        (tmp_path / "tree").mkdir()
+        files = make_tree(tmp_path / "tree", count=2)
+        cache_dir = tmp_path / "tree" / "cache"
+        cache = Cache(cache_dir)
+        first = run(files, lambda _: Settings(), cache=cache)
+        cache.save()
+        recorded = coarse(files[1])
+        with open(files[1], "r+b") as handle:  # same inode, same size
+            handle.write(b"from keras.layers import LSTM\nout = LSTM(1)(x)".ljust(recorded.st_size))
+        if coarse(files[1]) == recorded:
+            break
+    else:
+        pytest.skip("could not edit within one 2 s tick of the first read (a very loaded machine)")
+    assert [d.code for d in first[1].diagnostics] == ["RNN101"]
+    results = run(files, lambda _: Settings(), cache=Cache(cache_dir))
+    assert results[1].diagnostics == []
+
+
+def test_status_records_are_per_settings_for_analysed_files(tmp_path, monkeypatch):
+    monkeypatch.setattr("rnnlint.cache.RACY_NS", 0)
+    files = make_tree(tmp_path, count=2)
+    cache_dir = tmp_path / "cache"
+    cache = Cache(cache_dir)
+    run(files, lambda _: Settings(), cache=cache)
+    cache.save()
+    ignoring = Settings(selection=Selection(ignore=("RNN101",)))
+    results = run(files, lambda _: ignoring, cache=Cache(cache_dir))
+    assert all(r.diagnostics == [] for r in results)
+
+
+def test_status_records_are_dropped_when_rnnlint_changed(tmp_path, monkeypatch):
+    """The prefilter's verdict and the content key recorded for a path are the code's: other code reads again."""
+    from rnnlint import cache as cache_module
+
+    monkeypatch.setattr("rnnlint.cache.RACY_NS", 0)
+    files = make_tree(tmp_path, count=3)
+    cache_dir = tmp_path / "cache"
+    cache = Cache(cache_dir)
+    run(files, lambda _: Settings(), cache=cache)
+    cache.save()
+    monkeypatch.setattr(cache_module, "_code_identity", lambda: "other code")
+    reads = CountingReads(monkeypatch)
+    other = Cache(cache_dir)
+    run(files, lambda _: Settings(), cache=other)
+    assert sorted(reads.paths) == sorted(files) and other.added == 2
+
+
+@pytest.mark.parametrize(
+    "record",
+    ["not a list", [1, 2, 3], [None] * 7, ["x", 0, 0, 0, 0, "", ""], "MISSING"],
+    ids=["a-string", "too-short", "nulls", "wrong-types", "files-not-a-dict"],
+)
+def test_status_records_of_the_wrong_shape_mean_a_read(tmp_path, monkeypatch, record):
+    monkeypatch.setattr("rnnlint.cache.RACY_NS", 0)
+    files = make_tree(tmp_path, count=3)
+    cache_dir = tmp_path / "cache"
+    cache = Cache(cache_dir)
+    first = run(files, lambda _: Settings(), cache=cache)
+    cache.save()
+    data = json.loads(cache.path.read_text())
+    data["files"] = [] if record == "MISSING" else {path: record for path in data["files"]}
+    cache.path.write_text(json.dumps(data))
+    reads = CountingReads(monkeypatch)
+    damaged = Cache(cache_dir)
+    assert summary(run(files, lambda _: Settings(), cache=damaged)) == summary(first)
+    assert sorted(reads.paths) == sorted(files) and damaged.warning is None
+    damaged.save()
+    assert all(len(r) == 7 for r in json.loads(cache.path.read_text())["files"].values())  # rewritten sound
+
+
+def test_the_cache_keeps_at_most_max_entries_dropping_the_oldest(tmp_path, monkeypatch):
+    monkeypatch.setattr("rnnlint.cache.MAX_ENTRIES", 5)
+    files = make_tree(tmp_path, count=9)  # files 1, 2, 4, 5, 7, 8 pass the prefilter
+    cache_dir = tmp_path / "cache"
+    first = Cache(cache_dir)
+    run(files[:3], lambda _: Settings(), cache=first)  # 2 entries: files 1, 2
+    first.save()
+    second = Cache(cache_dir)
+    run(files[3:], lambda _: Settings(), cache=second)  # 4 more: only one older entry still fits
+    second.save()
+    kept = list(Cache(cache_dir).entries)
+    assert kept == [first.used[1], *second.used]  # the oldest (file 1) went first
