@@ -406,11 +406,19 @@ class Resolver:
         self.explicit = load_config(Path(config).absolute(), required=True) if config and not isolated else None
         self._found: dict[Path, ConfigFile | None] = {}
         self._resolved: dict[tuple, Resolved] = {}
+        self._by_directory: dict[str, Resolved] = {}
 
     def for_path(self, path: str | Path) -> Resolved:
         """The settings for a file, or for a directory's walk."""
-        absolute = Path(os.path.abspath(path))
-        directory = absolute if absolute.is_dir() else absolute.parent
+        absolute = os.path.abspath(path)
+        directory = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+        # Every file of a directory has its settings: look them up once (a tree walk asks per file).
+        resolved = self._by_directory.get(directory)
+        if resolved is None:
+            resolved = self._by_directory[directory] = self._for_directory(Path(directory))
+        return resolved
+
+    def _for_directory(self, directory: Path) -> Resolved:
         if self.isolated:
             config = None
         elif self.explicit is not None:

@@ -9,9 +9,9 @@ the CLI turns a RunResult into output.
 status (size, times, inode) is as the cache recorded it without reading it;
 read the others, drop the ones that cannot build a recurrent layer (a byte
 search), answer the rest from the cache when their content is unchanged.
-Phase 2: analyse what is left, in worker processes when there is enough of it
-to pay for them.  Results keep the order of the targets, whatever the
-parallelism.
+Phase 2: analyse what is left, in worker processes once there is enough of it
+to pay for them, while phase 1 goes on.  Results keep the order of the
+targets, whatever the parallelism.
 """
 
 from __future__ import annotations
@@ -24,15 +24,24 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rnnlint.api import FileResult, file_error_result, lint_bytes, lint_file, may_build_recurrent, read_file
 from rnnlint.config import Resolver
 from rnnlint.diagnostics import Diagnostic
 from rnnlint.settings import Settings
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+# What a worker needs to analyse one file: its bytes, its display name, its settings.
+Job = tuple[bytes, str, Settings]
+
 CHECK, FIX, DIFF, ADD_NOQA = "check", "fix", "diff", "add-noqa"
 # Below this many files to analyse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
+# Files per task sent to a worker: enough to amortise the hand-over, few enough to share the tail.
+BATCH = 4
 STDIN = "-"
 # Lines as Python's tokenizer sees them (str.splitlines would also split at \f, \x1c, ...).
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -142,7 +151,8 @@ def default_jobs() -> int:
 
 def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> list[FileResult]:  # noqa: ANN001
     results: list[FileResult | None] = [None] * len(targets)
-    pending: list[tuple[int, bytes, Target, str | None]] = []
+    keys: dict[int, str | None] = {}  # the cache key of each file sent to the analysis
+    analysis = _Analysis(jobs or default_jobs())
     if cache is not None:
         from rnnlint.cache import FILTERED, content_key, settings_key as digest
 
@@ -189,27 +199,65 @@ def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> 
             if cached is not None:
                 results[index] = FileResult(target.name, cached, failed=any(d.code == "RNN001" for d in cached))
                 continue
-        pending.append((index, data, target, key))
+        keys[index] = key
+        analysis.add(index, (data, target.name, target.settings))
 
-    jobs = jobs or default_jobs()
-    work = [(data, target.name, target.settings) for _, data, target, _ in pending]
-    if jobs > 1 and len(work) >= PARALLEL_THRESHOLD:
-        # Imported here: a run with little to analyse never pays for them.
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
-            analysed = list(pool.map(_lint_job_in_worker, work, chunksize=max(1, len(work) // (jobs * 8))))
-    else:
-        analysed = [_lint_job(item) for item in work]
-
-    for (index, _, _, key), result in zip(pending, analysed):
+    for index, result in analysis.results():
         results[index] = result
+        key = keys[index]
         if cache is not None and key is not None and not _not_about_content(result):
             cache.put(key, result.diagnostics)
     return [r for r in results if r is not None]
+
+
+class _Analysis:
+    """Phase 2, started while phase 1 is still reading: the files to analyse, as they are found.
+
+    Once enough files wait to pay for worker processes, the workers start and get
+    files in small batches while this process goes on reading the rest; fewer files
+    are analysed here, when all of them are known.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.waiting: list[tuple[int, Job]] = []
+        self.pool = None
+        self.sent: list[tuple[list[int], Future]] = []
+
+    def add(self, index: int, job: Job) -> None:
+        self.waiting.append((index, job))
+        if self.pool is None and self.jobs > 1 and len(self.waiting) >= PARALLEL_THRESHOLD:
+            self.pool = _worker_pool(self.jobs)
+        if self.pool is not None and len(self.waiting) >= BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        batch, self.waiting = self.waiting, []
+        future = self.pool.submit(_lint_batch_in_worker, [job for _, job in batch])  # type: ignore[union-attr]
+        self.sent.append(([index for index, _ in batch], future))
+
+    def results(self) -> Iterator[tuple[int, FileResult]]:
+        """Each file's result, in the order the files were added."""
+        if self.pool is None:
+            for index, job in self.waiting:
+                yield index, _lint_job(job)
+            return
+        if self.waiting:
+            self._send()
+        with self.pool:
+            for indices, future in self.sent:
+                yield from zip(indices, future.result())
+
+
+def _worker_pool(jobs: int):  # noqa: ANN202 - concurrent.futures is imported only when workers are worth it
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+
+
 
 
 def _regular_file_status(path: str) -> os.stat_result | None:
@@ -221,7 +269,7 @@ def _regular_file_status(path: str) -> os.stat_result | None:
     return status if stat.S_ISREG(status.st_mode) else None
 
 
-def _lint_job(item: tuple[bytes, str, Settings]) -> FileResult:
+def _lint_job(item: Job) -> FileResult:
     data, name, settings = item
     with _one_collection():
         return lint_bytes(data, name, settings)
@@ -248,13 +296,14 @@ def _one_collection() -> Iterator[None]:
         gc.collect(0)
 
 
-def _lint_job_in_worker(item: tuple[bytes, str, Settings]) -> FileResult:
-    result = _lint_job(item)
-    for diagnostic in result.diagnostics:
-        # What the analysis knew (for --confirm) stays in the process that made it:
-        # it is a graph of syntax trees and values, costly to send between processes.
-        diagnostic.origin = None
-    return result
+def _lint_batch_in_worker(batch: list[Job]) -> list[FileResult]:
+    results = [_lint_job(job) for job in batch]
+    for result in results:
+        for diagnostic in result.diagnostics:
+            # What the analysis knew (for --confirm) stays in the process that made it:
+            # it is a graph of syntax trees and values, costly to send between processes.
+            diagnostic.origin = None
+    return results
 
 
 def _not_about_content(result: FileResult) -> bool:

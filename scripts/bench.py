@@ -224,6 +224,10 @@ def find_tools(args: argparse.Namespace) -> Tools:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     notes: list[str] = []
+    if env.pop("PYTHONDONTWRITEBYTECODE", None):
+        # An installed rnnlint runs from bytecode that pip compiled at install time; a
+        # checkout gets it from its first (untimed) run, unless this forbids writing it.
+        notes.append("PYTHONDONTWRITEBYTECODE was set here: unset for rnnlint, which runs from compiled bytecode as an installed package does")
     ruff = _executable("ruff") if "ruff" in wanted else None
     if ruff is None:
         notes.append("ruff: not installed or not selected (pip install ruff, or the `bench` extra); its rows and the ratios are skipped")
