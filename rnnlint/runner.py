@@ -324,6 +324,8 @@ def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResul
         outcome.warnings.append(f"{target.name}: not fixed: internal error: {problem} (please report it)")
         remaining = lint_bytes(data, target.name, target.settings).diagnostics
         outcome.results.append(FileResult(target.name, remaining, failed=True))
+        if target.data is not None and mode == FIX:
+            outcome.stdin_output = data  # an editor replacing its buffer with our output gets it back unchanged
         return
     if fixed.problem:
         outcome.warnings.append(f"{target.name}: {fixed.problem}")

@@ -21,7 +21,7 @@ import pytest
 
 from rnnlint.api import lint_file
 from rnnlint.config import Resolver
-from rnnlint.runner import CHECK, FIX, run, targets
+from rnnlint.runner import CHECK, FIX, Target, run, targets
 from rnnlint.settings import Selection, Settings
 from tests.helpers import run_cli, run_cli_as, unprivileged_user, world_readable_directory
 
@@ -534,6 +534,9 @@ def test_a_crash_while_fixing_leaves_the_file_and_the_run_goes_on(tmp_path: Path
     assert outcome.warnings == [f"{paths[1]}: not fixed: internal error: KeyError: 'boom' (please report it)"]
     assert [r.failed for r in outcome.results] == [False, True, False]
     assert all("return_state=True" in paths[n].read_text() for n in (0, 2))
+    # From stdin (an editor's buffer): the source comes back unchanged, never an empty output.
+    stdin = Target("-", Settings(), None, "model_001.py", before)
+    assert run([stdin], FIX).stdin_output == before
 
 
 @pytest.mark.parametrize("output_format", ["text", "full", "json", "sarif", "github", "gitlab", "junit"])
