@@ -17,6 +17,7 @@ inputs each fuzz test tried; the terminal summary prints them.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import os
 import re
@@ -75,6 +76,11 @@ def _decoded(path: Path) -> str | None:
         return SourceText.from_bytes(path.read_bytes()).text
     except (OSError, SourceError):
         return None
+
+
+@functools.cache
+def _corpus() -> list[str]:
+    return corpus()
 
 
 def corpus() -> list[str]:
@@ -265,6 +271,24 @@ class Mutation:
         body = _indent(lines[start:end], 8) or ["        pass\n"]
         return "".join(lines[:start] + [header] + body + lines[end:])
 
+    def _splice(self, text: str) -> str:
+        """Lines of another corpus file, inserted between top-level statements: its names meet this file's."""
+        donors = _corpus()
+        donor = donors[self.choice % len(donors)].splitlines(keepends=True) or [""]
+        start = self.other % len(donor)
+        piece = donor[start : start + 1 + self.other % 12]
+        while piece and piece[0][:1] in (" ", "\t"):  # begin at a top-level line, if there is one
+            piece = piece[1:]
+        lines = self._lines(text)
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        i = self.where % (len(lines) + 1)
+        while i < len(lines) and lines[i][:1] in (" ", "\t"):
+            i += 1
+        if piece and not piece[-1].endswith("\n"):
+            piece[-1] += "\n"
+        return "".join(lines[:i] + piece + lines[i:])
+
     def _insert_import(self, text: str) -> str:
         lines = self._lines(text)
         i = self.where % (len(lines) + 1)
@@ -293,6 +317,7 @@ KINDS = (
     "wrap_function",
     "wrap_class",
     "insert_import",
+    "splice",
 )
 
 

@@ -78,7 +78,7 @@ def test_grammar_generated_programs(text: str):
 
 @fuzz_settings(default_examples=3000)
 @given(
-    seed=st.sampled_from(SEEDS), steps=st.lists(mutations, min_size=1, max_size=6), variant=st.sampled_from(ENCODINGS)
+    seed=st.sampled_from(SEEDS), steps=st.lists(mutations, min_size=1, max_size=8), variant=st.sampled_from(ENCODINGS)
 )
 def test_mutated_fixtures(seed: str, steps: list[Mutation], variant: str | None):
     tried("mutated fixtures")
