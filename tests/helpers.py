@@ -53,6 +53,7 @@ def run_cli_as(user: tuple[int, int], argv: list[str]) -> tuple[int, str, str]:
     import pkgutil
 
     import pathspec  # noqa: F401 - what the child may import lazily, imported while it still can be
+
     import rnnlint
     import rnnlint.cli
     from rnnlint.rules import all_rules
