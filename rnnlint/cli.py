@@ -274,8 +274,7 @@ def _check_command(argv: list[str]) -> int:
     # --confirm rebuilds findings from what the analysis knew (Diagnostic.origin), which
     # lives only in this process: no cache, no worker processes.
     cache = _open_cache(args) if mode == runner.CHECK and not args.confirm else None
-    jobs = 1 if args.confirm else (args.jobs or None)
-    outcome = runner.run(files, mode, unsafe=unsafe, jobs=jobs, cache=cache)
+    outcome = runner.run(files, mode, unsafe=unsafe, jobs=args.jobs or None, cache=cache, keep_origins=args.confirm)
     if cache is not None:
         cache.save()
         if cache.warning:

@@ -352,6 +352,7 @@ class Resolved:
     sources: dict
     selection: Selection
     _ignores: list | None = None
+    _shared: Settings | None = None
 
     @property
     def root(self) -> Path:
@@ -359,10 +360,15 @@ class Resolved:
 
     def settings_for(self, path: str | Path) -> Settings:
         codes = self.per_file_ignores(path)
+        if not codes and self._shared is not None:
+            return self._shared  # Settings are immutable: the files without their own ignores share one
         selection = self.selection.with_always_ignored(codes) if codes else self.selection
-        return Settings(
+        settings = Settings(
             selection=selection, target_keras=self.values["target-keras"], file_timeout=self.values["file-timeout"]
         )
+        if not codes:
+            self._shared = settings
+        return settings
 
     def per_file_ignores(self, path: str | Path) -> tuple[str, ...]:
         if not self.values["per-file-ignores"]:
@@ -407,6 +413,7 @@ class Resolver:
         self._found: dict[Path, ConfigFile | None] = {}
         self._resolved: dict[tuple, Resolved] = {}
         self._by_directory: dict[str, Resolved] = {}
+        self._pyprojects: dict[Path, Path | None] = {}
 
     def for_path(self, path: str | Path) -> Resolved:
         """The settings for a file, or for a directory's walk."""
@@ -449,12 +456,22 @@ class Resolver:
             self._found[candidate] = found
         return found
 
-    @staticmethod
-    def _project_file(config: ConfigFile | None, directory: Path) -> Path | None:
+    def _project_file(self, config: ConfigFile | None, directory: Path) -> Path | None:
         """The pyproject.toml that declares the project's dependencies."""
         if config is not None and (config.directory / "pyproject.toml").is_file():
             return config.directory / "pyproject.toml"
-        return next((d / "pyproject.toml" for d in (directory, *directory.parents) if (d / "pyproject.toml").is_file()), None)
+        return self._nearest_pyproject(directory)
+
+    def _nearest_pyproject(self, directory: Path) -> Path | None:
+        # Memoised per directory: a walk asks for every directory of the tree, each below the last.
+        if directory not in self._pyprojects:
+            candidate = directory / "pyproject.toml"
+            if candidate.is_file():
+                self._pyprojects[directory] = candidate
+            else:
+                parent = directory.parent
+                self._pyprojects[directory] = None if parent == directory else self._nearest_pyproject(parent)
+        return self._pyprojects[directory]
 
     def _resolve(self, config: ConfigFile | None, pyproject: Path | None) -> Resolved:
         values = dict(DEFAULTS)

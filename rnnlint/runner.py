@@ -102,12 +102,15 @@ def targets(paths: Iterable[str], resolver: Resolver, *, stdin: bytes | None = N
             exclude_root=walk.root,
             default_excludes=DEFAULT_EXCLUDES if walk.values["exclude"] is None else frozenset(),
         )
+        resolved, resolved_for = walk, None
         for file in found:
             key = os.path.normpath(os.path.abspath(file))
             if key in seen:
                 continue
             seen.add(key)
-            resolved = resolver.for_path(file)
+            directory = os.path.dirname(key)
+            if directory != resolved_for:  # a walk yields each directory's files together
+                resolved, resolved_for = resolver.for_path(file), directory
             # A configuration nearer to the file than the walked directory's has its own excludes.
             if resolved is not walk and resolved.excluded(file):
                 continue
@@ -121,10 +124,11 @@ def run(
     unsafe: bool = False,
     jobs: int | None = None,
     cache=None,  # noqa: ANN001 - rnnlint.cache.Cache, imported only when caching
+    keep_origins: bool = False,
 ) -> RunResult:
     outcome = RunResult()
     if mode == CHECK:
-        outcome.results = check(list(files), jobs=jobs, cache=cache)
+        outcome.results = check(list(files), jobs=jobs, cache=cache, keep_origins=keep_origins)
         return outcome
     for target in files:
         if target.data is not None:
@@ -149,10 +153,18 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def check(targets: Sequence[Target], *, jobs: int | None = None, cache=None) -> list[FileResult]:  # noqa: ANN001
+def check(
+    targets: Sequence[Target],
+    *,
+    jobs: int | None = None,
+    cache=None,  # noqa: ANN001 - rnnlint.cache.Cache, imported only when caching
+    keep_origins: bool = False,
+) -> list[FileResult]:
+    """Check the targets.  `keep_origins`: each diagnostic keeps what the analysis knew
+    (`Diagnostic.origin`, for --confirm); it lives only in this process, so no workers."""
     results: list[FileResult | None] = [None] * len(targets)
     keys: dict[int, str | None] = {}  # the cache key of each file sent to the analysis
-    analysis = _Analysis(jobs or default_jobs())
+    analysis = _Analysis(1 if keep_origins else jobs or default_jobs(), keep_origins)
     if cache is not None:
         from rnnlint.cache import FILTERED, content_key, settings_key as digest
 
@@ -218,8 +230,9 @@ class _Analysis:
     are analysed here, when all of them are known.
     """
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, keep_origins: bool) -> None:
         self.jobs = jobs
+        self.keep_origins = keep_origins
         self.waiting: list[tuple[int, Job]] = []
         self.pool = None
         self.sent: list[tuple[list[int], Future]] = []
@@ -240,7 +253,7 @@ class _Analysis:
         """Each file's result, in the order the files were added."""
         if self.pool is None:
             for index, job in self.waiting:
-                yield index, _lint_job(job)
+                yield index, _lint_job(job, keep_origin=self.keep_origins)
             return
         if self.waiting:
             self._send()
@@ -269,10 +282,17 @@ def _regular_file_status(path: str) -> os.stat_result | None:
     return status if stat.S_ISREG(status.st_mode) else None
 
 
-def _lint_job(item: Job) -> FileResult:
+def _lint_job(item: Job, *, keep_origin: bool) -> FileResult:
     data, name, settings = item
     with _one_collection():
-        return lint_bytes(data, name, settings)
+        result = lint_bytes(data, name, settings)
+        if not keep_origin:
+            # What the analysis knew (for --confirm) is a graph of syntax trees and values:
+            # kept, it would pile up with every file (or be sent between processes); let go
+            # here, it is garbage before the collection below.
+            for diagnostic in result.diagnostics:
+                diagnostic.origin = None
+        return result
 
 
 @contextmanager
@@ -282,8 +302,9 @@ def _one_collection() -> Iterator[None]:
     A file's syntax tree and values are tens of thousands of objects that live until
     the file is done; the cyclic collector, left on, scans them over and over as they
     pile up (and everything older with them, on a full collection): a fifth of the CPU
-    time on an all-Keras tree.  Collecting the young generation after the file frees
-    the same cycles.
+    time on an all-Keras tree.  Collecting the two younger generations after the
+    file frees the same cycles, and those of earlier files that outlived their
+    file's collection: the collector never runs on its own while a file is analysed.
     """
     if not gc.isenabled():
         yield
@@ -293,17 +314,11 @@ def _one_collection() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-        gc.collect(0)
+        gc.collect(1)
 
 
 def _lint_batch_in_worker(batch: list[Job]) -> list[FileResult]:
-    results = [_lint_job(job) for job in batch]
-    for result in results:
-        for diagnostic in result.diagnostics:
-            # What the analysis knew (for --confirm) stays in the process that made it:
-            # it is a graph of syntax trees and values, costly to send between processes.
-            diagnostic.origin = None
-    return results
+    return [_lint_job(job, keep_origin=False) for job in batch]
 
 
 def _not_about_content(result: FileResult) -> bool:
