@@ -60,7 +60,10 @@ def test_cache_answers_unchanged_files_and_reanalyses_changed_ones(tmp_path):
     assert third[1].diagnostics == []
 
 
-def test_cache_is_keyed_by_settings(tmp_path):
+@pytest.mark.parametrize("status_trusted", [False, True], ids=["by content", "by status record"])
+def test_cache_is_keyed_by_settings(tmp_path, monkeypatch, status_trusted):
+    if status_trusted:  # files just written are racily clean: answered by content unless the rule is off
+        monkeypatch.setattr("rnnlint.cache.RACY_NS", 0)
     files = make_tree(tmp_path, count=2)
     cache_dir = tmp_path / "cache"
     cache = Cache(cache_dir)
@@ -409,18 +412,6 @@ def test_a_racily_clean_edit_is_not_hidden(tmp_path, monkeypatch):
     assert results[1].diagnostics == []
 
 
-def test_status_records_are_per_settings_for_analysed_files(tmp_path, monkeypatch):
-    monkeypatch.setattr("rnnlint.cache.RACY_NS", 0)
-    files = make_tree(tmp_path, count=2)
-    cache_dir = tmp_path / "cache"
-    cache = Cache(cache_dir)
-    run(files, lambda _: Settings(), cache=cache)
-    cache.save()
-    ignoring = Settings(selection=Selection(ignore=("RNN101",)))
-    results = run(files, lambda _: ignoring, cache=Cache(cache_dir))
-    assert all(r.diagnostics == [] for r in results)
-
-
 def test_status_records_are_dropped_when_rnnlint_changed(tmp_path, monkeypatch):
     """The prefilter's verdict and the content key recorded for a path are the code's: other code reads again."""
     from rnnlint import cache as cache_module
@@ -473,3 +464,13 @@ def test_the_cache_keeps_at_most_max_entries_dropping_the_oldest(tmp_path, monke
     second.save()
     kept = list(Cache(cache_dir).entries)
     assert kept == [first.used[1], *second.used]  # the oldest (file 1) went first
+
+
+def test_what_the_analysis_knew_is_kept_only_when_asked(tmp_path):
+    """Diagnostic.origin (a graph of trees and values, for --confirm) would pile up over a tree's files."""
+    files = make_tree(tmp_path, count=3)
+    plain = run(files, lambda _: Settings(), jobs=1)
+    kept = check([Target(f, Settings(), None) for f in files], jobs=2, keep_origins=True)
+    assert summary(kept) == summary(plain)
+    assert all(d.origin is None for r in plain for d in r.diagnostics)
+    assert all(d.origin is not None for r in kept for d in r.diagnostics) and any(r.diagnostics for r in kept)
