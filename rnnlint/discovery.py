@@ -74,13 +74,14 @@ def discover(
 
 
 def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_excludes=DEFAULT_EXCLUDES) -> Iterator[str]:
+    # Strings, not Paths: this runs once per entry of the tree, and pathlib's parsing shows in a warm run.
     visited: set[tuple[int, int]] = set()
     absolute_root = root.is_absolute()
-    stack = [directory]
+    stack = [str(directory)]
     while stack:
         current = stack.pop()
         try:
-            stat = current.stat()
+            stat = os.stat(current)
         except OSError:
             continue
         identity = (stat.st_dev, stat.st_ino)
@@ -91,7 +92,9 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
             entries = sorted(os.scandir(current), key=lambda e: e.name)
         except OSError:
             continue
-        subdirs: list[Path] = []
+        # The .gitignore files that apply here, gathered once for the whole directory.
+        specs = ignores.specs_above(current) if ignores is not None else None
+        subdirs: list[str] = []
         for entry in entries:
             try:
                 is_dir = entry.is_dir()
@@ -103,10 +106,10 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
                 relative = os.path.relpath(os.path.abspath(entry.path) if absolute_root else entry.path, root)
                 if exclude_spec.match_file(relative + ("/" if is_dir else "")):
                     continue
-            if ignores is not None and ignores.ignored(entry.path, is_dir):
+            if specs and _GitIgnores.matches(specs, entry.path, is_dir):
                 continue
             if is_dir:
-                subdirs.append(Path(entry.path))
+                subdirs.append(entry.path)
             elif entry.name.endswith(suffixes) and _readable_kind(entry):
                 yield entry.path
         stack.extend(reversed(subdirs))
@@ -170,8 +173,9 @@ class _GitIgnores:
             self.cache[directory] = spec
         return self.cache[directory]
 
-    def ignored(self, path: str, is_dir: bool) -> bool:
-        specs = self.specs_above(os.path.dirname(path))
+    @staticmethod
+    def matches(specs: list[tuple[Path, object]], path: str, is_dir: bool) -> bool:
+        """Whether one of `specs` (the chain above the path's directory) ignores the path."""
         if not specs:  # the common case: no .gitignore on the way, nothing to match
             return False
         resolved = os.path.abspath(path)

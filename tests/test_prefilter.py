@@ -315,3 +315,16 @@ def test_every_recurrent_class_name_holds_a_prefilter_word():
         | {catalogue.GENERIC_RNN, catalogue.STACKED_CELLS, catalogue.BIDIRECTIONAL}
     )
     assert all(WORD.search(name) for name in names), [n for n in names if not WORD.search(n)]
+
+
+def test_every_recurrent_name_the_analysis_knows_holds_a_word():
+    """The proof's premise: the analysis knows a recurrent layer only by a name containing a word."""
+    names = {
+        *catalogue.RECURRENT_CLASSES,
+        *catalogue.CELL_CLASSES,
+        *catalogue.REMOVED_CLASS_REPLACEMENT,
+        catalogue.GENERIC_RNN,
+        catalogue.STACKED_CELLS,
+        catalogue.BIDIRECTIONAL,
+    }
+    assert names and all(any(word in name for word in WORDS) for name in names), sorted(names)

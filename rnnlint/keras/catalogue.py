@@ -13,6 +13,8 @@ import enum
 import functools
 from dataclasses import dataclass
 
+from rnnlint import prefilter
+
 # Module paths under which Keras publishes its public API.  A qualified name is
 # reduced to the part after one of these ("keras.layers.LSTM" -> "layers.LSTM").
 KERAS_ROOTS: tuple[str, ...] = (
@@ -224,8 +226,9 @@ LAYER_SYMBOLS: frozenset[str] = frozenset(
 TOP_LEVEL_SYMBOLS: frozenset[str] = frozenset({SEQUENTIAL, MODEL, INPUT})
 
 # Words whose absence from a file proves it builds no recurrent layer: every
-# recurrent class, cell and wrapper name contains one of them.
-RECURRENT_WORDS: tuple[str, ...] = ("LSTM", "GRU", "RNN", "Bidirectional")
+# recurrent class, cell and wrapper name contains one of them (they live with the
+# prefilter, which runs on every file and should not load this module).
+RECURRENT_WORDS = prefilter.RECURRENT_WORDS
 
 
 @functools.lru_cache(maxsize=4096)  # a pure function the engine asks about every attribute it follows
