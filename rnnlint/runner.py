@@ -226,8 +226,8 @@ class _Analysis:
     """Phase 2, started while phase 1 is still reading: the files to analyse, as they are found.
 
     Once enough files wait to pay for worker processes, the workers start and get
-    files in small batches while this process goes on reading the rest; fewer files
-    are analysed here, when all of them are known.
+    files in small batches while this process goes on reading the rest.  A run
+    that never gathers that many analyses its few files here, at the end.
     """
 
     def __init__(self, jobs: int, keep_origins: bool) -> None:
@@ -269,8 +269,6 @@ def _worker_pool(jobs: int):  # noqa: ANN202 - concurrent.futures is imported on
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
-
-
 
 
 def _regular_file_status(path: str) -> os.stat_result | None:
