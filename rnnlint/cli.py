@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rnnlint import __version__
+from rnnlint.cli_args import Parser, UsageError, choices_help, closest, codes, jobs, patterns, positive_seconds, seconds
 from rnnlint.output import FORMATS, TEXT_FORMATS
 
 if TYPE_CHECKING:
@@ -16,33 +17,49 @@ if TYPE_CHECKING:
     from rnnlint.runner import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule", "graph", "trace")
 
-
-class UsageError(Exception):
-    """A mistake in how rnnlint was called: one line, exit code 2."""
-
-
-def _codes(value: str) -> tuple[str, ...]:
-    return tuple(code.strip().upper() for code in value.split(",") if code.strip())
+# The subcommands, in the order `rnnlint --help` lists them, with their one-line summary.  Adding
+# one is a line here and a function `_NAME_command(argv) -> int` below: main() dispatches by name,
+# a mistyped first argument is matched against these, and a test checks each has its function.
+COMMANDS = {
+    "check": "lint files and directories (the default command)",
+    "rule": "explain a rule (`rnnlint rule RNN101`), or list them all (`--all`)",
+    "graph": "draw the recurrent data flow of a file: Mermaid, DOT, SVG or PNG",
+    "trace": "RUN a file with Keras instrumented and check the findings against what happened",
+}
+SUBCOMMANDS = tuple(COMMANDS)
+EXAMPLES = (
+    ("rnnlint src/", "lint a directory; exit 1 when there are findings"),
+    ("rnnlint --diff-base origin/main --output-format github .", "gate a pull request on the lines it changes"),
+    ("rnnlint rule RNN201", "what a rule catches and why"),
+)
 
 
 def _check_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from rnnlint.cli_args import top_level_help
+    from rnnlint.diagnostics import DOCS_BASE_URL
+
+    description, epilog = top_level_help(COMMANDS, EXAMPLES)
+    parser = Parser(
         prog="rnnlint",
-        description="Find misuse of Keras recurrent layers (return_sequences, return_state, states) before it runs.",
+        usage="rnnlint [check] [OPTIONS] [PATH ...]\n       rnnlint {%s} ..." % ",".join(c for c in COMMANDS if c != "check"),
+        description=description,
+        epilog=f"{epilog}\n\nDocumentation: {DOCS_BASE_URL}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"rnnlint {__version__}")
-    parser.add_argument("paths", nargs="*", default=["."], help="files or directories to lint ('-' for stdin)")
-    parser.add_argument("--select", type=_codes, help="rule codes or prefixes to enable (RNN1, RNN201, ALL)")
-    parser.add_argument("--extend-select", type=_codes, default=(), help="codes to enable on top of the selection")
-    parser.add_argument("--ignore", type=_codes, default=(), help="codes or prefixes to disable")
-    parser.add_argument("--output-format", choices=FORMATS, default=None)
+    parser.add_argument("-V", "--version", action="version", version=f"rnnlint {__version__}")
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories to lint (default: .; '-' reads stdin)")
+    parser.add_argument("--select", type=codes, metavar="CODES", help="rule codes or prefixes to enable (RNN1, RNN201, ALL)")
+    parser.add_argument("--extend-select", type=codes, default=(), metavar="CODES", help="codes to enable on top of the selection")
+    parser.add_argument("--ignore", type=codes, default=(), metavar="CODES", help="codes or prefixes to disable")
+    parser.add_argument(
+        "--output-format", choices=FORMATS, default=None, metavar="FORMAT", help=choices_help(FORMATS, "text")
+    )
     parser.add_argument("-o", "--output-file", metavar="PATH", help="write the report to PATH instead of stdout")
     parser.add_argument("--show-source", action="store_true", help="show the offending line with carets")
     parser.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
     parser.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
-    parser.add_argument("--stdin-filename", help="the name to report for code read from stdin")
+    parser.add_argument("--stdin-filename", metavar="NAME", help="the name to report for code read from stdin")
     parser.add_argument(
         "--target-keras", type=int, choices=(2, 3), default=None, help="Keras major version (default: inferred, else 3)"
     )
@@ -60,7 +77,9 @@ def _add_confirm_options(parser: argparse.ArgumentParser) -> None:
     confirm.add_argument(
         "--confirm", action="store_true", help="rebuild each finding as a tiny Keras program and run it (never runs your code)"
     )
-    confirm.add_argument("--confirm-timeout", type=float, default=60.0, help="seconds allowed per reproduction")
+    confirm.add_argument(
+        "--confirm-timeout", type=positive_seconds, default=60.0, metavar="SECONDS", help="seconds allowed per reproduction"
+    )
 
 
 def _add_gate_options(parser: argparse.ArgumentParser) -> None:
@@ -81,12 +100,12 @@ def _add_gate_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_performance_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("performance")
-    group.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
+    group.add_argument("--jobs", "-j", type=jobs, default=0, metavar="N", help="worker processes (default, or 0: one per core)")
     group.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    group.add_argument("--cache-dir", help="where the cache lives (default: .rnnlint_cache at the project root)")
+    group.add_argument("--cache-dir", metavar="DIR", help="where the cache lives (default: .rnnlint_cache at the project root)")
     group.add_argument(
         "--file-timeout",
-        type=_seconds,
+        type=seconds,
         metavar="SECONDS",
         help="skip a file whose analysis takes longer (default: 30; 0: no limit)",
     )
@@ -108,46 +127,25 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--config", metavar="PATH", help="use this configuration file (pyproject.toml or rnnlint.toml)")
     group.add_argument("--isolated", action="store_true", help="ignore every configuration file")
     group.add_argument("--show-settings", action="store_true", help="print the resolved settings and where each came from")
-    group.add_argument("--exclude", type=_patterns, help="glob patterns to skip (replaces the default excludes)")
-    group.add_argument("--extend-exclude", type=_patterns, default=(), help="glob patterns to skip, on top of the excludes")
+    group.add_argument("--exclude", type=patterns, metavar="PATTERNS", help="glob patterns to skip (replaces the default excludes)")
+    group.add_argument("--extend-exclude", type=patterns, default=(), metavar="PATTERNS", help="glob patterns to skip, on top of the excludes")
+    group.add_argument(
+        "--force-exclude", action="store_true", help="apply the excludes to files named on the command line too"
+    )
     group.add_argument(
         "--respect-gitignore", action=argparse.BooleanOptionalAction, default=None, help="skip files .gitignore ignores"
     )
 
 
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
-    if not seconds >= 0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more: {value!r}")
-    return seconds
-
-
-def _patterns(value: str) -> tuple[str, ...]:
-    from rnnlint.discovery import pattern_error
-
-    patterns = tuple(pattern.strip() for pattern in value.split(",") if pattern.strip())
-    for pattern in patterns:
-        error = pattern_error(pattern)
-        if error is not None:
-            raise argparse.ArgumentTypeError(f"invalid pattern {pattern!r}: {error}")
-    return patterns
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     _never_fail_to_print()
     try:
-        if args and args[0] == "rule":
-            return _rule_command(args[1:])
-        if args and args[0] == "graph":
-            return _graph_command(args[1:])
-        if args and args[0] == "trace":
-            return _trace_command(args[1:])
-        if args and args[0] == "check":
-            args = args[1:]
+        if args and args[0] in COMMANDS:
+            return _command(args[0])(args[1:])
+        _refuse_mistyped_command(args)
         return _check_command(args)
     except UsageError as error:
         print(f"rnnlint: error: {error}", file=sys.stderr)
@@ -156,6 +154,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_ERROR
+
+
+def _command(name: str) -> Callable[[list[str]], int]:
+    """The function that runs subcommand `name` (see COMMANDS)."""
+    return globals()[f"_{name}_command"]  # type: ignore[no-any-return]
+
+
+def _refuse_mistyped_command(args: list[str]) -> None:
+    """`rnnlint chek src/` is a typo, not a file to lint: refuse it (exit 2, nothing linted) when the
+    first argument names no existing path and is close to a subcommand."""
+    if not args or args[0].startswith("-") or os.path.lexists(args[0]):
+        return
+    suggestion = closest(args[0], COMMANDS)
+    if suggestion is not None:
+        raise UsageError(f"unknown command {args[0]!r} (did you mean {suggestion!r}?)")
 
 
 def _never_fail_to_print() -> None:
@@ -167,12 +180,17 @@ def _never_fail_to_print() -> None:
 
 
 def _rule_command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="rnnlint rule", description="Explain a rule, or list them all.")
-    parser.add_argument("code", nargs="?")
+    parser = Parser(prog="rnnlint rule", description="Explain a rule, or list them all.")
+    parser.add_argument("code", nargs="?", help="a rule code (RNN101)")
     parser.add_argument("--all", action="store_true", help="list every rule")
+    parser.add_argument(
+        "--output-format", choices=("text", "json"), default="text", metavar="FORMAT", help=choices_help(("text", "json"), "text")
+    )
     args = parser.parse_args(argv)
     from rnnlint.rules import all_rules, rule_by_code
 
+    if args.output_format == "json":
+        return _rule_json(None if args.all or not args.code else args.code)
     if args.all or not args.code:
         width = max(len(rule.name) for rule in all_rules())
         print(f"{'code':<8} {'name':<{width}} {'severity':<8} {'default':<8} summary")
@@ -189,17 +207,47 @@ def _rule_command(argv: list[str]) -> int:
     return EXIT_CLEAN
 
 
+def _rule_json(code: str | None) -> int:
+    """`rule --output-format json`: one object for a code, a list of them for --all (as ruff does)."""
+    import json
+
+    from rnnlint.diagnostics import rule_url
+    from rnnlint.rules import all_rules, rule_by_code
+
+    def described(rule) -> dict:  # noqa: ANN001 - a Rule class
+        return {
+            "code": rule.code,
+            "name": rule.name,
+            "severity": rule.severity.value,
+            "default": rule.on_by_default(),
+            "summary": rule.summary,
+            "url": rule_url(rule.code),
+            "explanation": rule.documentation(),
+        }
+
+    if code is None:
+        print(json.dumps([described(rule) for rule in all_rules()], indent=2))
+        return EXIT_CLEAN
+    rule = rule_by_code(code)
+    if rule is None:
+        raise UsageError(f"unknown rule code {code!r} (see `rnnlint rule --all`)")
+    print(json.dumps(described(rule), indent=2))
+    return EXIT_CLEAN
+
+
 def _trace_command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rnnlint trace",
         description="RUN the target with Keras instrumented (as importing it would) and check the static findings "
         "against what happened.  Needs the trace extra.",
     )
     parser.add_argument("targets", nargs="+", metavar="TARGET", help="path.py or path.py:function")
     parser.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="an argument of the function")
-    parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed for the whole run")
+    parser.add_argument(
+        "--timeout", type=positive_seconds, default=600.0, metavar="SECONDS", help="seconds allowed for the whole run"
+    )
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
-    parser.add_argument("--select", type=_codes, help="rule codes or prefixes to reconcile (default: the default rules)")
+    parser.add_argument("--select", type=codes, metavar="CODES", help="rule codes or prefixes to reconcile (default: the default rules)")
     parser.add_argument("--target-keras", type=int, choices=(2, 3), default=3, help="Keras major version (default 3)")
     args = parser.parse_args(argv)
     from rnnlint import api
@@ -241,7 +289,8 @@ def _check_command(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     from rnnlint import runner
     from rnnlint.output import renderer
-    from rnnlint.output.text import fixed_listing, statistics, summary
+    from rnnlint.output.text import fixed_listing, summary
+    from rnnlint.progress import for_terminal
 
     _validate_codes(args.select or (), args.extend_select, args.ignore)
     _validate_gate_options(args)
@@ -270,11 +319,25 @@ def _check_command(argv: list[str]) -> int:
     changes = _changed_lines(args.diff_base) if args.diff_base else None
     stdin = sys.stdin.buffer.read() if "-" in args.paths else None
     # Walk everything first: a broken configuration met in the walk stops the run before any file is written.
-    files = list(runner.targets(args.paths, resolver, stdin=stdin, stdin_name=args.stdin_filename))
+    files = list(
+        runner.targets(
+            _named_sources(args.paths), resolver, stdin=stdin, stdin_name=args.stdin_filename, force_exclude=args.force_exclude
+        )
+    )
+    if not files:
+        # As ruff: in a CI gate, "All checks passed!" over zero files would hide a wrong path or exclude.
+        print("rnnlint: warning: No Python files found under the given paths", file=sys.stderr)
     # --confirm rebuilds findings from what the analysis knew (Diagnostic.origin), which
     # lives only in this process: no cache, no worker processes.
     cache = _open_cache(args) if mode == runner.CHECK and not args.confirm else None
-    outcome = runner.run(files, mode, unsafe=unsafe, jobs=args.jobs or None, cache=cache, keep_origins=args.confirm)
+    progress = for_terminal(sys.stderr, args.quiet)
+    try:
+        outcome = runner.run(
+            files, mode, unsafe=unsafe, jobs=args.jobs or None, cache=cache, keep_origins=args.confirm, progress=progress
+        )
+    finally:
+        if progress is not None:
+            progress.close()
     if cache is not None:
         cache.save()
         if cache.warning:
@@ -321,7 +384,7 @@ def _check_command(argv: list[str]) -> int:
     out = sys.stderr if outcome.stdin_output is not None else sys.stdout
     colour = out.isatty() and not os.environ.get("NO_COLOR") and not args.output_file
     if args.statistics:
-        report = statistics(diagnostics)
+        report = _statistics(diagnostics, args.output_format)
     else:
         sources: dict[tuple[str, int | None], list[str]] = {}
 
@@ -339,12 +402,36 @@ def _check_command(argv: list[str]) -> int:
         if args.output_format in TEXT_FORMATS:
             context.update(unsafe_fixes=unsafe, show_fixes=bool(args.show_fixes))
         report = render(diagnostics, colour=colour, show_source=show_source, source_line=source_line, **context)
-        if args.output_format in TEXT_FORMATS and not args.quiet:
+        if args.output_format in TEXT_FORMATS and not args.quiet and files:
             if args.show_fixes and outcome.fixed_count:
                 report += fixed_listing(outcome.fixed)
             report += summary(diagnostics, fixed=outcome.fixed_count, unsafe_fixes=unsafe)
     _write_report(report, args.output_file, out)
     return _exit_code(args, diagnostics, failed=failed, fixed=outcome.fixed_count)
+
+
+def _named_sources(paths: list[str]) -> list[str]:
+    """The paths to lint: a file named explicitly that is not Python (pyproject.toml) is skipped, one line each."""
+    from rnnlint.discovery import is_named_source
+
+    kept = []
+    for path in paths:
+        if path != "-" and os.path.isfile(path) and not is_named_source(path):
+            print(f"rnnlint: warning: {path}: skipped: not a Python file or notebook", file=sys.stderr)
+            continue
+        kept.append(path)
+    return kept
+
+
+def _statistics(diagnostics: list, output_format: str) -> str:
+    """--statistics: counts per rule, as a table or (--output-format json) as ruff's list of objects."""
+    from rnnlint.output.text import statistics
+
+    if output_format != "json":
+        return statistics(diagnostics)
+    from rnnlint.output.json import statistics as json_statistics
+
+    return json_statistics(diagnostics)
 
 
 def _open_cache(args: argparse.Namespace):  # noqa: ANN202 - rnnlint.cache.Cache
@@ -561,7 +648,7 @@ _FORMAT_BY_SUFFIX = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".
 def _graph_command(argv: list[str]) -> int:
     from rnnlint.graph import FORMATS
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rnnlint graph",
         description="Draw the recurrent data flow of a file (layers, what travels between them, the findings).",
     )
@@ -571,9 +658,9 @@ def _graph_command(argv: list[str]) -> int:
         "--format", choices=FORMATS, help="default: from --output-file's suffix, else mermaid; svg/png need Graphviz"
     )
     parser.add_argument("-o", "--output-file", help="write the graph there instead of to standard output")
-    parser.add_argument("--select", type=_codes, help="rule codes or prefixes whose findings are drawn")
-    parser.add_argument("--extend-select", type=_codes, default=())
-    parser.add_argument("--ignore", type=_codes, default=())
+    parser.add_argument("--select", type=codes, metavar="CODES", help="rule codes or prefixes whose findings are drawn")
+    parser.add_argument("--extend-select", type=codes, default=())
+    parser.add_argument("--ignore", type=codes, default=())
     parser.add_argument("--stdin-filename", help="the name to show for code read from stdin")
     parser.add_argument("--target-keras", type=int, choices=(2, 3), default=3)
     args = parser.parse_args(argv)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-DOCS_URL = "https://github.com/rnnlint/rnnlint/blob/main/docs/rules.md#"
+# Where the documentation site (docs/, built with MkDocs; mkdocs.yml's `site_url`) is published.
+# Each rule has a page at DOCS_BASE_URL + "rules/<code>/", generated from the rule's docstring; a
+# finding's `url` (JSON, SARIF's helpUri, the language server's code description) is that page.
+DOCS_BASE_URL = "https://rnnlint.github.io/rnnlint/"
+
+
+def rule_url(code: str) -> str:
+    """The documentation page of a rule: `https://rnnlint.github.io/rnnlint/rules/rnn101/`."""
+    return f"{DOCS_BASE_URL}rules/{code.lower()}/"
 
 
 class Severity(enum.Enum):
@@ -69,7 +77,7 @@ class Diagnostic:
 
     @property
     def url(self) -> str:
-        return f"{DOCS_URL}{self.code.lower()}"
+        return rule_url(self.code)
 
     def sort_key(self) -> tuple:
         return (self.filename, self.cell or 0, self.location, self.code)

@@ -34,6 +34,21 @@ DEFAULT_EXCLUDES = frozenset(
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
+def is_named_source(path: str) -> bool:
+    """Whether a file named on the command line is one to lint: a Python file or notebook by its suffix
+    (.pyw too), a file without a suffix (a script), or one whose first line is a Python shebang.
+    `rnnlint pyproject.toml` is not: parsing TOML as Python would only report a syntax error."""
+    suffix = os.path.splitext(path)[1].lower()
+    if not suffix or suffix in SOURCE_SUFFIXES or suffix == ".pyw":
+        return True
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(200)
+    except OSError:
+        return True  # the reader says why it cannot be read
+    return first.startswith(b"#!") and b"python" in first
+
+
 def discover(
     paths: Iterable[str | Path],
     *,
@@ -77,6 +92,7 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
     # Strings, not Paths: this runs once per entry of the tree, and pathlib's parsing shows in a warm run.
     visited: set[tuple[int, int]] = set()
     absolute_root = root.is_absolute()
+    # Walking `.` names files `model.py`, not `./model.py` (as ruff and git print them).
     stack = [str(directory)]
     while stack:
         current = stack.pop()
@@ -95,6 +111,7 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
         # The .gitignore files that apply here, gathered once for the whole directory.
         specs = ignores.specs_above(current) if ignores is not None else None
         subdirs: list[str] = []
+        prefix = "" if current == os.curdir else os.path.join(current, "")
         for entry in entries:
             try:
                 is_dir = entry.is_dir()
@@ -109,9 +126,9 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
             if specs and _GitIgnores.matches(specs, entry.path, is_dir):
                 continue
             if is_dir:
-                subdirs.append(entry.path)
+                subdirs.append(prefix + entry.name)
             elif entry.name.endswith(suffixes) and _readable_kind(entry):
-                yield entry.path
+                yield prefix + entry.name
         stack.extend(reversed(subdirs))
 
 

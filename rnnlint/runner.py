@@ -21,7 +21,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 # What a worker needs to analyse one file: its bytes, its display name, its settings.
 Job = tuple[bytes, str, Settings]
+# Told (files done, files in the run) as a run goes on; the CLI shows it on a terminal.
+Progress = Callable[[int, int], None]
 
 CHECK, FIX, DIFF, ADD_NOQA = "check", "fix", "diff", "add-noqa"
 # Below this many files to analyse, starting worker processes costs more than it saves.
@@ -77,8 +79,18 @@ class RunResult:
         return sum(len(v) for v in self.fixed.values())
 
 
-def targets(paths: Iterable[str], resolver: Resolver, *, stdin: bytes | None = None, stdin_name: str | None = None) -> Iterator[Target]:
-    """The files to lint, each once, with its settings: named files as given, directories walked."""
+def targets(
+    paths: Iterable[str],
+    resolver: Resolver,
+    *,
+    stdin: bytes | None = None,
+    stdin_name: str | None = None,
+    force_exclude: bool = False,
+) -> Iterator[Target]:
+    """The files to lint, each once, with its settings: named files as given, directories walked.
+
+    A file named explicitly is linted even if an exclude matches it, unless `force_exclude`
+    (ruff's convention: pre-commit names every staged file, and the excludes should hold there)."""
     from rnnlint.discovery import DEFAULT_EXCLUDES, discover
 
     seen: set[str] = set()
@@ -92,7 +104,10 @@ def targets(paths: Iterable[str], resolver: Resolver, *, stdin: bytes | None = N
             key = os.path.normpath(os.path.abspath(path))
             if key not in seen:
                 seen.add(key)
-                yield Target(path, resolver.for_path(path).settings_for(path), os.path.dirname(path) or os.curdir)
+                resolved = resolver.for_path(path)
+                if force_exclude and _excluded_by_name(path, resolved, DEFAULT_EXCLUDES):
+                    continue
+                yield Target(path, resolved.settings_for(path), os.path.dirname(path) or os.curdir)
             continue
         walk = resolver.for_path(path)
         found = discover(
@@ -117,6 +132,17 @@ def targets(paths: Iterable[str], resolver: Resolver, *, stdin: bytes | None = N
             yield Target(file, resolved.settings_for(file), path)
 
 
+def _excluded_by_name(path: str, resolved, default_excludes: frozenset[str]) -> bool:  # noqa: ANN001 - config.Resolved
+    """Whether a walk would have skipped `path`: an exclude pattern matches it, or (without a configured
+    `exclude`) one of its directories below the project root is a default exclude (build, .venv, ...)."""
+    if resolved.excluded(path):
+        return True
+    if resolved.values["exclude"] is not None:
+        return False
+    directories = resolved.relative(path).split("/")[:-1]
+    return any(part in default_excludes for part in directories)
+
+
 def run(
     files: Iterable[Target],
     mode: str = CHECK,
@@ -125,12 +151,17 @@ def run(
     jobs: int | None = None,
     cache=None,  # noqa: ANN001 - rnnlint.cache.Cache, imported only when caching
     keep_origins: bool = False,
+    progress: Progress | None = None,
 ) -> RunResult:
+    """Lint (or fix) `files`; `progress(done, total)` is told as files are done."""
     outcome = RunResult()
+    files = list(files)
     if mode == CHECK:
-        outcome.results = check(list(files), jobs=jobs, cache=cache, keep_origins=keep_origins)
+        outcome.results = check(files, jobs=jobs, cache=cache, keep_origins=keep_origins, progress=progress)
         return outcome
-    for target in files:
+    for done, target in enumerate(files):
+        if progress is not None:
+            progress(done, len(files))
         if target.data is not None:
             data = target.data
         else:
@@ -159,9 +190,11 @@ def check(
     jobs: int | None = None,
     cache=None,  # noqa: ANN001 - rnnlint.cache.Cache, imported only when caching
     keep_origins: bool = False,
+    progress: Progress | None = None,
 ) -> list[FileResult]:
     """Check the targets.  `keep_origins`: each diagnostic keeps what the analysis knew
-    (`Diagnostic.origin`, for --confirm); it lives only in this process, so no workers."""
+    (`Diagnostic.origin`, for --confirm); it lives only in this process, so no workers.
+    `progress(done, total)` is told how many files are done, as they are."""
     results: list[FileResult | None] = [None] * len(targets)
     keys: dict[int, str | None] = {}  # the cache key of each file sent to the analysis
     analysis = _Analysis(1 if keep_origins else jobs or default_jobs(), keep_origins)
@@ -177,6 +210,8 @@ def check(
         return settings_keys[settings]
 
     for index, target in enumerate(targets):
+        if progress is not None:  # the files before this one are done, except those waiting for the analysis
+            progress(index - len(keys), len(targets))
         data = target.data
         status = None
         if data is None and cache is not None:
@@ -214,8 +249,12 @@ def check(
         keys[index] = key
         analysis.add(index, (data, target.name, target.settings))
 
+    done = len(targets) - len(keys)
     for index, result in analysis.results():
         results[index] = result
+        done += 1
+        if progress is not None:
+            progress(done, len(targets))
         key = keys[index]
         if cache is not None and key is not None and not _not_about_content(result):
             cache.put(key, result.diagnostics)
@@ -390,14 +429,34 @@ def _add_noqa(target: Target, data: bytes, outcome: RunResult) -> None:
 
 
 def unified_diff(name: str, before: bytes, after: bytes) -> str:
-    """What --diff prints for one file: a unified diff of the text (line endings kept as they are)."""
+    """What --diff prints for one file: a unified diff of the text (line endings kept as they are);
+    for a notebook, one diff per changed cell of its code (as ruff does), not a diff of its JSON."""
     import difflib
 
+    from rnnlint.sources import is_notebook
     from rnnlint.sources.python import SourceText
+
+    if is_notebook(name):
+        return _cell_diffs(name, before, after)
 
     old = _LINES.findall(SourceText.from_bytes(before).text)
     new = _LINES.findall(SourceText.from_bytes(after).text)
     lines = []
     for line in difflib.unified_diff(old, new, fromfile=name, tofile=name):
         lines.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
+    return "".join(lines)
+
+
+def _cell_diffs(name: str, before: bytes, after: bytes) -> str:
+    """Each changed code cell's diff, headed `NAME:cell N` (N counts all cells, as locations do)."""
+    import difflib
+
+    from rnnlint.sources.notebook import cell_lines
+
+    old, new = cell_lines(before), cell_lines(after)
+    lines = []
+    for cell in sorted(set(old) | set(new)):
+        label = f"{name}:cell {cell}"
+        for line in difflib.unified_diff(old.get(cell, []), new.get(cell, []), fromfile=label, tofile=label, lineterm=""):
+            lines.append(line + "\n")
     return "".join(lines)

@@ -53,7 +53,7 @@ def test_json_output_is_shaped_like_ruffs(tree):
     assert item["location"] == {"row": 2, "column": 1}
     assert item["end_location"] == {"row": 2, "column": 23}
     assert item["severity"] == "error"
-    assert item["url"].endswith("#rnn101")
+    assert item["url"] == "https://rnnlint.github.io/rnnlint/rules/rnn101/"
     edit = item["fix"]["edits"][0]
     assert item["fix"]["applicability"] == "safe"
     assert edit == {"content": ", return_state=True", "location": {"row": 2, "column": 19}, "end_location": {"row": 2, "column": 19}}

@@ -84,7 +84,7 @@ def test_diff_writes_nothing_and_exits_1(project: Path):
     result = rnnlint("--diff", ".", cwd=project)
     assert result.returncode == 1
     assert (project / "model.py").read_text() == BROKEN
-    assert "--- ./model.py\n+++ ./model.py\n" in result.stdout
+    assert "--- model.py\n+++ model.py\n" in result.stdout  # no ./ when linting .
     assert "-encoder = layers.LSTM(16)  # forgot return_state\n" in result.stdout
     assert "+encoder = layers.LSTM(16, return_state=True)  # forgot return_state\n" in result.stdout
     assert "Would fix 1 error." in result.stderr
@@ -101,7 +101,7 @@ def test_fix_only_reports_only_what_was_fixed(project: Path):
     result = rnnlint("--fix-only", "--show-fixes", ".", cwd=project)
     assert result.returncode == 0
     assert "RNN101 GRU" not in result.stdout  # remaining findings are not listed
-    assert "Fixed 1 error:\n- ./model.py:\n    1 × RNN101 (unpack-arity)\n" in result.stdout
+    assert "Fixed 1 error:\n- model.py:\n    1 × RNN101 (unpack-arity)\n" in result.stdout
     assert "Fixed 1 error.\n" in result.stdout
 
 

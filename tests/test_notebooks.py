@@ -613,14 +613,19 @@ def test_cli_fix_rewrites_only_the_cell_sources(buggy_notebook: Path):
     assert buggy_notebook.read_bytes() == after  # idempotent
 
 
-def test_cli_diff_shows_the_json_change_and_writes_nothing(buggy_notebook: Path):
+def test_cli_diff_shows_each_changed_cells_code_and_writes_nothing(buggy_notebook: Path):
+    """As ruff: one diff per changed cell, of its code, headed NAME:cell N; not a diff of the JSON."""
     before = buggy_notebook.read_bytes()
     result = run_cli("--diff", str(buggy_notebook))
     assert result.returncode == 1
     assert buggy_notebook.read_bytes() == before
-    assert '-    "encoder = LSTM(64)"\n' in result.stdout
-    assert '+    "encoder = LSTM(64, return_sequences=True)"\n' in result.stdout
-    assert '+    "%time out, h = GRU(4, return_state=True)(x)"\n' in result.stdout
+    name = str(buggy_notebook)
+    assert f"--- {name}:cell 2\n+++ {name}:cell 2\n" in result.stdout
+    assert "\n-encoder = LSTM(64)\n+encoder = LSTM(64, return_sequences=True)\n" in result.stdout
+    assert f"--- {name}:cell 4\n+++ {name}:cell 4\n" in result.stdout
+    assert "\n-%time out, h = GRU(4)(x)\n+%time out, h = GRU(4, return_state=True)(x)\n" in result.stdout
+    assert '"source"' not in result.stdout and '    "' not in result.stdout  # no JSON
+    assert ":cell 3" not in result.stdout  # an unchanged cell is not shown
 
 
 def test_cli_show_fixes_names_cells(buggy_notebook: Path):
@@ -772,7 +777,7 @@ def test_diff_base_reports_a_changed_notebooks_findings(tmp_path):
     git("commit", "-qam", "note")
     result = run_cli("--diff-base", "main", "--no-cache", ".", cwd=tmp_path)
     # The cell's rows are not the JSON's rows: a changed notebook reports its findings, an unchanged one does not.
-    assert [line.split(":")[0] for line in result.stdout.splitlines() if "RNN101" in line] == ["./nb.ipynb"]
+    assert [line.split(":")[0] for line in result.stdout.splitlines() if "RNN101" in line] == ["nb.ipynb"]
 
 
 def test_graph_of_a_notebook_is_one_clear_line(tmp_path):

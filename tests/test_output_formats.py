@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 
 from rnnlint.api import lint_source
-from rnnlint.diagnostics import Diagnostic, Location, Severity
+from rnnlint.diagnostics import Diagnostic, Location, Severity, rule_url
 from rnnlint.output import FORMATS, github, gitlab, junit, renderer, sarif
 from rnnlint.rules import all_rules
 from tests.helpers import run_cli
@@ -101,7 +101,7 @@ def test_sarif_rules_carry_their_documentation(sarif_validator) -> None:
         assert described["fullDescription"]["text"] and "##" not in described["fullDescription"]["text"]
         assert described["help"]["markdown"] == rule.documentation()
         assert "## Why is this bad?" in described["help"]["text"]
-        assert described["helpUri"].endswith("#" + rule.code.lower())
+        assert described["helpUri"] == rule_url(rule.code)
         level = {"error": "error", "warning": "warning", "hint": "note"}[rule.severity.value]
         assert described["defaultConfiguration"]["level"] == level
     assert log["runs"][0]["results"] == []

@@ -50,3 +50,17 @@ def as_dict(diagnostic: Diagnostic) -> dict:
 
 def render(diagnostics: Sequence[Diagnostic], **_: object) -> str:
     return json.dumps([as_dict(d) for d in diagnostics], indent=2) + "\n"
+
+
+def statistics(diagnostics: Sequence[Diagnostic]) -> str:
+    """`--statistics --output-format json`, shaped like ruff's: one object per code, most frequent first;
+    `fixable` when one of its findings has a safe fix (what `--fix` would apply)."""
+    from rnnlint.diagnostics import Applicability
+
+    counts: dict[str, dict] = {}
+    for d in diagnostics:
+        entry = counts.setdefault(d.code, {"code": d.code, "name": d.name, "count": 0, "fixable": False})
+        entry["count"] += 1
+        entry["fixable"] = entry["fixable"] or (d.fix is not None and d.fix.applicability is Applicability.SAFE)
+    rows = sorted(counts.values(), key=lambda entry: (-entry["count"], entry["code"]))
+    return json.dumps(rows, indent=2) + "\n"

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rnnlint import __version__
-from rnnlint.diagnostics import DOCS_URL, Diagnostic, Edit, Fix, Location, Severity
+from rnnlint.diagnostics import DOCS_BASE_URL, Diagnostic, Edit, Fix, Location, Severity, rule_url
 from rnnlint.output._common import relative_path, span, uri_reference
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -35,7 +35,7 @@ def _rule(rule: type) -> dict:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": full},
         "help": {"text": documentation, "markdown": documentation},
-        "helpUri": f"{DOCS_URL}{rule.code.lower()}",
+        "helpUri": rule_url(rule.code),
         "defaultConfiguration": {"enabled": rule.on_by_default(), "level": LEVELS[rule.severity]},
         "properties": {"tags": [rule.severity.value]},
     }
@@ -103,7 +103,7 @@ def as_dict(
             "driver": {
                 "name": "rnnlint",
                 "version": __version__,
-                "informationUri": DOCS_URL.split("/blob/", 1)[0],
+                "informationUri": DOCS_BASE_URL,
                 "rules": [_rule(rule) for rule in rules],
             }
         },
