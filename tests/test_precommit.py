@@ -126,6 +126,18 @@ def test_lint_hook_passes_on_clean_code(project: Path, precommit_home: Path) -> 
     assert "Passed" in output
 
 
+def test_lint_hook_honours_the_projects_excludes(project: Path, precommit_home: Path) -> None:
+    """pre-commit names every staged file; --force-exclude keeps the excluded ones out (as ruff's hook)."""
+    stage(project, "pyproject.toml", '[tool.rnnlint]\nextend-exclude = ["generated"]\n')
+    (project / "generated").mkdir()
+    stage(project, "generated/model.py", BUGGY)
+    stage(project, "model.py", CLEAN)
+    completed = run_hook(project, "rnnlint", precommit_home)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert "RNN101" not in output
+
+
 def test_fix_hook_rewrites_the_file(project: Path, precommit_home: Path) -> None:
     path = stage(project, "model.py", BUGGY)
     completed = run_hook(project, "rnnlint-fix", precommit_home)
