@@ -1,8 +1,8 @@
-"""Regenerate the README's "See the wiring" graphs: the PNGs in docs/graph/ and the inline Mermaid.
+"""Regenerate the graphs of docs/graph.md ("See the wiring"): the PNGs in docs/graph/ and the inline Mermaid.
 
     python scripts/gen_graph_docs.py        # needs Graphviz's `dot` for the PNGs
 
-tests/test_graph.py checks that the README's Mermaid blocks are what `rnnlint graph`
+tests/test_graph.py checks that the page's Mermaid blocks are what `rnnlint graph`
 draws today, so the pictures cannot drift from the tool.
 """
 
@@ -20,7 +20,7 @@ from rnnlint.graph import draw
 from rnnlint.settings import Settings
 
 EXAMPLES = ("docs/graph/attention_broken.py", "docs/graph/attention_fixed.py")
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "graph.md"
 # <!-- graph: docs/graph/x.py --> ```mermaid ... ``` <!-- /graph -->
 BLOCK = re.compile(r"(<!-- graph: (?P<path>\S+) -->\n)(?P<body>.*?)(<!-- /graph -->)", re.DOTALL)
 
@@ -39,11 +39,11 @@ def main() -> int:
         image = ROOT / relative.replace(".py", ".png")
         image.write_bytes(drawing(relative, "png"))
         print(f"wrote {image.relative_to(ROOT)}")
-    text = README.read_text(encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
     updated = BLOCK.sub(lambda m: m.group(1) + mermaid_block(m.group("path")) + m.group(4), text)
     if updated != text:
-        README.write_text(updated, encoding="utf-8")
-        print("updated README.md")
+        PAGE.write_text(updated, encoding="utf-8")
+        print("updated docs/graph.md")
     return 0
 
 

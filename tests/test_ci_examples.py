@@ -1,4 +1,5 @@
-"""The CI examples in examples/ and the README parse, and their rnnlint command lines are ones the CLI accepts."""
+"""The CI examples in examples/, the docs' CI page and the README parse, name things that exist (the
+action's inputs, the hooks), and their rnnlint command lines are ones the CLI accepts."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GITHUB = ROOT / "examples" / "github-workflow.yml"
 GITLAB = ROOT / "examples" / "gitlab-ci.yml"
 README = ROOT / "README.md"
+CI_PAGE = ROOT / "docs" / "ci.md"
 
 
 def shell_lines(script: str) -> Iterator[str]:
@@ -51,14 +53,25 @@ def test_github_workflow_is_complete() -> None:
     steps = github_steps()
     checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0  # the merge base must be in the clone
-    commands = rnnlint_commands([line for s in steps if "run" in s for line in shell_lines(s["run"])])
-    assert commands, "the workflow runs rnnlint"
-    parsed = [parse(arguments) for arguments in commands]
-    gate = next(p for p in parsed if p.diff_base)
-    assert gate.output_format == "github"
-    sarif = next(p for p in parsed if p.output_format == "sarif")
+    action = next(s for s in steps if s.get("uses", "").startswith("rnnlint/rnnlint@"))
+    inputs = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))["inputs"]
+    assert set(action["with"]) <= set(inputs)
+    assert action["with"]["changed-only"] == "${{ github.event_name == 'pull_request' }}"
     upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
-    assert upload["with"]["sarif_file"] == sarif.output_file
+    assert upload["with"]["sarif_file"] == action["with"]["sarif-file"]
+    assert not any("pip install rnnlint" in s.get("run", "") for s in steps)  # not published on PyPI
+
+
+def test_installs_name_the_repository_not_an_unpublished_package() -> None:
+    for text in (GITLAB.read_text(encoding="utf-8"), CI_PAGE.read_text(encoding="utf-8"), README.read_text(encoding="utf-8")):
+        assert not re.search(r"pip install (-\S+ )*['\"]?rnnlint\b", text)
+    assert 'pip install "git+https://github.com/rnnlint/rnnlint@${RNNLINT_REF}"' in GITLAB.read_text(encoding="utf-8")
+
+
+def test_the_manual_github_commands_are_accepted() -> None:
+    blocks = re.findall(r"```sh\n(.*?)```", CI_PAGE.read_text(encoding="utf-8"), re.DOTALL)
+    commands = rnnlint_commands([line for block in blocks for line in shell_lines(block)])
+    assert any(parse(arguments).output_format == "github" for arguments in commands)
 
 
 def test_gitlab_snippet_is_complete() -> None:
@@ -77,20 +90,25 @@ def yaml_blocks(markdown: str) -> list[str]:
     return re.findall(r"```yaml\n(.*?)```", markdown, re.DOTALL)
 
 
-def test_readme_shows_the_example_files_verbatim() -> None:
-    blocks = yaml_blocks(README.read_text(encoding="utf-8"))
+def test_the_ci_page_shows_the_example_files_verbatim() -> None:
+    blocks = yaml_blocks(CI_PAGE.read_text(encoding="utf-8"))
     assert GITHUB.read_text(encoding="utf-8") in blocks
     assert GITLAB.read_text(encoding="utf-8") in blocks
 
 
-def test_readme_precommit_snippet_names_the_hooks() -> None:
+@pytest.mark.parametrize("page", [README, CI_PAGE], ids=["README", "ci.md"])
+def test_precommit_snippet_names_the_hooks_and_a_rev_that_exists(page: Path) -> None:
     hooks_file = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     hook_ids = {hook["id"] for hook in hooks_file}
     assert hook_ids == {"rnnlint", "rnnlint-fix"}
-    snippets = [yaml.safe_load(b) for b in yaml_blocks(README.read_text(encoding="utf-8")) if "repos:" in b]
+    text = page.read_text(encoding="utf-8")
+    snippets = [yaml.safe_load(b) for b in yaml_blocks(text) if "repos:" in b]
     (snippet,) = snippets
     (repository,) = snippet["repos"]
     assert {hook["id"] for hook in repository["hooks"]} <= hook_ids
+    # No release is tagged: the snippet starts from the branch and says how to pin a commit.
+    assert repository["rev"] == "main"
+    assert "pre-commit autoupdate --freeze" in text
     for hook in hooks_file:
         assert hook["language"] == "python"
         assert hook["types_or"] == ["python", "jupyter"]
@@ -101,8 +119,8 @@ def test_readme_precommit_snippet_names_the_hooks() -> None:
     assert next(h for h in hooks_file if h["id"] == "rnnlint")["entry"] == "rnnlint --force-exclude"
 
 
-def test_readme_documents_every_ci_flag() -> None:
-    readme = README.read_text(encoding="utf-8")
+def test_the_ci_page_documents_every_ci_flag() -> None:
+    page = CI_PAGE.read_text(encoding="utf-8")
     for flag in (
         "--diff-base",
         "--changed-since",
@@ -111,11 +129,12 @@ def test_readme_documents_every_ci_flag() -> None:
         "--output-file",
         "--exit-non-zero-on-fix",
     ):
-        assert flag in readme
+        assert flag in page
     for output_format in ("github", "sarif", "junit", "gitlab"):
-        assert f"`{output_format}`" in readme
+        assert f"`{output_format}`" in page
 
 
-def test_yaml_in_the_readme_parses() -> None:
-    for block in yaml_blocks(README.read_text(encoding="utf-8")):
+@pytest.mark.parametrize("page", [README, CI_PAGE], ids=["README", "ci.md"])
+def test_yaml_in_the_page_parses(page: Path) -> None:
+    for block in yaml_blocks(page.read_text(encoding="utf-8")):
         yaml.safe_load(block)

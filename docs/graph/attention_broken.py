@@ -1,4 +1,4 @@
-"""An encoder-decoder with Luong attention, wired wrong (README: "See the wiring")."""
+"""An encoder-decoder with Luong attention, wired wrong (docs/graph.md: "See the wiring")."""
 import keras
 from keras import layers
 

@@ -1,4 +1,4 @@
-"""An encoder-decoder with Luong attention, wired right (README: "See the wiring")."""
+"""An encoder-decoder with Luong attention, wired right (docs/graph.md: "See the wiring")."""
 import keras
 from keras import layers
 
