@@ -39,12 +39,12 @@ def _check_parser() -> argparse.ArgumentParser:
     from rnnlint.cli_args import top_level_help
     from rnnlint.diagnostics import DOCS_BASE_URL
 
-    description, epilog = top_level_help(COMMANDS, EXAMPLES)
+    description, epilog = top_level_help(COMMANDS, EXAMPLES, docs=DOCS_BASE_URL)
     parser = Parser(
         prog="rnnlint",
-        usage="rnnlint [check] [OPTIONS] [PATH ...]\n       rnnlint {%s} ..." % ",".join(c for c in COMMANDS if c != "check"),
+        usage="rnnlint [check] [OPTIONS] [PATH ...]\n       rnnlint {" + ",".join(c for c in COMMANDS if c != "check") + "} ...",
         description=description,
-        epilog=f"{epilog}\n\nDocumentation: {DOCS_BASE_URL}",
+        epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-V", "--version", action="version", version=f"rnnlint {__version__}")

@@ -108,7 +108,7 @@ def choices_help(choices: Iterable[str], default: str, what: str = "") -> str:
     return f"{what}one of: {listed}" if what else f"one of: {listed}"
 
 
-def top_level_help(commands: Mapping[str, str], examples: Iterable[tuple[str, str]]) -> tuple[str, str]:
+def top_level_help(commands: Mapping[str, str], examples: Iterable[tuple[str, str]], docs: str) -> tuple[str, str]:
     """The description (the subcommands, one line each) and the epilog (examples) of `rnnlint --help`."""
     width = max(len(name) for name in commands)
     listing = "\n".join(f"  {name:<{width}}  {summary}" for name, summary in commands.items())
@@ -116,7 +116,8 @@ def top_level_help(commands: Mapping[str, str], examples: Iterable[tuple[str, st
         "Find misuse of Keras recurrent layers (return_sequences, return_state, states) before it runs.\n\n"
         f"Commands:\n{listing}\n\n"
         "Without a command, rnnlint checks: `rnnlint src/` is `rnnlint check src/`.\n"
-        "`rnnlint COMMAND --help` shows a command's options; the options below are check's."
+        "`rnnlint COMMAND --help` shows a command's options; the options below are check's.\n"
+        f"Documentation: {docs}"
     )
     example_width = max(len(command) for command, _ in examples)
     epilog = "Examples:\n" + "\n".join(f"  {command:<{example_width}}  # {what}" for command, what in examples)

@@ -47,7 +47,7 @@ def rule_page(rule: type) -> str:
     parts = [
         f"# {rule.code}: {rule.name}\n",
         f"{rule.summary[:1].upper()}{rule.summary[1:]}.\n",
-        "| severity | default | fix |\n|---|---|---|\n" f"| {rule.severity.value} | {default} | {fix} |\n",
+        f"| severity | default | fix |\n|---|---|---|\n| {rule.severity.value} | {default} | {fix} |\n",
         rule.documentation().strip() + "\n",
     ]
     examples = _tested_examples(rule)

@@ -153,7 +153,14 @@ def expand(value: str, inputs: dict[str, str], runner_temp: Path) -> str:
 
 
 def run_step(
-    index: int, action_path: Path, runner_temp: Path, workspace: Path, *, event: str, inputs: dict[str, str], base_ref: str = ""
+    index: int,
+    action_path: Path,
+    runner_temp: Path,
+    workspace: Path,
+    *,
+    event: str,
+    inputs: dict[str, str],
+    base_ref: str = "",
 ) -> subprocess.CompletedProcess[str]:
     step = metadata()["runs"]["steps"][index]
     assert step["shell"] == "bash"
@@ -163,7 +170,12 @@ def run_step(
     script.write_text(step["run"], encoding="utf-8")
     return subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-        cwd=workspace, env=env, capture_output=True, text=True, timeout=900, check=False,
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 
@@ -195,7 +207,13 @@ def annotations(output: str) -> list[str]:
 
 def test_on_a_pull_request_changed_only_annotates_the_lines_it_changes(action_checkout, runner_temp, pull_request):
     result = run_step(
-        1, action_checkout, runner_temp, pull_request, event="pull_request", base_ref="main", inputs={"changed-only": "true"}
+        1,
+        action_checkout,
+        runner_temp,
+        pull_request,
+        event="pull_request",
+        base_ref="main",
+        inputs={"changed-only": "true"},
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert annotations(result.stdout) == ["new.py"]
@@ -215,13 +233,17 @@ def test_without_changed_only_every_finding_is_annotated_and_sarif_written(actio
     assert result.returncode == 1, result.stdout + result.stderr
     assert annotations(result.stdout) == ["new.py", "old.py"]
     sarif = json.loads((pull_request / "reports" / "rnnlint.sarif").read_text(encoding="utf-8"))
-    located = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"])
+    located = sorted(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]
+    )
     assert located == ["new.py", "old.py"]
 
 
 def test_changed_only_and_sarif_together_keep_all_findings_in_the_sarif(action_checkout, runner_temp, pull_request):
     inputs = {"changed-only": "true", "sarif-file": "rnnlint.sarif", "paths": "old.py\nnew.py"}
-    result = run_step(1, action_checkout, runner_temp, pull_request, event="pull_request", base_ref="main", inputs=inputs)
+    result = run_step(
+        1, action_checkout, runner_temp, pull_request, event="pull_request", base_ref="main", inputs=inputs
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert annotations(result.stdout) == ["new.py"]
     assert len(json.loads((pull_request / "rnnlint.sarif").read_text())["runs"][0]["results"]) == 2

@@ -42,7 +42,8 @@ def test_help_lists_every_subcommand_with_one_line_and_ends_with_examples():
     examples = out[out.index("Examples:\n") :].splitlines()[1:]
     examples = [line for line in examples if line.startswith("  rnnlint")]
     assert 2 <= len(examples) <= 3
-    assert out.rstrip().splitlines()[-1].startswith("Documentation: https://")
+    assert out.rstrip().splitlines()[-1] == examples[-1]  # the help ends with the examples
+    assert "Documentation: https://rnnlint.github.io/rnnlint/" in out
 
 
 def test_help_lists_the_output_formats():
@@ -77,7 +78,9 @@ def test_short_version_flag():
 # --- mistakes get one line ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("typed", "meant"), [("chek", "check"), ("rules", "rule"), ("grpah", "graph"), ("trac", "trace")])
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("chek", "check"), ("rules", "rule"), ("grpah", "graph"), ("trac", "trace")]
+)
 def test_a_mistyped_command_is_refused_and_nothing_is_linted(buggy, typed, meant):
     result = run_cli(typed, "model.py", cwd=buggy)
     assert result.returncode == 2
@@ -103,12 +106,18 @@ def test_a_missing_path_unlike_any_command_is_still_reported_as_missing(buggy):
     ("arguments", "message"),
     [
         (["--selct", "RNN1", "."], "rnnlint: error: unknown option '--selct' (did you mean '--select'?)"),
-        (["--ouput-format", "json", "."], "rnnlint: error: unknown option '--ouput-format' (did you mean '--output-format'?)"),
+        (
+            ["--ouput-format", "json", "."],
+            "rnnlint: error: unknown option '--ouput-format' (did you mean '--output-format'?)",
+        ),
         (["--statistcs", "."], "rnnlint: error: unknown option '--statistcs' (did you mean '--statistics'?)"),
         (["--xyzzy", "."], "rnnlint: error: unknown option '--xyzzy' (see `rnnlint --help`)"),
         (["rule", "--al"], None),  # an abbreviation argparse accepts: not an error
         (["graph", "x.py", "--formt", "dot"], "rnnlint: error: unknown option '--formt' (did you mean '--format'?)"),
-        (["--output-format", "jsn", "."], "rnnlint: error: argument --output-format: invalid choice 'jsn' (did you mean 'json'?)"),
+        (
+            ["--output-format", "jsn", "."],
+            "rnnlint: error: argument --output-format: invalid choice 'jsn' (did you mean 'json'?)",
+        ),
     ],
 )
 def test_an_unknown_flag_gets_one_line_with_a_suggestion(buggy, arguments, message):
@@ -273,7 +282,10 @@ def test_scripts_without_a_python_suffix_are_still_linted(tmp_path):
     (tmp_path / "tool.cgi").write_text("#!/usr/bin/env python3\n" + BUGGY)  # a Python shebang
     result = run_cli("--no-cache", "train", "tool.cgi", cwd=tmp_path)
     assert result.returncode == 1
-    assert sorted(line.split(":")[0] for line in result.stdout.splitlines() if "RNN101" in line) == ["tool.cgi", "train"]
+    assert sorted(line.split(":")[0] for line in result.stdout.splitlines() if "RNN101" in line) == [
+        "tool.cgi",
+        "train",
+    ]
 
 
 # --- progress -------------------------------------------------------------------------------------
@@ -285,7 +297,12 @@ def _run_in_pty(arguments: list[str], cwd: Path, env: dict[str, str]) -> tuple[i
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **env}
     process = subprocess.Popen(
         [sys.executable, "-m", "rnnlint", *arguments],
-        cwd=cwd, stdin=secondary, stdout=secondary, stderr=secondary, env=environment, close_fds=True,
+        cwd=cwd,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env=environment,
+        close_fds=True,
     )
     os.close(secondary)
     chunks = []
@@ -354,5 +371,7 @@ def test_progress_waits_then_updates_at_most_ten_times_a_second():
     progress(10, 10)  # the end is always shown
     progress.close()
     assert stream.getvalue() == (
-        "\rrnnlint: 2/10 files analysed" "\rrnnlint: 10/10 files analysed" "\r" + " " * len("rnnlint: 10/10 files analysed") + "\r"
+        "\rrnnlint: 2/10 files analysed"
+        "\rrnnlint: 10/10 files analysed"
+        "\r" + " " * len("rnnlint: 10/10 files analysed") + "\r"
     )

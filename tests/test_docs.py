@@ -180,7 +180,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_MKDOCS_2_WARNING": "1"}
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, f"{shlex.join(command)}\n{result.stdout}{result.stderr}"
     return out
 
@@ -209,5 +209,7 @@ def test_the_finding_urls_of_every_output_resolve(site, tmp_path):
 
 def test_every_nav_page_is_built(site):
     for page in nav_pages():
-        built = site / ("index.html" if page == "index.md" else page.removesuffix(".md").removesuffix("/index") + "/index.html")
+        built = site / (
+            "index.html" if page == "index.md" else page.removesuffix(".md").removesuffix("/index") + "/index.html"
+        )
         assert built.is_file(), page
