@@ -166,6 +166,8 @@ def _refuse_mistyped_command(args: list[str]) -> None:
     first argument names no existing path and is close to a subcommand."""
     if not args or args[0].startswith("-") or os.path.lexists(args[0]):
         return
+    if any(mark in args[0] for mark in (".", "/", os.sep)):  # `check.py`, `src/`: a path, never a command
+        return
     suggestion = closest(args[0], COMMANDS)
     if suggestion is not None:
         raise UsageError(f"unknown command {args[0]!r} (did you mean {suggestion!r}?)")

@@ -96,8 +96,9 @@ def test_an_existing_path_named_like_a_command_is_linted(buggy):
     assert result.stdout.startswith("rules/m.py:2:1: RNN101")
 
 
-def test_a_missing_path_unlike_any_command_is_still_reported_as_missing(buggy):
-    result = run_cli("src", cwd=buggy)
+@pytest.mark.parametrize("missing", ["src", "check.py", "rules/"])
+def test_a_missing_path_that_is_no_command_is_still_reported_as_missing(buggy, missing):
+    result = run_cli(missing, cwd=buggy)
     assert result.returncode == 2
     assert "RNN001" in result.stdout and "unknown command" not in result.stderr
 
