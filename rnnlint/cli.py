@@ -206,6 +206,9 @@ def _rule_command(argv: list[str]) -> int:
     state = "on" if rule.on_by_default() else "off (select it to enable)"
     print(f"# {rule.name} ({rule.code})\n\nSeverity: {rule.severity.value}; default: {state}\n")
     print(rule.documentation())
+    from rnnlint.diagnostics import rule_url
+
+    print(f"\nOnline: {rule_url(rule.code)}")
     return EXIT_CLEAN
 
 

@@ -186,6 +186,12 @@ def test_rule_all_as_json_lists_every_rule_with_its_page():
         assert item["explanation"] == rule.documentation()
 
 
+def test_rule_code_names_its_page():
+    result = run_cli("rule", "RNN101")
+    assert result.returncode == 0
+    assert result.stdout.rstrip().splitlines()[-1] == f"Online: {rule_url('RNN101')}"
+
+
 def test_rule_code_as_json():
     item = json.loads(run_cli("rule", "rnn201", "--output-format", "json").stdout)
     assert item["code"] == "RNN201" and "## What it does" in item["explanation"]
