@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rnnlint.runner import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule", "graph", "trace")
+SUBCOMMANDS = ("check", "rule", "graph", "trace", "server")
 
 
 class UsageError(Exception):
@@ -146,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _graph_command(args[1:])
         if args and args[0] == "trace":
             return _trace_command(args[1:])
+        if args and args[0] == "server":
+            return _server_command(args[1:])
         if args and args[0] == "check":
             args = args[1:]
         return _check_command(args)
@@ -187,6 +189,17 @@ def _rule_command(argv: list[str]) -> int:
     print(f"# {rule.name} ({rule.code})\n\nSeverity: {rule.severity.value}; default: {state}\n")
     print(rule.documentation())
     return EXIT_CLEAN
+
+
+def _server_command(argv: list[str]) -> int:
+    argparse.ArgumentParser(
+        prog="rnnlint server",
+        description="Run the language server over standard input and output (for editors; docs/editors.md). "
+        "Needs the lsp extra: pip install 'rnnlint[lsp]'.",
+    ).parse_args(argv)
+    from rnnlint.server import serve
+
+    return serve()
 
 
 def _trace_command(argv: list[str]) -> int:
