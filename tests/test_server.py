@@ -389,6 +389,22 @@ async def test_client_settings_and_project_configuration(client: LanguageClient,
     assert list((await _published(client, uri, after=count, codes=[])).diagnostics) == []
 
 
+async def test_settings_given_as_initialization_options(client: LanguageClient, project: Path) -> None:
+    # A client that does not answer workspace/configuration (Helix and others also send them at start).
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=_capabilities(configuration=False),
+            root_uri=project.as_uri(),
+            initialization_options={"rnnlint": {"extendSelect": ["RNN502"], "ignore": ["RNN999"]}},
+        )
+    )
+    await _settings_applied(client, 0)
+    uri = _open(client, project / "waste.py", WASTE)
+    assert _codes((await _published(client, uri, 1)).diagnostics) == ["RNN502"]
+    # The unknown selector is reported once, in the editor, and left out.
+    assert [m.message for m in client.messages] == ["rnnlint: setting 'ignore': unknown rule selector 'RNN999'"]
+
+
 async def test_multi_root_workspace_settings_per_folder(client: LanguageClient, tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()

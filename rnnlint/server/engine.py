@@ -44,7 +44,7 @@ class ClientSettings:
     def from_json(cls, value: object) -> tuple[ClientSettings, list[str]]:
         """The settings and one line per problem (an unknown selector, a value of the wrong type); bad parts are left out."""
         if not isinstance(value, dict):
-            return cls(), [] if value is None else [f"rnnlint settings must be an object, got {type(value).__name__}"]
+            return cls(), [] if value is None else [f"settings must be an object, got {type(value).__name__}"]
         problems: list[str] = []
 
         def selectors(key: str) -> tuple[str, ...] | None:
@@ -52,16 +52,16 @@ class ClientSettings:
             if raw is None:
                 return None
             if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-                problems.append(f"rnnlint setting {key!r} must be a list of rule codes")
+                problems.append(f"setting {key!r} must be a list of rule codes")
                 return None
             codes = tuple(item.strip().upper() for item in raw)
             unknown = unknown_selectors(codes)
-            problems.extend(f"rnnlint setting {key!r}: unknown rule selector {code!r}" for code in unknown)
+            problems.extend(f"setting {key!r}: unknown rule selector {code!r}" for code in unknown)
             return tuple(code for code in codes if code not in unknown)
 
         unsafe = value.get("unsafeFixes", value.get("unsafe-fixes"))
         if unsafe is not None and not isinstance(unsafe, bool):
-            problems.append("rnnlint setting 'unsafeFixes' must be true or false")
+            problems.append("setting 'unsafeFixes' must be true or false")
             unsafe = None
         settings = cls(
             select=selectors("select"),
@@ -80,21 +80,26 @@ class ClientSettings:
 class SettingsSource:
     """Settings per file, as the command line resolves them, re-read when a configuration file changes.
 
-    One `Resolver` per client settings; it is replaced when any configuration file
-    on the way up from a file's directory appears, disappears or changes (a few
-    `stat` calls per lint, so no client cooperation is needed).
+    A `Resolver` per client settings and state of the configuration files on the
+    way up from a file's directory: when one of them appears, disappears or
+    changes, the next lint reads it afresh (a few `stat` calls per lint, so no
+    client cooperation is needed).
     """
 
+    KEEP = 32  # resolvers kept; each is a few small dictionaries
+
     def __init__(self) -> None:
-        self._resolvers: dict[ClientSettings, tuple[tuple, Resolver]] = {}
+        self._resolvers: dict[tuple[ClientSettings, tuple], Resolver] = {}
 
     def resolve(self, path: str, client: ClientSettings) -> Resolved:
         """The settings for `path`; raises ConfigError for a configuration file rnnlint cannot use."""
-        stamp = _config_stamp(Path(path).absolute().parent)
-        known = self._resolvers.get(client)
-        if known is None or known[0] != stamp:
-            known = self._resolvers[client] = (stamp, Resolver(client.overrides()))
-        return known[1].for_path(path)
+        key = (client, _config_stamp(Path(path).absolute().parent))
+        resolver = self._resolvers.get(key)
+        if resolver is None:
+            if len(self._resolvers) >= self.KEEP:
+                self._resolvers.clear()
+            resolver = self._resolvers[key] = Resolver(client.overrides())
+        return resolver.for_path(path)
 
 
 def _config_stamp(directory: Path) -> tuple:

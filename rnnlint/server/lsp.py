@@ -397,7 +397,7 @@ def make_server() -> RnnlintServer:
             text = ls.workspace.get_text_document(uri).source
             found, cells, linted = state.linted.get(number, []), state.cells, None
         else:
-            linted = ls.current(uri)
+            linted = ls.current(uri) if uri in ls.documents else None
             if linted is None:
                 return None
             text, found = linted.text, linted.diagnostics
