@@ -132,7 +132,11 @@ class Index:
         if scope is None:
             return
         for candidate in _walk_scope(scope):
-            if isinstance(candidate, ast.Name) and candidate.id == name and isinstance(candidate.ctx, (ast.Store, ast.Del)):
+            if (
+                isinstance(candidate, ast.Name)
+                and candidate.id == name
+                and isinstance(candidate.ctx, (ast.Store, ast.Del))
+            ):
                 yield candidate
             elif isinstance(candidate, ast.arg) and candidate.arg == name:
                 yield candidate
@@ -143,7 +147,9 @@ class Index:
                 (alias.asname or alias.name.split(".")[0]) == name for alias in candidate.names
             ):
                 yield candidate
-            elif isinstance(candidate, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and candidate.name == name:
+            elif (
+                isinstance(candidate, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and candidate.name == name
+            ):
                 yield candidate
 
     def _bound(self, target: ast.AST) -> str | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rnnlint import api
 from rnnlint.analysis.query import Answer, Index
-from rnnlint.config import ConfigError, CONFIG_NAMES, Overrides, Resolved, Resolver, unknown_selectors
+from rnnlint.config import CONFIG_NAMES, ConfigError, Overrides, Resolved, Resolver, unknown_selectors
 from rnnlint.diagnostics import Applicability, Diagnostic, Edit, Location
 from rnnlint.fix import applicable, fix_text
 from rnnlint.settings import Settings
@@ -248,13 +248,13 @@ def location_at(index: LineIndex, offset: int) -> Location:
 
 
 __all__ = [
+    "FIX_ALL_KIND",
+    "UNNECESSARY",
     "Action",
     "ClientSettings",
     "ConfigError",
-    "FIX_ALL_KIND",
     "Linted",
     "SettingsSource",
-    "UNNECESSARY",
     "fix_all",
     "hover",
     "lint_notebook_cells",

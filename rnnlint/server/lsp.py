@@ -99,7 +99,9 @@ class RnnlintServer(LanguageServer):
         try:
             answers = await self.workspace_configuration_async(types.ConfigurationParams(items=items))
         except Exception as error:  # noqa: BLE001 - a client that cannot answer keeps the settings it pushed
-            self.window_log_message(types.LogMessageParams(types.MessageType.Log, f"rnnlint: no configuration: {error}"))
+            self.window_log_message(
+                types.LogMessageParams(types.MessageType.Log, f"rnnlint: no configuration: {error}")
+            )
             answers = None
         if answers:
             if answers[0] is not None:
@@ -236,7 +238,9 @@ class RnnlintServer(LanguageServer):
             related_information=information,
         )
 
-    def related(self, diagnostic: Diagnostic, index: LineIndex, uri: str) -> list[types.DiagnosticRelatedInformation] | None:
+    def related(
+        self, diagnostic: Diagnostic, index: LineIndex, uri: str
+    ) -> list[types.DiagnosticRelatedInformation] | None:
         """Where the layer the finding is about was built, when that is another place than the finding."""
         layer = producing_layer(diagnostic.origin[0]) if diagnostic.origin else None
         if layer is None:
@@ -247,9 +251,15 @@ class RnnlintServer(LanguageServer):
         if (start, end) == (diagnostic.location, diagnostic.end_location):
             return None
         where = types.Location(uri=uri, range=self.range(index, start, end))
-        return [types.DiagnosticRelatedInformation(location=where, message=f"{layer.label_text}: the layer this finding is about")]
+        return [
+            types.DiagnosticRelatedInformation(
+                location=where, message=f"{layer.label_text}: the layer this finding is about"
+            )
+        ]
 
-    def workspace_edit(self, uri: str, text: str, edits: tuple[Edit, ...], cells: dict[int, str] | None) -> types.WorkspaceEdit:
+    def workspace_edit(
+        self, uri: str, text: str, edits: tuple[Edit, ...], cells: dict[int, str] | None
+    ) -> types.WorkspaceEdit:
         changes: dict[str, list[types.TextEdit]] = {}
         for edit in edits:
             target = uri if edit.cell is None or cells is None else cells.get(edit.cell, uri)
@@ -303,14 +313,18 @@ def make_server() -> RnnlintServer:
     async def initialized(ls: RnnlintServer, params: types.InitializedParams) -> None:
         watch = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
         if watch and watch.dynamic_registration:
-            options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[types.FileSystemWatcher(glob_pattern=CONFIG_GLOB)])
+            options = types.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[types.FileSystemWatcher(glob_pattern=CONFIG_GLOB)]
+            )
             registration = types.Registration(
                 id="rnnlint-config", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
             )
             try:
                 await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
             except Exception as error:  # noqa: BLE001 - without file events, config changes are still seen at the next lint
-                ls.window_log_message(types.LogMessageParams(types.MessageType.Log, f"rnnlint: cannot watch files: {error}"))
+                ls.window_log_message(
+                    types.LogMessageParams(types.MessageType.Log, f"rnnlint: cannot watch files: {error}")
+                )
         await ls.pull_settings()
         ls.settings_changed()
 
