@@ -99,6 +99,22 @@ def build(x):
     assert _hover(text, 3, "seq").startswith("`seq`: `GRU(16)` returns 1 tensor: the whole sequence")
 
 
+def test_rebinding_elsewhere_silences_the_answer() -> None:
+    text = """\
+from keras import layers
+
+seq = layers.GRU(16, return_sequences=True)(inputs)
+last = [seq for seq in range(3)]
+use(seq)
+
+def reset():
+    global seq
+    seq = None
+"""
+    assert _hover(text, 4, "seq", occurrence=0) is None  # the comprehension's own variable
+    assert _hover(text, 5, "seq") is None  # rebound by reset() through `global`
+
+
 def test_producing_layer_of_a_finding() -> None:
     text = MODEL.replace("LSTM(32, return_state=True)", "LSTM(32)")
     analysis = api.analyse(text, "model.py", Settings(selection=Selection(select=("ALL",))))

@@ -73,6 +73,8 @@ class Index:
                     self.inputs.setdefault(id(argument), []).append(fact.inputs)
         self.parents: dict[int, ast.AST] = {}
         self.scopes: dict[int, ast.AST] = {}
+        # Names some function declares global or nonlocal: rebound from elsewhere, never a single binding.
+        self.declared: set[str] = set()
         self._link(tree, tree)
 
     def _link(self, node: ast.AST, scope: ast.AST) -> None:
@@ -81,7 +83,9 @@ class Index:
         while stack:
             current, owner = stack.pop()
             self.scopes[id(current)] = owner
-            inner = current if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else owner
+            inner = current if isinstance(current, _SCOPES) else owner
+            if isinstance(current, (ast.Global, ast.Nonlocal)):
+                self.declared.update(current.names)
             for child in ast.iter_child_nodes(current):
                 self.parents[id(child)] = current
                 stack.append((child, inner))
@@ -122,7 +126,9 @@ class Index:
         if isinstance(node.ctx, ast.Store):
             return self._bound(node)
         # A use: answered from the binding, when the name has exactly one in its scope.
-        bindings = [target for target in self._bindings(node.id, self.scopes.get(id(node)))]
+        if node.id in self.declared:
+            return None
+        bindings = list(self._bindings(node.id, self.scopes.get(id(node))))
         if len(bindings) != 1 or _position(bindings[0]) > _position(node):
             return None
         return self._bound(bindings[0])
@@ -193,19 +199,31 @@ def _input_argument(call: ast.AST) -> ast.AST | None:
     return next((k.value for k in call.keywords if k.arg == "inputs"), None)
 
 
+_SCOPES = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Lambda,
+    ast.ClassDef,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
+
+
 def _walk_scope(scope: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of a scope, without descending into nested functions, lambdas or classes (their own scopes)."""
+    """The nodes of a scope, without descending into nested scopes (functions, lambdas, classes, comprehensions).
+
+    A nested scope's own node is yielded (a `def` binds its name here); what is
+    inside it is not, so a use inside a comprehension is never answered from an
+    assignment outside it (conservatively: a missing answer, never a wrong one).
+    """
     stack = list(ast.iter_child_nodes(scope))
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            # The name, decorators and defaults belong to the enclosing scope; the body does not.
-            stack.extend(node.decorator_list if not isinstance(node, ast.Lambda) else ())
-            continue
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            continue  # comprehension variables are their own scope
-        stack.extend(ast.iter_child_nodes(node))
+        if not isinstance(node, _SCOPES):
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def _position(node: ast.AST) -> tuple[int, int]:
