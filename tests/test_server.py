@@ -80,7 +80,9 @@ def _recording_client() -> LanguageClient:
     return client
 
 
-SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "rnnlint", "server"], client_factory=_recording_client)
+SERVER = ClientServerConfig(
+    server_command=[sys.executable, "-m", "rnnlint", "server"], client_factory=_recording_client
+)
 
 
 @pytest_lsp.fixture(config=SERVER)
@@ -96,7 +98,9 @@ def _capabilities(*, notebooks: bool = False, configuration: bool = True) -> typ
             did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True),
         ),
         text_document=types.TextDocumentClientCapabilities(
-            publish_diagnostics=types.PublishDiagnosticsClientCapabilities(related_information=True, version_support=True),
+            publish_diagnostics=types.PublishDiagnosticsClientCapabilities(
+                related_information=True, version_support=True
+            ),
             hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown]),
         ),
         notebook_document=types.NotebookDocumentClientCapabilities(
@@ -165,7 +169,9 @@ def _open(client: LanguageClient, path: Path, text: str, version: int = 1) -> st
     path.write_text(text)
     uri = path.as_uri()
     client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text))
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
+        )
     )
     return uri
 
@@ -348,7 +354,9 @@ async def test_hover_says_what_layers_return_and_what_names_hold(client: Languag
     )
     assert (await hover(8, "seq")).contents.value == "`seq`: sequence (batch, 20, 16) from GRU line 7"
     assert (await hover(6, "h")).contents.value == "`h`: state h (batch, 64) from LSTM line 5"
-    assert (await hover(8, "z")).contents.value == "`z`: sequence (batch, 20, 4) from Dense line 8, over the output of GRU line 7"
+    assert (
+        await hover(8, "z")
+    ).contents.value == "`z`: sequence (batch, 20, 4) from Dense line 8, over the output of GRU line 7"
     # Nothing where the analysis knows nothing: the import, a keyword, an unknown module.
     assert await hover(1, "keras") is None
     assert await hover(4, "shape") is None
@@ -457,7 +465,12 @@ async def test_notebook_cells_get_their_own_diagnostics(client: LanguageClient, 
                 cells=[types.NotebookCell(kind=kind, document=uri) for kind, uri in zip(kinds, uris)],
             ),
             cell_text_documents=[
-                types.TextDocumentItem(uri=uri, language_id="python" if kind == types.NotebookCellKind.Code else "markdown", version=1, text=text)
+                types.TextDocumentItem(
+                    uri=uri,
+                    language_id="python" if kind == types.NotebookCellKind.Code else "markdown",
+                    version=1,
+                    text=text,
+                )
                 for uri, kind, text in zip(uris, kinds, cells)
             ],
         )
@@ -475,7 +488,30 @@ async def test_notebook_cells_get_their_own_diagnostics(client: LanguageClient, 
         )
     )
     fix = next(action for action in actions if action.kind == types.CodeActionKind.QuickFix and action.is_preferred)
-    assert _apply(cells[2], fix.edit.changes[uris[2]]).startswith("encoder = layers.LSTM(64, return_state=True)\n")
+    fixed = "encoder = layers.LSTM(64, return_state=True)\nout, h, c = encoder(inputs)\n"
+    assert _apply(cells[2], fix.edit.changes[uris[2]]) == fixed
+    noqa = next(action for action in actions if action.title.startswith("Suppress"))
+    assert _apply(cells[2], noqa.edit.changes[uris[2]]).endswith("out, h, c = encoder(inputs)  # noqa: RNN101\n")
+    # Fix-all edits the cells that change (as `rnnlint --fix model.ipynb` would), and only those.
+    [every] = [action for action in actions if action.kind == "source.fixAll.rnnlint"]
+    assert list(every.edit.changes) == [uris[2]]
+    assert _apply(cells[2], every.edit.changes[uris[2]]) == fixed
+
+    # Hover in a cell: the cells are analysed as the program they form (`inputs` comes from cell 1).
+    async def hover(line: int, character: int) -> types.Hover | None:
+        return await client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uris[2]), position=types.Position(line, character)
+            )
+        )
+
+    received = await hover(1, len("out, h, c = encoder(inp"))
+    assert received.contents.value == "`inputs`: sequence (batch, 20, 8) from keras.Input"
+    assert received.range == types.Range(start=types.Position(1, 20), end=types.Position(1, 26))
+    built = await hover(0, len("encoder = layers.LS"))
+    assert built.contents.value.startswith("`LSTM(64)` returns 1 tensor: the last step (batch, 64)")
+    assert built.range == types.Range(start=types.Position(0, 10), end=types.Position(0, 25))
+    assert await hover(1, 1) is None  # `out`: unpacked from a single tensor, so nothing is known of it
 
 
 async def test_shutdown_and_exit(client: LanguageClient, project: Path) -> None:

@@ -18,7 +18,7 @@ from rnnlint import api
 from rnnlint.analysis.query import Answer, Index
 from rnnlint.config import CONFIG_NAMES, ConfigError, Overrides, Resolved, Resolver, unknown_selectors
 from rnnlint.diagnostics import Applicability, Diagnostic, Edit, Location
-from rnnlint.fix import applicable, fix_text
+from rnnlint.fix import applicable, fix_bytes, fix_text
 from rnnlint.settings import Settings
 from rnnlint.sources.python import LineIndex
 from rnnlint.suppress import UNSUPPRESSABLE, UNUSED_NOQA, add_noqa
@@ -154,26 +154,81 @@ def lint_text(text: str, path: str, resolved: Resolved) -> Linted:
     return linted
 
 
-def lint_notebook_cells(cells: list[tuple[str, str]], path: str, resolved: Resolved) -> dict[int, list[Diagnostic]]:
-    """Lint a notebook's cells ((kind, text), kind "code" or "markdown"): findings per 1-based cell number.
+@dataclass
+class LintedNotebook:
+    """One state of a notebook's cells ((kind, text), kind "code" or "markdown") and the findings per 1-based cell."""
 
-    The cells are handed to the api as the notebook they form, so magics, cell
-    boundaries and the mapping back to cells are the command line's own.
-    """
+    cells: list[tuple[str, str]]
+    path: str
+    settings: Settings
+    unsafe: bool
+    found: dict[int, list[Diagnostic]] = field(default_factory=dict)
+    # For hovering: the program the cells form, its first row per cell, and its facts (built on the first hover).
+    query: tuple[dict[int, int], Index] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path if self.path.lower().endswith(".ipynb") else self.path + ".ipynb"
+
+    def data(self) -> bytes:
+        """The cells as the notebook file they form (nbformat 4), for the api's notebook reader."""
+        document = {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {},
+            "cells": [{"cell_type": kind, "source": text, "metadata": {}} for kind, text in self.cells],
+        }
+        return json.dumps(document).encode("utf-8")
+
+
+def lint_notebook_cells(cells: list[tuple[str, str]], path: str, resolved: Resolved) -> LintedNotebook:
+    """Lint a notebook's cells as the notebook they form, so magics, cell boundaries and the mapping
+    back to cells are the command line's own."""
+    linted = LintedNotebook(cells, path, resolved.settings_for(path), bool(resolved.values["unsafe-fixes"]))
     if resolved.excluded(path):
-        return {}
-    document = {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {},
-        "cells": [{"cell_type": kind, "source": text, "metadata": {}} for kind, text in cells],
-    }
-    name = path if path.lower().endswith(".ipynb") else path + ".ipynb"
-    result = api.lint_bytes(json.dumps(document).encode("utf-8"), name, resolved.settings_for(path))
-    found: dict[int, list[Diagnostic]] = {}
-    for diagnostic in result.diagnostics:
-        found.setdefault(diagnostic.cell or 1, []).append(diagnostic)
-    return found
+        return linted
+    for diagnostic in api.lint_bytes(linted.data(), linted.name, linted.settings).diagnostics:
+        linted.found.setdefault(diagnostic.cell or 1, []).append(diagnostic)
+    return linted
+
+
+def notebook_hover(linted: LintedNotebook, cell: int, row: int, byte_column: int) -> tuple[Answer, int] | None:
+    """The hover in a cell (1-based number and row), and the program row of the cell's first line (to map
+    the answer's node back into the cell)."""
+    if linted.query is None:
+        from rnnlint.sources.notebook import Notebook, NotebookError, Program
+
+        try:
+            program = Program.build(Notebook.from_bytes(linted.data()))
+        except NotebookError:
+            return None
+        analysis = api.analyse(program.text, linted.name, linted.settings)
+        if analysis.tree is None:
+            return None
+        firsts = {segment.cell.number: segment.first_row for segment in program.segments}
+        linted.query = (firsts, Index(analysis.tree, analysis.facts))
+    firsts, query = linted.query
+    first = firsts.get(cell)
+    if first is None:
+        return None
+    answer = query.hover(first + row - 1, byte_column)
+    return (answer, first) if answer is not None else None
+
+
+def fix_all_notebook(linted: LintedNotebook) -> Action | None:
+    """Every applicable fix in the notebook (`rnnlint --fix` on it), as one edit per changed cell."""
+    if not any(applicable(d.fix, linted.unsafe) for found in linted.found.values() for d in found):
+        return None
+    outcome = fix_bytes(linted.data(), linted.name, linted.settings, unsafe=linted.unsafe)
+    if outcome.fixed is None:
+        return None
+    edits = []
+    for number, ((_, before), cell) in enumerate(zip(linted.cells, json.loads(outcome.fixed)["cells"]), 1):
+        source = cell.get("source", "")
+        after = "".join(source) if isinstance(source, list) else source
+        if after != before:
+            edits.append(text_edit(before, after, cell=number))
+    return Action("Fix all rnnlint findings", FIX_ALL_KIND, tuple(edits)) if edits else None
 
 
 # --- code actions ----------------------------------------------------------------------------
@@ -255,10 +310,13 @@ __all__ = [
     "ConfigError",
     "Linted",
     "SettingsSource",
+    "LintedNotebook",
     "fix_all",
+    "fix_all_notebook",
     "hover",
     "lint_notebook_cells",
     "lint_text",
+    "notebook_hover",
     "quick_fix",
     "suppression",
     "text_edit",

@@ -43,10 +43,10 @@ SEVERITIES = {
 
 @dataclass
 class NotebookState:
-    """A notebook's cell URIs by 1-based cell number, and the findings of its last lint."""
+    """A notebook's cell URIs by 1-based cell number, and what its last lint found."""
 
     cells: dict[int, str] = field(default_factory=dict)
-    linted: dict[int, list[Diagnostic]] = field(default_factory=dict)
+    linted: engine.LintedNotebook | None = None
 
 
 class RnnlintServer(LanguageServer):
@@ -172,27 +172,54 @@ class RnnlintServer(LanguageServer):
             linted = self.lint_document(uri)
         return linted
 
-    def lint_notebook(self, uri: str) -> None:
+    def notebook_cells(self, uri: str) -> tuple[dict[int, str], list[tuple[str, str]]] | None:
+        """A notebook's cell URIs by number, and its cells' (kind, text) as they are now."""
         notebook = self.workspace.get_notebook_document(notebook_uri=uri)
-        state = self.notebooks.get(uri)
-        if notebook is None or state is None:
-            return
+        if notebook is None:
+            return None
+        uris: dict[int, str] = {}
         cells: list[tuple[str, str]] = []
-        state.cells = {}
         for number, cell in enumerate(notebook.cells, 1):
             document = self.workspace.text_documents.get(cell.document)
             code = cell.kind == types.NotebookCellKind.Code
             cells.append(("code" if code else "markdown", document.source if document is not None else ""))
-            state.cells[number] = cell.document
+            uris[number] = cell.document
+        return uris, cells
+
+    def lint_notebook(self, uri: str) -> engine.LintedNotebook | None:
+        state = self.notebooks.get(uri)
+        now = self.notebook_cells(uri)
+        if now is None or state is None:
+            return None
+        state.cells, cells = now
         path = _path(uri)
         resolved = self.resolve(uri, path)
-        found = engine.lint_notebook_cells(cells, path, resolved) if resolved is not None else {}
-        state.linted = found
+        state.linted = engine.lint_notebook_cells(cells, path, resolved) if resolved is not None else None
+        found = state.linted.found if state.linted is not None else {}
         for number, cell_uri in state.cells.items():
             document = self.workspace.text_documents.get(cell_uri)
             index = LineIndex(document.source if document is not None else "")
             diagnostics = [self.to_lsp(d, index, cell_uri, related=False) for d in found.get(number, [])]
             self.publish(cell_uri, diagnostics, document.version if document is not None else None)
+        return state.linted
+
+    def notebook_of(self, cell_uri: str) -> tuple[str, int] | None:
+        """The notebook a cell belongs to, and the cell's number."""
+        for uri, state in self.notebooks.items():
+            for number, cell in state.cells.items():
+                if cell == cell_uri:
+                    return uri, number
+        return None
+
+    def current_notebook(self, uri: str) -> engine.LintedNotebook | None:
+        """What rnnlint made of the notebook as it is now (linted again if a cell changed since)."""
+        state = self.notebooks.get(uri)
+        now = self.notebook_cells(uri)
+        if state is None or now is None:
+            return None
+        if state.linted is None or state.linted.cells != now[1]:
+            return self.lint_notebook(uri)
+        return state.linted
 
     def publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None) -> None:
         self.text_document_publish_diagnostics(
@@ -404,17 +431,20 @@ def make_server() -> RnnlintServer:
         uri = params.text_document.uri
         only = [str(kind) for kind in params.context.only] if params.context.only else None
         cells = None
-        notebook_uri = next((n for n, state in ls.notebooks.items() if uri in state.cells.values()), None)
-        if notebook_uri is not None:
-            state = ls.notebooks[notebook_uri]
-            number = next(n for n, cell in state.cells.items() if cell == uri)
+        in_notebook = ls.notebook_of(uri)
+        notebook = ls.current_notebook(in_notebook[0]) if in_notebook is not None else None
+        linted = ls.current(uri) if uri in ls.documents else None
+        if notebook is not None and in_notebook is not None:
             text = ls.workspace.get_text_document(uri).source
-            found, cells, linted = state.linted.get(number, []), state.cells, None
+            found, cells, unsafe = (
+                notebook.found.get(in_notebook[1], []),
+                ls.notebooks[in_notebook[0]].cells,
+                notebook.unsafe,
+            )
+        elif linted is not None:
+            text, found, unsafe = linted.text, linted.diagnostics, linted.unsafe
         else:
-            linted = ls.current(uri) if uri in ls.documents else None
-            if linted is None:
-                return None
-            text, found = linted.text, linted.diagnostics
+            return None
         index = LineIndex(text)
         actions: list[Action] = []
         if _wanted(types.CodeActionKind.QuickFix, only):
@@ -422,14 +452,14 @@ def make_server() -> RnnlintServer:
                 span = ls.range(index, diagnostic.location, diagnostic.end_location)
                 if not _overlaps(span, params.range):
                     continue
-                fix = engine.quick_fix(diagnostic, linted.unsafe if linted is not None else False)
+                fix = engine.quick_fix(diagnostic, unsafe)
                 if fix is not None:
                     actions.append(fix)
                 noqa = engine.suppression(text, diagnostic)
                 if noqa is not None:
                     actions.append(noqa)
-        if linted is not None and _wanted(engine.FIX_ALL_KIND, only):
-            every = engine.fix_all(linted)
+        if _wanted(engine.FIX_ALL_KIND, only):
+            every = engine.fix_all_notebook(notebook) if notebook is not None else engine.fix_all(linted)  # type: ignore[arg-type]
             if every is not None:
                 actions.append(every)
         result = []
@@ -450,21 +480,31 @@ def make_server() -> RnnlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: RnnlintServer, params: types.HoverParams) -> types.Hover | None:
-        if params.text_document.uri not in ls.documents:
-            return None  # notebook cells are linted as one program; hovering them is not supported yet
-        linted = ls.current(params.text_document.uri)
-        if linted is None:
+        uri = params.text_document.uri
+        in_notebook = ls.notebook_of(uri)
+        if uri not in ls.documents and in_notebook is None:
             return None
-        index = LineIndex(linted.text)
+        document = ls.workspace.text_documents.get(uri)
+        if document is None:
+            return None
+        index = LineIndex(document.source)
         row = params.position.line + 1
         line = index.line(row)
-        column = ls.column(line, params.position.character)
-        answer = engine.hover(linted, row, len(line[:column].encode("utf-8", "surrogatepass")))
+        byte_column = len(line[: ls.column(line, params.position.character)].encode("utf-8", "surrogatepass"))
+        first = 1  # the row of the analysed text where this document's first line is
+        if in_notebook is not None:
+            # The cells are analysed as the one program they form; the answer is mapped back into the cell.
+            notebook = ls.current_notebook(in_notebook[0])
+            found = engine.notebook_hover(notebook, in_notebook[1], row, byte_column) if notebook is not None else None
+            answer, first = found if found is not None else (None, 1)
+        else:
+            linted = ls.current(uri)
+            answer = engine.hover(linted, row, byte_column) if linted is not None else None
         if answer is None:
             return None
         node = answer.node
-        start = index.location(node.lineno, node.col_offset)  # type: ignore[attr-defined]
-        end = index.location(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+        start = index.location(node.lineno - first + 1, node.col_offset)  # type: ignore[attr-defined]
+        end = index.location(node.end_lineno - first + 1, node.end_col_offset)  # type: ignore[attr-defined]
         contents = types.MarkupContent(kind=types.MarkupKind.Markdown, value=answer.text)
         return types.Hover(contents=contents, range=ls.range(index, start, end))
 
