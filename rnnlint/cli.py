@@ -26,6 +26,7 @@ COMMANDS = {
     "rule": "explain a rule (`rnnlint rule RNN101`), or list them all (`--all`)",
     "graph": "draw the recurrent data flow of a file: Mermaid, DOT, SVG or PNG",
     "trace": "RUN a file with Keras instrumented and check the findings against what happened",
+    "server": "run the language server for editors (LSP over stdio; needs the lsp extra)",
 }
 SUBCOMMANDS = tuple(COMMANDS)
 EXAMPLES = (
@@ -238,6 +239,17 @@ def _rule_json(code: str | None) -> int:
         raise UsageError(f"unknown rule code {code!r} (see `rnnlint rule --all`)")
     print(json.dumps(described(rule), indent=2))
     return EXIT_CLEAN
+
+
+def _server_command(argv: list[str]) -> int:
+    Parser(
+        prog="rnnlint server",
+        description="Run the language server over standard input and output (for editors; docs/editors.md). "
+        "Needs the lsp extra: pip install 'rnnlint[lsp]'.",
+    ).parse_args(argv)
+    from rnnlint.server import serve
+
+    return serve()
 
 
 def _trace_command(argv: list[str]) -> int:

@@ -22,6 +22,8 @@ Corpora (built fresh in --work-dir, outside any git repository so no
   tree     each real tree given with --tree PATH (read in place, never written)
   scaling  all-Keras trees of several sizes: a PNG plot and a Markdown table
   latency  one small Keras file, whole process, and `rnnlint --version`
+  server   `rnnlint server`: diagnostics after each change to a ~500-line Keras file,
+           measured by a minimal LSP client (scripts/lsp_latency.py); needs pygls
 
 The report (report.md), the raw samples (samples.json) and the plot
 (scaling.png) go to --results (default: bench-results/ in the checkout).
@@ -52,6 +54,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import keras_corpus  # noqa: E402
+import lsp_latency  # noqa: E402
 
 # The issue's targets (issue 8), checked at the end of the report.
 MIXED_COLD_RATIO = 1.0
@@ -60,6 +63,7 @@ KERAS_COLD_RATIO = 10.0
 SMALL_FILE_SECONDS = 0.250
 VERSION_SECONDS = 0.080
 MIXED_PEAK_MB = 200.0
+SERVER_CHANGE_SECONDS = 0.200  # issue 18: diagnostics within 200 ms of a change to a 500-line Keras file
 # Growth counts as linear when the time per file at the largest size is at most
 # this much above the time per file at the next size down.
 LINEAR_SLACK = 1.2
@@ -126,6 +130,8 @@ class Scenario:
     notes: list[str] = field(default_factory=list)
     # Scaling only: the results at each tree size.
     points: dict[int, list[Measured]] = field(default_factory=dict)
+    # Server only: what scripts/lsp_latency.py measured (seconds per change, first publication, ...).
+    server: dict | None = None
 
     def get(self, label: str) -> Measured | None:
         return next((r for r in self.results if r.label == label), None)
@@ -426,6 +432,45 @@ def run_latency(tools: Tools, work: Path, args: argparse.Namespace) -> Scenario:
     return scenario
 
 
+def run_server(tools: Tools, work: Path, args: argparse.Namespace) -> Scenario:
+    """`rnnlint server`: from a didChange notification to the publishDiagnostics of that version."""
+    directory = work / "server"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "models.py"
+    path.write_text(lsp_latency.keras_file(500, seed=args.seed))
+    scenario = Scenario(
+        "server",
+        "Editor latency: `rnnlint server`",
+        f"`{path.name}`: {path.read_text().count(chr(10))} lines of generated Keras models (scripts/keras_corpus.py, one "
+        "planted bug); a minimal LSP client (scripts/lsp_latency.py) opens it, then edits its last line "
+        f"{args.server_rounds} times, 0.1 s apart. Each change is timed from writing the didChange notification to "
+        "reading the publishDiagnostics of that version; the server's debounce (50 ms) is included.",
+    )
+    if find_spec("pygls") is None:
+        scenario.notes.append("pygls: not installed (pip install -e '.[lsp]'); the server is not timed")
+        return scenario
+    scenario.server = lsp_latency.measure(path, args.server_rounds, python=tools.python, env=tools.rnnlint_env)
+    scenario.server.pop("transcript")
+    return scenario
+
+
+def server_table(scenario: Scenario) -> list[str]:
+    result = scenario.server
+    if result is None:
+        return []
+    samples = sorted(result["samples"])
+    p90 = samples[min(len(samples) - 1, int(0.9 * len(samples)))]
+    return [
+        "| measurement | median | min | p90 | max |",
+        "|---|---|---|---|---|",
+        f"| first diagnostics after didOpen (imports the analysis) | {fmt(result['first'])} | - | - | - |",
+        f"| diagnostics after a change ({len(samples)} changes) | {fmt(statistics.median(samples))} | "
+        f"{fmt(samples[0])} | {fmt(p90)} | {fmt(samples[-1])} |",
+        "",
+        f"Findings published: {result['findings']}; server exit code after shutdown/exit: {result['exit_code']}.",
+    ]
+
+
 def run_scaling(tools: Tools, work: Path, args: argparse.Namespace, keras: Scenario | None) -> Scenario:
     scenario = Scenario(
         "scaling",
@@ -514,6 +559,13 @@ def targets(scenarios: dict[str, Scenario], args: argparse.Namespace) -> list[st
     cold = mixed.get("rnnlint --no-cache (cold)") if mixed else None
     lines += check("peak memory on tree (a), rnnlint cold (largest single process)", cold.stat("maxrss_mb")[2] if cold else None, MIXED_PEAK_MB, " MB")
     lines += linearity(scaling)
+    server = scenarios["server"].server if "server" in scenarios else None
+    lines += check(
+        "`rnnlint server`: diagnostics after a change to a 500-line Keras file (median)",
+        statistics.median(server["samples"]) if server else None,
+        SERVER_CHANGE_SECONDS,
+        " s",
+    )
     return lines
 
 
@@ -646,6 +698,11 @@ def write_report(path: Path, scenarios: dict[str, Scenario], args: argparse.Name
                 lines.append("")
             lines += [f"- {note}" for note in scenario.notes]
             lines.append("")
+    server = scenarios.get("server")
+    if server is not None:
+        lines += [f"## {server.title}", "", server.description, "", *server_table(server), ""]
+        lines += [f"- {note}" for note in server.notes]
+        lines.append("")
     scaling = scenarios.get("scaling")
     if scaling is not None:
         table = scaling_table(scaling)
@@ -671,7 +728,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--mixed-limit", type=int, help="at most this many stdlib files in the mixed tree (default all; --quick 200)")
     parser.add_argument("--sizes", help="scaling tree sizes, comma-separated (default 500,2000,5000; --quick 30,60,120)")
     parser.add_argument("--tree", action="append", default=[], type=Path, help="a real tree to time as well (repeatable)")
-    parser.add_argument("--only", help="comma-separated scenarios: mixed,keras,tree,scaling,latency (default: all)")
+    parser.add_argument("--only", help="comma-separated scenarios: mixed,keras,tree,scaling,latency,server (default: all)")
+    parser.add_argument("--server-rounds", type=int, help="changes timed in the server scenario (default 30; --quick 3)")
     parser.add_argument("--tools", help="comma-separated optional tools to use: ruff,pylint (default: both when installed)")
     parser.add_argument("--jobs", type=int, help="pass --jobs N to rnnlint (default: rnnlint's own default, all cores)")
     parser.add_argument("--seed", type=int, default=8, help="seed of the generated Keras files and the pylint sample")
@@ -687,12 +745,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "pylint_sample": 3 if quick else 100,
         "keras_files": 60 if quick else 2000,
         "mixed_limit": 200 if quick else None,
+        "server_rounds": 3 if quick else 30,
     }
     for name, value in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
     args.sizes = [int(s) for s in (args.sizes or ("30,60,120" if quick else "500,2000,5000")).split(",")]
-    args.only = set(args.only.split(",")) if args.only else {"mixed", "keras", "tree", "scaling", "latency"}
+    args.only = set(args.only.split(",")) if args.only else {"mixed", "keras", "tree", "scaling", "latency", "server"}
     return args
 
 
@@ -749,6 +808,8 @@ def main(argv: list[str] | None = None) -> int:
             scenarios["scaling"] = run_scaling(tools, work, args, keras)
         if "latency" in args.only:
             scenarios["latency"] = run_latency(tools, work, args)
+        if "server" in args.only:
+            scenarios["server"] = run_server(tools, work, args)
     finally:
         if not args.keep_work_dir:
             shutil.rmtree(work, ignore_errors=True)
@@ -759,6 +820,7 @@ def main(argv: list[str] | None = None) -> int:
             "title": s.title,
             "results": [asdict(r) for r in s.results],
             "points": {str(n): [asdict(r) for r in rs] for n, rs in s.points.items()},
+            "server": s.server,
         }
         for name, s in scenarios.items()
     }

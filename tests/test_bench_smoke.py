@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +26,7 @@ def test_bench_quick_runs_and_writes_its_report(tmp_path):
             "--mixed-limit=30",
             "--keras-files=8",
             "--sizes=4,8",
+            "--server-rounds=2",
             "--tools=ruff",  # pylint takes seconds per run; its rows go through the same code
             f"--work-dir={tmp_path / 'work'}",
             f"--results={results}",
@@ -38,6 +40,9 @@ def test_bench_quick_runs_and_writes_its_report(tmp_path):
     for heading in ("## Targets", "## (a) Mixed tree", "## (b) All-Keras tree", "## Single-file latency", "## Scaling"):
         assert heading in report
     assert "| rnnlint --no-cache (cold) |" in report
+    if find_spec("pygls") is not None:  # the server scenario: a real LSP session against `rnnlint server`
+        assert "## Editor latency: `rnnlint server`" in report
+        assert "| diagnostics after a change (2 changes) |" in report
     assert "| python -m rnnlint --version |" in report
     # The generated files' planted bugs are what rnnlint finds: the benchmark times real work.
     assert report.count("(as planted)") == 2, report

@@ -56,3 +56,53 @@ def test_a_clean_keras_file_loads_the_analysis_but_not_libcst(tmp_path):
     modules = imported("--no-cache", str(tmp_path / "model.py"), cwd=tmp_path)
     assert "rnnlint.analysis.interpret" in modules  # the check above is not vacuous
     assert loaded(modules, ("libcst", "tensorflow", "keras") + PARALLEL) == []
+
+
+SERVER_ONLY = ("pygls", "lsprotocol", "cattrs", "rnnlint.server", "flake8", "rnnlint.flake8_plugin")
+
+
+def test_linting_never_loads_the_language_server_or_flake8(tmp_path):
+    (tmp_path / "model.py").write_text("from keras.layers import LSTM\nout, h, c = LSTM(8)(x)\n")
+    modules = imported("--no-cache", "--fix", str(tmp_path / "model.py"), cwd=tmp_path)
+    assert "rnnlint.fixes" in modules and "return_state=True" in (tmp_path / "model.py").read_text()  # linted and fixed
+    assert loaded(modules, SERVER_ONLY) == []
+
+
+def _frame(message: dict) -> bytes:
+    import json
+
+    body = json.dumps(message).encode("utf-8")
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def test_the_language_server_never_loads_tensorflow_or_keras(tmp_path):
+    import pytest
+
+    pytest.importorskip("pygls", reason="the lsp extra (pygls) is not installed")
+    model = tmp_path / "model.py"
+    text = "import keras\nfrom keras.layers import LSTM\nout, h, c = LSTM(8)(keras.Input((5, 3)))\n"
+    model.write_text(text)
+    uri = model.as_uri()
+    document = {"uri": uri, "languageId": "python", "version": 1, "text": text}
+    session = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": document}},
+        {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {"textDocument": {"uri": uri}, "position": {"line": 2, "character": 13}}},
+        {"jsonrpc": "2.0", "id": 3, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ]
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "rnnlint", "server"],
+        input=b"".join(_frame(m) for m in session),
+        capture_output=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 0, stderr[-2000:]
+    assert b'"result": {"contents": {"kind": "markdown", "value": "`LSTM(8)` returns 1 tensor' in done.stdout
+    modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", stderr, flags=re.MULTILINE))
+    assert "pygls" in modules and "rnnlint.analysis.interpret" in modules  # the server did lint and hover
+    assert loaded(modules, ("tensorflow", "keras", "tf_keras")) == []
