@@ -38,6 +38,21 @@ class LayerBuilt:
 
 
 @dataclass(frozen=True)
+class Imported:
+    """`from <keras module> import <layer class>`: `canonical` is the Keras symbol (`layers.CuDNNLSTM`).
+
+    `guarded` is True when a `try` whose handler catches ImportError holds the import
+    (version-compatibility code).  Recorded whether or not the import runs.
+    """
+
+    canonical: str
+    qualified: str
+    node: ast.alias
+    guarded: bool
+    via: ast.AST | None = None
+
+
+@dataclass(frozen=True)
 class LayerCalled:
     layer: Layer
     node: ast.AST
@@ -146,6 +161,7 @@ class ScopeEntered:
 
 Fact = (
     LayerBuilt
+    | Imported
     | LayerCalled
     | Consumed
     | Unpacked

@@ -22,6 +22,7 @@ from functools import partial
 from rnnlint.analysis.facts import (
     Consumed,
     Fact,
+    Imported,
     Indexed,
     LayerBuilt,
     LayerCalled,
@@ -33,6 +34,7 @@ from rnnlint.analysis.facts import (
     SequentialBuilt,
     Unpacked,
 )
+from rnnlint.analysis.reach import calls_in, survey
 from rnnlint.analysis.usage import ModuleUsage
 from rnnlint.analysis.values import (
     DYNAMIC,
@@ -205,6 +207,10 @@ class Interpreter:
         self.context: ast.AST | None = None
         self.context_of: dict[int, ast.AST | None] = {}
         self.early_exits: dict[int, bool] = {}
+        # Statements run, and statements known never to run (a folded branch, code after a return).
+        self.executed: set[int] = set()
+        self.dead: set[int] = set()
+        self.constructed: set[int] = set()
 
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
@@ -223,8 +229,28 @@ class Interpreter:
         for model in self.sequentials:
             self.enter(self.sequential_scopes.get(id(model)))
             self.simulate_sequential(model)
+        self.reach_the_rest(module)
         self.summarise_layers()
         return self.facts
+
+    def reach_the_rest(self, module: Scope) -> None:
+        """Facts of the text that do not depend on the code running: imports, and constructions not yet built."""
+        found = survey(self.tree, self.executed, self.dead)
+        self.enter(ScopeEntered(self.tree, ""))
+        for site in found.imports:
+            canonical = catalogue.canonical_name(site.qualified)
+            if canonical is not None and canonical.startswith("layers."):
+                self.record(Imported(canonical, site.qualified, site.alias, site.guarded))
+        for statement, shadowed in found.unreached:
+            scope = Scope(module)
+            scope.names.update(dict.fromkeys(shadowed, UNKNOWN))
+            for call in calls_in(statement):
+                if id(call) in self.constructed:
+                    continue
+                func = self.eval(call.func, scope)
+                if isinstance(func, Ref) and (func.keras_name or "").startswith("layers."):
+                    # Built where nobody follows it: its calls are unknown.
+                    _mark_escaped(self.eval(call, scope))
 
     def summarise_layers(self) -> None:
         """Decide, per layer object, whether its recorded calls are all its calls; group objects by construction."""
@@ -270,14 +296,18 @@ class Interpreter:
         if isinstance(node, ast.ClassDef):
             self.analyse_class(node, scope)
             return
-        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        self.enter(ScopeEntered(node, f"{instance.cls.name}.{node.name}" if instance is not None else node.name))
         local = Scope(scope)
         params = _parameter_names(node)
         for index, name in enumerate(params):
             local.names[name] = instance if (index == 0 and instance is not None) else UNKNOWN
         frame = Frame()
-        self.exec_block(node.body, local, frame)
+        if isinstance(node, ast.Lambda):
+            self.enter(ScopeEntered(node, "<lambda>"))
+            frame.returns.append(self.eval(node.body, local))
+        else:
+            assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            self.enter(ScopeEntered(node, f"{instance.cls.name}.{node.name}" if instance is not None else node.name))
+            self.exec_block(node.body, local, frame)
         # Its callers are unknown: whatever it returns may be called anywhere.
         for value in frame.returns:
             _mark_escaped(value)
@@ -289,22 +319,27 @@ class Interpreter:
         volatile = frozenset(
             attr for name, method in cls.methods.items() if name != "__init__" for attr in _self_attributes(method)
         )
-        instance = Instance(cls, volatile=volatile)
+        # Layers assigned in the class body are class attributes: `self.rnn` reads them.
+        instance = Instance(cls, attrs=dict(cls.attributes), volatile=volatile)
         order = ["__init__", "build"] + [name for name in cls.methods if name not in ("__init__", "build")]
         for name in order:
             method = cls.methods.get(name)
-            if method is not None and not _is_static(method):
-                self.analyse_generically(method, scope, instance)
+            if method is not None:
+                # A static or class method has no instance: its parameters are all unknown.
+                self.analyse_generically(method, scope, None if _is_static(method) else instance)
 
     # --- statements -------------------------------------------------------------------
     def exec_block(self, body: list[ast.stmt], scope: Scope, frame: Frame) -> None:
-        for stmt in body:
+        for position, stmt in enumerate(body):
             if frame.returned:
+                if position:
+                    self.dead.update(id(s) for s in body[position:])  # after a return on every path: never runs
                 return
             self.work += 1
             self.exec_stmt(stmt, scope, frame)
 
     def exec_stmt(self, stmt: ast.stmt, scope: Scope, frame: Frame) -> None:
+        self.executed.add(id(stmt))
         handler = _STMT_HANDLERS.get(type(stmt))
         if handler is not None:
             handler(self, stmt, scope, frame)
@@ -361,22 +396,43 @@ class Interpreter:
             scope.set(alias.asname or alias.name, Ref(f"{stmt.module}.{alias.name}"))
 
     def stmt_FunctionDef(self, stmt: ast.FunctionDef, scope: Scope, frame: Frame) -> None:
+        # Decorators and default values are evaluated where the function is defined, once.
+        self.define_time(stmt, scope)
         inlinable = all(_decorator_name(d) in TRANSPARENT_DECORATORS for d in stmt.decorator_list)
         scope.set(stmt.name, Function(stmt, scope, inlinable))
         self.pending.append((stmt, scope, None))
 
     stmt_AsyncFunctionDef = stmt_FunctionDef
 
+    def define_time(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, scope: Scope) -> None:
+        """What a `def` or `lambda` evaluates when it is defined: its decorators and default values."""
+        spec = node.args
+        expressions = [*getattr(node, "decorator_list", ()), *spec.defaults, *(d for d in spec.kw_defaults if d)]
+        for expression in expressions:
+            # A default is shared by every call the analysis cannot see: what it holds escapes.
+            _mark_escaped(self.eval(expression, scope))
+
     def stmt_ClassDef(self, stmt: ast.ClassDef, scope: Scope, frame: Frame) -> None:
-        for base in stmt.bases:
-            self.eval(base, scope)
-        scope.set(stmt.name, ClassValue(stmt, scope, _methods(stmt)))
+        for expression in [*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)]:
+            self.eval(expression, scope)
+        cls = ClassValue(stmt, scope, _methods(stmt))
+        # The class body runs now, in a namespace of its own; its methods are analysed later, with `self`.
+        body = Scope(scope)
+        for child in stmt.body:
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.exec_stmt(child, body, Frame())
+            elif not isinstance(child, ast.ClassDef):
+                self.define_time(child, body)
+        cls.attributes = {name: value for name, value in body.names.items() if isinstance(value, Layer)}
+        scope.set(stmt.name, cls)
         self.pending.append((stmt, scope, None))
 
     def stmt_If(self, stmt: ast.If, scope: Scope, frame: Frame) -> None:
         test = self.eval(stmt.test, scope)
         if isinstance(test, Const):
-            self.exec_block(stmt.body if test.value else stmt.orelse, scope, frame)
+            live, dead = (stmt.body, stmt.orelse) if test.value else (stmt.orelse, stmt.body)
+            self.dead.update(id(s) for s in dead)
+            self.exec_block(live, scope, frame)
             return
         self.branches([stmt.body, stmt.orelse], scope, frame)
 
@@ -567,11 +623,34 @@ class Interpreter:
         handler = _EXPR_HANDLERS.get(type(node))
         if handler is not None:
             return handler(self, node, scope)
-        if not isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.expr):
-                    self.eval(child, scope)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.eval(child, scope)
         return UNKNOWN
+
+    def expr_Lambda(self, node: ast.Lambda, scope: Scope) -> Value:
+        """A lambda is analysed later, like a function, with unknown arguments."""
+        self.define_time(node, scope)
+        self.pending.append((node, scope, None))
+        return UNKNOWN
+
+    def expr_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, scope: Scope) -> Value:
+        """A comprehension runs its element any number of times, with targets the analysis does not know."""
+        local = Scope(scope)
+        self.uncertain += 1
+        for index, generator in enumerate(node.generators):
+            # The first iterable is evaluated in the enclosing scope; the rest see the targets.
+            self.eval(generator.iter, scope if index == 0 else local)
+            self.bind(generator.target, UNKNOWN, local, None)
+            for condition in generator.ifs:
+                self.eval(condition, local)
+        elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        for element in elements:
+            _mark_escaped(self.eval(element, local))
+        self.uncertain -= 1
+        return UNKNOWN
+
+    expr_SetComp = expr_GeneratorExp = expr_DictComp = expr_ListComp
 
     def expr_Constant(self, node: ast.Constant, scope: Scope) -> Value:
         return Const(node.value)
@@ -931,6 +1010,7 @@ class Interpreter:
         return UNKNOWN
 
     def construct(self, symbol: str, args: _Args, qualified: str | None = None) -> Value:
+        self.constructed.add(id(args.node))
         layer = Layer(
             symbol,
             args.node,

@@ -363,6 +363,8 @@ class ClassValue:
     node: ast.ClassDef
     scope: object
     methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    # Layer objects assigned in the class body (class attributes).
+    attributes: dict[str, Value] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
