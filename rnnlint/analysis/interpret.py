@@ -721,13 +721,16 @@ class Interpreter:
         return UNKNOWN
 
     def expr_Compare(self, node: ast.Compare, scope: Scope) -> Value:
+        """A comparison of known constants or known classes (`REC == LSTM`, `mode in ("lstm", "gru")`)."""
         left = self.eval(node.left, scope)
-        rights = [self.eval(c, scope) for c in node.comparators]
-        if len(node.ops) == 1 and type(node.ops[0]) in _COMPARES and isinstance(left, Const):
-            right = rights[0]
-            if isinstance(right, Const) and _is_number(left.value) and _is_number(right.value):
-                return Const(_COMPARES[type(node.ops[0])](left.value, right.value))
-        return UNKNOWN
+        outcome = True
+        for op, comparator in zip(node.ops, node.comparators):
+            right = self.eval(comparator, scope)
+            if outcome:
+                result = _compare(op, left, right)
+                outcome = False if result is False else outcome if result is True else None  # type: ignore[assignment]
+            left = right
+        return Const(outcome) if outcome is not None else UNKNOWN
 
     def expr_BinOp(self, node: ast.BinOp, scope: Scope) -> Value:
         return self.binop(node.op, self.eval(node.left, scope), self.eval(node.right, scope), node)
@@ -819,6 +822,11 @@ class Interpreter:
             folded = _fold_builtin(node.func.id, args)
             if folded is not None:
                 return folded
+        if isinstance(node.func, ast.Name) and node.func.id in ("isinstance", "issubclass") and not scope.is_bound(node.func.id):
+            if len(args.positional) == 2 and not (args.star or args.keywords):
+                known = _class_test(node.func.id, *args.positional)
+                if known is not None:
+                    return Const(known)
         if isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple") and not scope.is_bound(node.func.id):
             only = args.positional[0] if len(args.positional) == 1 and not args.keywords else None
             if isinstance(only, (Sequence, Outputs)):
@@ -1023,6 +1031,10 @@ class Interpreter:
         self.layer_scopes[id(layer)] = self.scope
         for flag in FLAG_KEYWORDS:
             setattr(layer, flag, _flag(args, flag))
+        for flag, value in self.misspelt_flags(symbol, args).items():
+            # `return_sequence=True` is RNN401's finding; what follows is read as if it were spelled
+            # right, so that one mistake makes one finding.
+            setattr(layer, flag, value.value if isinstance(value, Const) and isinstance(value.value, bool) else None)
         units = args.get(0, "filters" if symbol.startswith("ConvLSTM") else "units")
         layer.units = units.value if isinstance(units, Const) and type(units.value) is int else None
         name = args.keywords.get("name")
@@ -1058,6 +1070,26 @@ class Interpreter:
                     layer.cells = (Layer(catalogue.STACKED_CELLS, args.node, cells=layer.cells),)
         self.record(LayerBuilt(layer))
         return layer
+
+    def misspelt_flags(self, symbol: str, args: _Args) -> dict[str, Value]:
+        """Flags given under a keyword the class does not accept, whose nearest accepted keyword is the flag."""
+        from rnnlint.keras.signatures import close_keywords, signatures
+
+        found: dict[str, Value] = {}
+        signature = None
+        for keyword, value in args.keywords.items():
+            if keyword in FLAG_KEYWORDS:
+                continue
+            if signature is None:
+                signature = signatures(self.target_keras).get(symbol)
+                if signature is None:
+                    return found
+            if keyword in signature.keywords:
+                continue
+            close = close_keywords(signature, keyword)
+            if close and close[0][1] in FLAG_KEYWORDS and close[0][1] not in args.keywords:
+                found[close[0][1]] = value
+        return found
 
     def call_layer(self, layer: Layer, args: _Args) -> Value:
         node = args.node
@@ -1324,6 +1356,74 @@ def _mark_escaped(value: Value) -> None:
     elif isinstance(value, Sequence):
         for item in value.items:
             _mark_escaped(item)
+
+
+def _compare(op: ast.cmpop, left: Value, right: Value) -> bool | None:
+    """The outcome of one comparison, or None when the analysis cannot know it."""
+    if isinstance(op, (ast.In, ast.NotIn)):
+        if not isinstance(right, Sequence):
+            return None
+        found = [_same(left, item) for item in right.items]
+        inside = True if True in found else (False if all(f is False for f in found) else None)
+        return inside if inside is None or isinstance(op, ast.In) else not inside
+    if isinstance(op, (ast.Is, ast.IsNot)):
+        # Only identity the language guarantees: None, True, False, and a class with itself.
+        if isinstance(left, Const) and isinstance(right, Const) and (left.value in (None, True, False) or right.value in (None, True, False)):
+            same: bool | None = left.value is right.value
+        else:
+            same = _same(left, right) if isinstance(left, Ref) and isinstance(right, Ref) else None
+        return same if same is None or isinstance(op, ast.Is) else not same
+    if isinstance(op, (ast.Eq, ast.NotEq)):
+        same = _same(left, right)
+        return same if same is None or isinstance(op, ast.Eq) else not same
+    fold = _COMPARES.get(type(op))
+    if fold is not None and isinstance(left, Const) and isinstance(right, Const):
+        if _is_number(left.value) and _is_number(right.value):
+            return fold(left.value, right.value)
+    return None
+
+
+_SCALARS = (int, float, bool, str, bytes, type(None))
+
+
+def _same(left: Value, right: Value) -> bool | None:
+    """Whether two values are equal: constants of plain types, or Keras classes reached through imports."""
+    if isinstance(left, Const) and isinstance(right, Const):
+        if isinstance(left.value, _SCALARS) and isinstance(right.value, _SCALARS):
+            return left.value == right.value
+        return None
+    if isinstance(left, Ref) and isinstance(right, Ref):
+        a, b = _recurrent_class(left), _recurrent_class(right)
+        if a is None or b is None:
+            return True if left.qualified == right.qualified else None
+        return a == b
+    return None
+
+
+def _recurrent_class(value: Value) -> str | None:
+    """`LSTM` for a reference to keras.layers.LSTM (any spelling); None for anything else."""
+    name = value.keras_name if isinstance(value, Ref) else None
+    if name is None or not name.startswith("layers."):
+        return None
+    symbol = name[len("layers.") :]
+    return symbol if symbol in catalogue.RECURRENT_CLASSES else None
+
+
+def _class_test(function: str, subject: Value, classes: Value) -> bool | None:
+    """`isinstance(layer, LSTM)` / `issubclass(REC, GRU)` over concrete recurrent classes (none derives from another)."""
+    if function == "isinstance":
+        if not isinstance(subject, Layer) or subject.class_name not in catalogue.RECURRENT_CLASSES:
+            return None
+        actual: str | None = subject.class_name
+    else:
+        actual = _recurrent_class(subject)
+    candidates = classes.items if isinstance(classes, Sequence) else (classes,)
+    named = [_recurrent_class(c) for c in candidates]
+    if actual is None:
+        return None
+    if actual in named:
+        return True
+    return False if None not in named else None
 
 
 def _fold_builtin(name: str, args: _Args) -> Value | None:

@@ -67,6 +67,8 @@ class LastStepToSequenceConsumer(Rule):
     facts = (Consumed,)
 
     valid = [
+        # One mistake, one finding: the misspelt flag is RNN401's, and is read as meant.
+        "from keras.layers import LSTM\ny = LSTM(8)(LSTM(8, return_sequence=True)(x))\n",
         "from keras import Sequential\nfrom keras.layers import LSTM\n"
         "model = Sequential([LSTM(8, return_sequences=True), LSTM(8)])\n",
         "from keras.layers import LSTM, Dense\ny = Dense(2)(LSTM(8)(x))\n",
