@@ -24,6 +24,7 @@ class Role(enum.Enum):
     INPUT = "input"  # the tensor a layer is called on
     INITIAL_STATE = "initial_state"
     ARITHMETIC = "arithmetic"  # an operand of +, -, *, /, @
+    OPERAND = "operand"  # the tensor argument of a function over one tensor (keras.ops.tanh, tf.reduce_mean)
     ATTENTION_QUERY = "query"
     ATTENTION_VALUE = "value"
     ATTENTION_KEY = "key"

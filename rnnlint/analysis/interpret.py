@@ -135,6 +135,15 @@ class Scope:
             scope = scope.parent
         return UNKNOWN
 
+    def binding(self, name: str) -> tuple | None:
+        """This binding of `name`: equal for two reads with no assignment to the name in between."""
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.names:
+                return (scope, name, scope.bindings[name])
+            scope = scope.parent
+        return None
+
     def is_bound(self, name: str) -> bool:
         scope: Scope | None = self
         while scope is not None:
@@ -806,7 +815,7 @@ class Interpreter:
         if isinstance(func, Ref):
             return self.call_ref(func, args)
         if isinstance(func, Layer):
-            return self.call_layer(func, args)
+            return self.call_layer(func, args, scope)
         if isinstance(func, Function):
             return self.inline(func, args, None)
         if isinstance(func, BoundMethod):
@@ -919,6 +928,9 @@ class Interpreter:
 
     def call_ref(self, ref: Ref, args: _Args) -> Value | None:
         name = ref.keras_name
+        operand = args.positional[0] if args.positional and not args.star else None
+        if isinstance(operand, Outputs) and catalogue.takes_one_tensor(ref.qualified, name):
+            self.record(Consumed(operand, None, Role.OPERAND, args.node))
         if name is None:
             if ref.qualified in MERGE_OPS:
                 position, keyword, default = MERGE_OPS[ref.qualified]
@@ -1091,7 +1103,7 @@ class Interpreter:
                 found[close[0][1]] = value
         return found
 
-    def call_layer(self, layer: Layer, args: _Args) -> Value:
+    def call_layer(self, layer: Layer, args: _Args, scope: Scope | None = None) -> Value:
         node = args.node
         if not layer.calls:
             self.layer_scopes[id(layer)] = self.scope
@@ -1108,7 +1120,8 @@ class Interpreter:
                 initial_state = None  # `initial_state=None` is the default: zeros
             if initial_state is not None:
                 self.record(Consumed(initial_state, layer, Role.INITIAL_STATE, node))
-            result = self.recurrent_result(layer, node, inputs)
+            base = _order_base(inputs, args, scope) if layer.flag("return_sequences") else None
+            result = self.recurrent_result(layer, node, inputs, base)
             count = layer.returned_count
             if count is not None:
                 keeps = partial(self.usage.kept, node, count)
@@ -1127,7 +1140,7 @@ class Interpreter:
         self.record(LayerCalled(layer, node, inputs, result))
         return result
 
-    def recurrent_result(self, layer: Layer, node: ast.AST, source: Value = UNKNOWN) -> Value:
+    def recurrent_result(self, layer: Layer, node: ast.AST, source: Value = UNKNOWN, base: object = None) -> Value:
         items = layer.returned_items()
         kinds = layer.state_kinds
         if items is None or kinds is None:
@@ -1136,10 +1149,10 @@ class Interpreter:
         per_cell = list(kinds) if isinstance(kinds, tuple) else None
         for item in items:
             if per_cell is not None and (isinstance(item, tuple) or item.is_state):
-                values.append(item_value(item, layer, node, per_cell.pop(0), source))
+                values.append(item_value(item, layer, node, per_cell.pop(0), source, base))
             else:
                 kind = kinds if not isinstance(kinds, tuple) else kinds[0]
-                values.append(item_value(item, layer, node, kind, source))
+                values.append(item_value(item, layer, node, kind, source, base))
         if len(values) == 1:
             return values[0]
         return Outputs(tuple(values), layer, node)
@@ -1475,7 +1488,24 @@ def _flipped(value: Tensor) -> Tensor:
         order, by = False, None
     else:
         order, by = True, None  # reversed by the code itself, not by a go_backwards layer
-    return replace(value, direct=False, state=None, reversed=order, reversed_by=by)
+    # Relative to its base: a go_backwards output flipped back is aligned again; a sequence the
+    # code reverses itself has no go_backwards layer to name, so the relation is dropped.
+    base = value.order_base if value.backwards_by is not None else None
+    return replace(value, direct=False, state=None, reversed=order, reversed_by=by, order_base=base, backwards_by=None)
+
+
+def _order_base(inputs: Value, args: _Args, scope: Scope | None) -> object:
+    """What stands for a recurrent layer's input when its time order is unknown (see Tensor.order_base).
+
+    A known tensor stands for itself; an unknown one read through a name stands for
+    that binding of the name (the same name, not rebound in between, is the same tensor).
+    """
+    if isinstance(inputs, Tensor):
+        return inputs if inputs.reversed is None and inputs.order_base is None else None
+    node = args.node.args[0] if args.node.args else next((k.value for k in args.node.keywords if k.arg == "inputs"), None)
+    if inputs is UNKNOWN and isinstance(node, ast.Name) and scope is not None:
+        return scope.binding(node.id)
+    return None
 
 
 def _reverses_time(index: ast.expr) -> bool:

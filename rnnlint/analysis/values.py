@@ -312,6 +312,12 @@ class Tensor:
     # go_backwards layer that reversed it.
     reversed: bool | None = None
     reversed_by: Layer | None = None
+    # When the time order is unknown, it may still be known relative to another tensor:
+    # `order_base` stands for the sequence some recurrent layers read (the same value, or
+    # the same binding of a name), and `backwards_by` is the go_backwards layer that
+    # reversed this one relative to it (None: same order as the base).
+    order_base: object = None
+    backwards_by: Layer | None = None
     # The Dense / TimeDistributed whose output this is (kept through layers that
     # keep the axes, such as Activation or Dropout).
     projection: Layer | None = None
@@ -413,11 +419,18 @@ def join(a: Value, b: Value) -> Value:
             vocabulary=a.vocabulary if a.vocabulary == b.vocabulary else None,
             reversed=a.reversed if a.reversed == b.reversed else None,
             reversed_by=a.reversed_by if a.reversed_by is b.reversed_by else None,
+            order_base=a.order_base if same_order(a, b) else None,
+            backwards_by=a.backwards_by if same_order(a, b) else None,
             projection=a.projection if a.projection is b.projection else None,
         )
     if isinstance(a, Sequence) and isinstance(b, Sequence) and len(a.items) == len(b.items):
         return Sequence(tuple(join(x, y) for x, y in zip(a.items, b.items)))
     return UNKNOWN
+
+
+def same_order(a: Tensor, b: Tensor) -> bool:
+    """Whether two sequences are known to run in the same order relative to one base (or both have none)."""
+    return a.backwards_by is b.backwards_by and (a.order_base is b.order_base or a.order_base == b.order_base)
 
 
 def item_value(
@@ -426,10 +439,15 @@ def item_value(
     call: ast.AST,
     kind: StateKind,
     source: Value = UNKNOWN,
+    base: object = None,
 ) -> Value:
-    """The abstract tensor for one element of a recurrent call's result; `source` is the input sequence."""
+    """The abstract tensor for one element of a recurrent call's result.
+
+    `source` is the input sequence; `base` stands for it when its time order is
+    unknown (see `Tensor.order_base`).
+    """
     if isinstance(item, tuple):
-        return Sequence(tuple(item_value(sub, layer, call, kind, source) for sub in item))
+        return Sequence(tuple(item_value(sub, layer, call, kind, source, base) for sub in item))
     units = layer.state_units
     batch = source.batch if isinstance(source, Tensor) else None
     eager = isinstance(source, Tensor) and source.eager
@@ -452,6 +470,7 @@ def item_value(
         width = {"concat": 2 * units, "sum": units, "ave": units, "mul": units}.get(layer.merge_mode or "", None)
     sequence = layer.flag("return_sequences")
     order, reversed_by = (time_order(layer, source) if sequence else (None, None))
+    order_base, backwards_by = relative_order(layer, source, base) if sequence and order is None else (None, None)
     return Tensor(
         time=sequence,
         spatial_dims=layer.spatial_dims,
@@ -464,8 +483,32 @@ def item_value(
         steps=source.steps if sequence and isinstance(source, Tensor) else None,
         reversed=order,
         reversed_by=reversed_by,
+        order_base=order_base,
+        backwards_by=backwards_by,
         eager=eager,
     )
+
+
+def relative_order(layer: Layer, source: Value, base: object) -> tuple[object, Layer | None]:
+    """A sequence output's time order relative to what the layer read, when the absolute order is unknown.
+
+    Two layers reading the same tensor, one with go_backwards=True, return sequences
+    that run opposite ways, whatever that tensor is.
+    """
+    if isinstance(source, Tensor) and source.order_base is not None:
+        base, backwards_by = source.order_base, source.backwards_by
+    else:
+        backwards_by = None
+    if base is None:
+        return None, None
+    if layer.is_bidirectional:
+        return base, backwards_by  # the backward half is flipped back
+    backwards = layer.flag("go_backwards")
+    if backwards is None:
+        return None, None
+    if backwards:
+        return base, (layer if backwards_by is None else None)
+    return base, backwards_by
 
 
 def time_order(layer: Layer, source: Value) -> tuple[bool | None, Layer | None]:

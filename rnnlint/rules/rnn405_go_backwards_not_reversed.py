@@ -29,6 +29,12 @@ class BackwardsSequenceNotReversed(Rule):
     bidirectional layer.  Orders the analysis cannot see (a `Lambda`, a
     helper from another module) are unknown and not reported.
 
+    When the input's order is unknown (a function's parameter, the output of
+    a CNN and a `Reshape` in a CRNN, `inputs` in a custom layer's `call`), a
+    forward layer and a `go_backwards` layer that read the *same* tensor (the
+    same value, or the same name not assigned in between) still return
+    sequences running opposite ways, and merging them is reported.
+
     ## Why is this bad?
     Step t of the backward output belongs to input step T-1-t, so every merged
     step pairs the wrong positions.  Keras accepts it silently; the model
@@ -79,6 +85,13 @@ class BackwardsSequenceNotReversed(Rule):
         "m = layers.Concatenate()([x, bb])\n",
         "import keras\nfrom keras import layers\nx = keras.Input(shape=(10, 4))\n"
         "b = layers.LSTM(4, return_sequences=True, go_backwards=True)(x)\nm = layers.Add()([b, x[:, ::-1]])\n",
+        # Unknown inputs: two different tensors have no known relation.
+        "from keras import layers\ndef block(a, b):\n    f = layers.GRU(8, return_sequences=True)(a)\n"
+        "    r = layers.GRU(8, return_sequences=True, go_backwards=True)(b)\n    return layers.add([f, r])\n",
+        # The name is assigned again in between: not the same tensor.
+        "from keras import layers\ndef block(x):\n    f = layers.GRU(8, return_sequences=True)(x)\n"
+        "    x = layers.Dense(8)(x)\n    r = layers.GRU(8, return_sequences=True, go_backwards=True)(x)\n"
+        "    return layers.add([f, r])\n",
     ]
     invalid = [
         Invalid(
@@ -97,18 +110,37 @@ class BackwardsSequenceNotReversed(Rule):
             "f = layers.LSTM(8, return_sequences=True)(x)\n"
             "b = layers.LSTM(8, return_sequences=True, go_backwards=True)(x)\ns = f + b\n"
         ),
+        # The CRNN pattern: the time order after the CNN is unknown, but both layers read the same tensor.
+        Invalid(
+            "from keras import layers\ndef crnn(images):\n    x = layers.Conv2D(32, 3)(images)\n"
+            "    x = layers.Reshape((-1, 64))(x)\n    f = layers.LSTM(64, return_sequences=True)(x)\n"
+            "    b = layers.LSTM(64, return_sequences=True, go_backwards=True)(x)\n    return layers.add([f, b])\n"
+        ),
+        Invalid(
+            "from keras import layers\nclass Block(layers.Layer):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.f = layers.GRU(8, return_sequences=True)\n"
+            "        self.b = layers.GRU(8, return_sequences=True, go_backwards=True)\n"
+            "    def call(self, inputs):\n        return layers.Concatenate()([self.f(inputs), self.b(inputs)])\n"
+        ),
     ]
 
     def check(self, fact: Merged, fixes: FixBuilder) -> Iterator[Finding]:
         sequences = [v for v in fact.values if isinstance(v, Tensor) and v.time is True]
         backwards = next((t for t in sequences if t.reversed is True and t.reversed_by is not None), None)
         forwards = next((t for t in sequences if t.reversed is False), None)
-        if backwards is None or forwards is None:
-            return
-        layer = backwards.reversed_by
+        if backwards is not None and forwards is not None:
+            layer = backwards.reversed_by
+        else:
+            # The input's order is unknown, but both read the same sequence, one of them backwards.
+            backwards, forwards = _opposite_pair(sequences)
+            if backwards is None or forwards is None:
+                return
+            layer = backwards.backwards_by
         assert layer is not None
         if isinstance(fact.node, ast.BinOp):
             where = "in arithmetic"
+        elif fact.consumer is None and isinstance(fact.node, ast.Call):
+            where = f"by {ast.unparse(fact.node.func)}()"
         elif fact.consumer is None:
             where = "by a concatenation"
         else:
@@ -119,6 +151,19 @@ class BackwardsSequenceNotReversed(Rule):
             "axis first (keras.ops.flip(x, axis=1)), or use Bidirectional"
         )
         yield Finding(fact.node, message)
+
+
+def _opposite_pair(sequences: list[Tensor]) -> tuple[Tensor | None, Tensor | None]:
+    """A go_backwards output and a forward one computed from the same sequence, whatever its order."""
+    for backwards in sequences:
+        if backwards.order_base is None or backwards.backwards_by is None:
+            continue
+        for forwards in sequences:
+            if forwards.backwards_by is None and forwards.order_base is not None and (
+                forwards.order_base is backwards.order_base or forwards.order_base == backwards.order_base
+            ):
+                return backwards, forwards
+    return None, None
 
 
 def _forward_phrase(tensor: Tensor) -> str:
