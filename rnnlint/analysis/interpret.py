@@ -34,7 +34,7 @@ from rnnlint.analysis.facts import (
     SequentialBuilt,
     Unpacked,
 )
-from rnnlint.analysis.reach import calls_in, survey
+from rnnlint.analysis.reach import survey
 from rnnlint.analysis.usage import ModuleUsage
 from rnnlint.analysis.values import (
     DYNAMIC,
@@ -230,11 +230,7 @@ class Interpreter:
         # once (or declared global somewhere) could hold any of its values by then.
         rebound = {name for name, count in module.bindings.items() if count > 1}
         module.unstable = frozenset(rebound | _declared_global(self.tree.body))
-        while self.pending:
-            node, scope, instance = self.pending.pop(0)
-            self.context = node
-            self.analyse_generically(node, scope, instance)
-        self.context = None
+        self.analyse_pending()
         for model in self.sequentials:
             self.enter(self.sequential_scopes.get(id(model)))
             self.simulate_sequential(model)
@@ -250,16 +246,27 @@ class Interpreter:
             canonical = catalogue.canonical_name(site.qualified)
             if canonical is not None and canonical.startswith("layers."):
                 self.record(Imported(canonical, site.qualified, site.alias, site.guarded))
+        if not found.unreached:
+            return
+        # What did not run is run now, where the names of the functions around it are unknown.
+        built_before = len(self.layers)
         for statement, shadowed in found.unreached:
             scope = Scope(module)
             scope.names.update(dict.fromkeys(shadowed, UNKNOWN))
-            for call in calls_in(statement):
-                if id(call) in self.constructed:
-                    continue
-                func = self.eval(call.func, scope)
-                if isinstance(func, Ref) and (func.keras_name or "").startswith("layers."):
-                    # Built where nobody follows it: its calls are unknown.
-                    _mark_escaped(self.eval(call, scope))
+            self.uncertain += 1
+            self.exec_stmt(statement, scope, Frame())
+            self.uncertain -= 1
+        self.analyse_pending()
+        for layer in self.layers[built_before:]:
+            layer.escaped = True  # built where nobody follows it: its calls are unknown
+
+    def analyse_pending(self) -> None:
+        """The functions, classes and lambdas defined so far, each analysed on its own."""
+        while self.pending:
+            node, scope, instance = self.pending.pop(0)
+            self.context = node
+            self.analyse_generically(node, scope, instance)
+        self.context = None
 
     def summarise_layers(self) -> None:
         """Decide, per layer object, whether its recorded calls are all its calls; group objects by construction."""

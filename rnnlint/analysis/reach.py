@@ -3,13 +3,12 @@
 Construction rules judge a call expression, not a flow, so a construction is a
 construction wherever it is written.  The interpreter runs almost every
 statement (functions, methods, lambdas and class bodies are analysed with
-unknown arguments); this module finds the few it did not run, so that their
-constructions are still built, and the imports, which are facts of the text
+unknown arguments); this module finds the few it did not run, so that they are
+run too (with the names of the functions around them unknown), and the imports, which are facts of the text
 whether or not they run (`from keras.layers import CuDNNLSTM` fails under
 Keras 3 wherever it is written).
 
-Only statements are walked (cheap); a statement that did not run is searched
-for calls.  Statements the interpreter proved dead (the branch of an `if` whose
+Only statements are walked (cheap).  Statements the interpreter proved dead (the branch of an `if` whose
 test it folded, code after a `return`) are not searched: code known not to run
 reports nothing.
 """
@@ -56,19 +55,12 @@ def survey(tree: ast.Module, executed: set[int], dead: set[int]) -> Survey:
             found.imports.extend(_import_sites(statement, guarded))
         elif id(statement) not in executed:
             found.unreached.append((statement, _shadowed(enclosing)))
-            continue  # searched whole, nested statements included
+            continue  # run whole by the interpreter, nested statements included
         inner = enclosing + (statement,) if isinstance(statement, _SCOPES) else enclosing
         for name, block in _blocks(statement):
             block_guarded = guarded or (name == "body" and isinstance(statement, ast.Try) and _guards_imports(statement))
             stack.extend((child, inner, block_guarded) for child in reversed(block))
     return found
-
-
-def calls_in(statement: ast.stmt) -> Iterator[ast.Call]:
-    """Every call expression inside a statement, outermost first."""
-    for node in ast.walk(statement):
-        if isinstance(node, ast.Call):
-            yield node
 
 
 def _blocks(statement: ast.stmt) -> Iterator[tuple[str, list]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 
-from rnnlint.analysis.facts import LayerBuilt, LayerCalled, Merged
+from rnnlint.analysis.facts import Imported, LayerBuilt, LayerCalled, Merged
 from rnnlint.analysis.values import DYNAMIC, Const, Layer, Ref, Tensor
 from rnnlint.confirm.program import CUDNN_CHECK, NotCheckable, Reproduction, Sketch, with_keywords
 from rnnlint.confirm.reproductions import reproduces
@@ -32,7 +32,12 @@ def unknown_keyword(fact: LayerBuilt, finding: Finding, sketch: Sketch) -> Repro
 
 
 @reproduces("RNN402")
-def removed_api(fact: LayerBuilt, finding: Finding, sketch: Sketch) -> Reproduction:
+def removed_api(fact: LayerBuilt | Imported, finding: Finding, sketch: Sketch) -> Reproduction:
+    if isinstance(fact, Imported):
+        # The import itself, from the targeted Keras' layers package.
+        name = fact.canonical.removeprefix("layers.")
+        sketch.trigger(f"exec('from ' + keras.__name__ + '.layers import {name}')")
+        return sketch.reproduction()
     layer = fact.layer
     if isinstance(finding.node, ast.keyword):
         return _construct_with_keyword(layer, finding.node, sketch)
