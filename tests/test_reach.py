@@ -265,3 +265,21 @@ def test_list_taking_ops_and_indexed_outputs_stay_silent(call: str) -> None:
         y = {call}
         """
     assert codes(source) == []
+
+
+@pytest.mark.parametrize("target", [2, 3])
+def test_no_accepted_keyword_is_as_close_to_a_flag_as_a_suggestion(target: int) -> None:
+    """The interpreter reads a keyword that close to a flag as the misspelt flag, without the signatures."""
+    import difflib
+
+    from rnnlint.analysis.interpret import FLAG_KEYWORDS
+    from rnnlint.keras.signatures import SUGGEST_CUTOFF, signatures
+
+    close = {
+        (signature.name, keyword, flag)
+        for signature in signatures(target).classes.values()
+        for keyword in signature.keywords - set(FLAG_KEYWORDS)
+        for flag in FLAG_KEYWORDS
+        if difflib.SequenceMatcher(None, keyword, flag).ratio() >= SUGGEST_CUTOFF
+    }
+    assert close == set()

@@ -13,6 +13,7 @@ Soundness stance: whatever the interpreter does not understand becomes
 from __future__ import annotations
 
 import ast
+import difflib
 import operator
 from collections.abc import Callable, Iterator
 from collections import Counter
@@ -59,6 +60,7 @@ from rnnlint.analysis.values import (
 )
 from rnnlint.keras import catalogue
 from rnnlint.keras.catalogue import Effect, Needs
+from rnnlint.keras.signatures import SUGGEST_CUTOFF
 
 MAX_INLINE_DEPTH = 6
 MAX_UNROLL = 16
@@ -220,6 +222,7 @@ class Interpreter:
         self.executed: set[int] = set()
         self.dead: set[int] = set()
         self.constructed: set[int] = set()
+        self.comprehensions = 0  # how many comprehensions (or lambdas) the evaluation is inside
 
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
@@ -319,7 +322,9 @@ class Interpreter:
         frame = Frame()
         if isinstance(node, ast.Lambda):
             self.enter(ScopeEntered(node, "<lambda>"))
+            self.comprehensions += 1  # like a comprehension's element: run any number of times
             frame.returns.append(self.eval(node.body, local))
+            self.comprehensions -= 1
         else:
             assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             self.enter(ScopeEntered(node, f"{instance.cls.name}.{node.name}" if instance is not None else node.name))
@@ -654,6 +659,7 @@ class Interpreter:
         """A comprehension runs its element any number of times, with targets the analysis does not know."""
         local = Scope(scope)
         self.uncertain += 1
+        self.comprehensions += 1
         for index, generator in enumerate(node.generators):
             # The first iterable is evaluated in the enclosing scope; the rest see the targets.
             self.eval(generator.iter, scope if index == 0 else local)
@@ -663,6 +669,7 @@ class Interpreter:
         elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
         for element in elements:
             _mark_escaped(self.eval(element, local))
+        self.comprehensions -= 1
         self.uncertain -= 1
         return UNKNOWN
 
@@ -1091,27 +1098,26 @@ class Interpreter:
         return layer
 
     def misspelt_flags(self, symbol: str, args: _Args) -> dict[str, Value]:
-        """Flags given under a keyword the class does not accept, whose nearest accepted keyword is the flag."""
-        from rnnlint.keras.signatures import close_keywords, signatures
+        """Flags given under a misspelt keyword (`return_sequence=True`): RNN401 suggests the flag for it.
 
+        No keyword a recurrent class accepts is as close to a flag as RNN401's cutoff
+        (tests/test_reach.py checks the generated signatures), so the signatures need not be read.
+        """
+        if symbol not in catalogue.RECURRENT_CLASSES:
+            return {}
         found: dict[str, Value] = {}
-        signature = None
         for keyword, value in args.keywords.items():
             if keyword in FLAG_KEYWORDS:
                 continue
-            if signature is None:
-                signature = signatures(self.target_keras).get(symbol)
-                if signature is None:
-                    return found
-            if keyword in signature.keywords:
-                continue
-            close = close_keywords(signature, keyword)
-            if close and close[0][1] in FLAG_KEYWORDS and close[0][1] not in args.keywords:
-                found[close[0][1]] = value
+            score, flag = max((difflib.SequenceMatcher(None, keyword, f).ratio(), f) for f in FLAG_KEYWORDS)
+            if score >= SUGGEST_CUTOFF and flag not in args.keywords:
+                found[flag] = value
         return found
 
     def call_layer(self, layer: Layer, args: _Args, scope: Scope | None = None) -> Value:
         node = args.node
+        if self.comprehensions:
+            layer.escaped = True  # called any number of times, the results collected: the hints stay silent
         if not layer.calls:
             self.layer_scopes[id(layer)] = self.scope
         self.explained.add(id(node.func))

@@ -489,6 +489,28 @@ def item_value(
     )
 
 
+def opposite_sequences(values: tuple[Value, ...]) -> tuple[Tensor, Tensor, Layer] | None:
+    """Among merged values, a go_backwards sequence and one running forwards: (backwards, forwards, reversing layer).
+
+    Known absolutely (the input's order is known), or relative to one base: both
+    computed from the same sequence, whatever its order.
+    """
+    sequences = [v for v in values if isinstance(v, Tensor) and v.time is True]
+    backwards = next((t for t in sequences if t.reversed is True and t.reversed_by is not None), None)
+    forwards = next((t for t in sequences if t.reversed is False), None)
+    if backwards is not None and forwards is not None:
+        return backwards, forwards, backwards.reversed_by  # type: ignore[return-value]
+    for backwards in sequences:
+        if backwards.order_base is None or backwards.backwards_by is None:
+            continue
+        for forwards in sequences:
+            if forwards.backwards_by is None and forwards.order_base is not None and (
+                forwards.order_base is backwards.order_base or forwards.order_base == backwards.order_base
+            ):
+                return backwards, forwards, backwards.backwards_by
+    return None
+
+
 def relative_order(layer: Layer, source: Value, base: object) -> tuple[object, Layer | None]:
     """A sequence output's time order relative to what the layer read, when the absolute order is unknown.
 

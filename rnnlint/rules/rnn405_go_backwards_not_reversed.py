@@ -4,7 +4,7 @@ import ast
 from collections.abc import Iterator
 
 from rnnlint.analysis.facts import Merged
-from rnnlint.analysis.values import Tensor
+from rnnlint.analysis.values import Tensor, opposite_sequences
 from rnnlint.diagnostics import Severity
 from rnnlint.fixes import FixBuilder
 from rnnlint.rules._base import Finding, Invalid, Rule
@@ -125,18 +125,10 @@ class BackwardsSequenceNotReversed(Rule):
     ]
 
     def check(self, fact: Merged, fixes: FixBuilder) -> Iterator[Finding]:
-        sequences = [v for v in fact.values if isinstance(v, Tensor) and v.time is True]
-        backwards = next((t for t in sequences if t.reversed is True and t.reversed_by is not None), None)
-        forwards = next((t for t in sequences if t.reversed is False), None)
-        if backwards is not None and forwards is not None:
-            layer = backwards.reversed_by
-        else:
-            # The input's order is unknown, but both read the same sequence, one of them backwards.
-            backwards, forwards = _opposite_pair(sequences)
-            if backwards is None or forwards is None:
-                return
-            layer = backwards.backwards_by
-        assert layer is not None
+        found = opposite_sequences(fact.values)
+        if found is None:
+            return
+        backwards, forwards, layer = found
         if isinstance(fact.node, ast.BinOp):
             where = "in arithmetic"
         elif fact.consumer is None and isinstance(fact.node, ast.Call):
@@ -151,19 +143,6 @@ class BackwardsSequenceNotReversed(Rule):
             "axis first (keras.ops.flip(x, axis=1)), or use Bidirectional"
         )
         yield Finding(fact.node, message)
-
-
-def _opposite_pair(sequences: list[Tensor]) -> tuple[Tensor | None, Tensor | None]:
-    """A go_backwards output and a forward one computed from the same sequence, whatever its order."""
-    for backwards in sequences:
-        if backwards.order_base is None or backwards.backwards_by is None:
-            continue
-        for forwards in sequences:
-            if forwards.backwards_by is None and forwards.order_base is not None and (
-                forwards.order_base is backwards.order_base or forwards.order_base == backwards.order_base
-            ):
-                return backwards, forwards
-    return None, None
 
 
 def _forward_phrase(tensor: Tensor) -> str:
