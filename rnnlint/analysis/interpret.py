@@ -35,7 +35,7 @@ from rnnlint.analysis.facts import (
     SequentialBuilt,
     Unpacked,
 )
-from rnnlint.analysis.reach import survey
+from rnnlint.analysis.reach import guards_imports, unreached
 from rnnlint.analysis.usage import ModuleUsage
 from rnnlint.analysis.values import (
     DYNAMIC,
@@ -223,6 +223,7 @@ class Interpreter:
         self.dead: set[int] = set()
         self.constructed: set[int] = set()
         self.comprehensions = 0  # how many comprehensions (or lambdas) the evaluation is inside
+        self.import_guards = 0  # how many `try` bodies catching ImportError the execution is inside
 
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
@@ -242,18 +243,14 @@ class Interpreter:
         return self.facts
 
     def reach_the_rest(self, module: Scope) -> None:
-        """Facts of the text that do not depend on the code running: imports, and constructions not yet built."""
-        found = survey(self.tree, self.executed, self.dead)
-        self.enter(ScopeEntered(self.tree, ""))
-        for site in found.imports:
-            canonical = catalogue.canonical_name(site.qualified)
-            if canonical is not None and canonical.startswith("layers."):
-                self.record(Imported(canonical, site.qualified, site.alias, site.guarded))
-        if not found.unreached:
+        """Run what did not run (with the names of the functions around it unknown): a construction is a
+        construction wherever it is written."""
+        missed = unreached(self.tree, self.executed, self.dead)
+        if not missed:
             return
-        # What did not run is run now, where the names of the functions around it are unknown.
+        self.enter(ScopeEntered(self.tree, ""))
         built_before = len(self.layers)
-        for statement, shadowed in found.unreached:
+        for statement, shadowed in missed:
             scope = Scope(module)
             scope.names.update(dict.fromkeys(shadowed, UNKNOWN))
             self.uncertain += 1
@@ -408,6 +405,10 @@ class Interpreter:
                 scope.set(alias.asname or alias.name, UNKNOWN)
             return
         for alias in stmt.names:
+            canonical = catalogue.canonical_name(f"{stmt.module}.{alias.name}")
+            if canonical is not None and canonical.startswith("layers."):
+                # A fact of the text, wherever the import runs from (never tied to a caller's call).
+                self.facts.append(Imported(canonical, f"{stmt.module}.{alias.name}", alias, self.import_guards > 0))
             if alias.name == "*":
                 if catalogue.is_keras_module(stmt.module):
                     scope.star_modules.append(stmt.module)
@@ -443,6 +444,7 @@ class Interpreter:
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.exec_stmt(child, body, Frame())
             elif not isinstance(child, ast.ClassDef):
+                self.executed.add(id(child))  # defined now; analysed with the class
                 self.define_time(child, body)
         cls.attributes = {name: value for name, value in body.names.items() if isinstance(value, Layer)}
         scope.set(stmt.name, cls)
@@ -462,7 +464,10 @@ class Interpreter:
         self.branches([case.body for case in stmt.cases] + [[]], scope, frame)
 
     def stmt_Try(self, stmt: ast.Try, scope: Scope, frame: Frame) -> None:
+        guarded = guards_imports(stmt)
+        self.import_guards += guarded
         self.exec_block(stmt.body, scope, frame)
+        self.import_guards -= guarded
         self.exec_block(stmt.orelse, scope, frame)
         for handler in stmt.handlers:
             if handler.name:
