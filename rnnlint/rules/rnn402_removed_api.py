@@ -94,6 +94,9 @@ class RemovedApi(Rule):
         Invalid("from tensorflow.keras import layers\nlayers.CuDNNLSTM(64, 'glorot_uniform')\n"),
         # The import fails first under Keras 3; the construction is reported too.
         Invalid("from tensorflow.compat.v1.keras.layers import CuDNNLSTM\nCuDNNLSTM(64)\n", count=2),
+        Invalid("import keras\nkeras.layers.LSTM(8, time_major=True)\n"),
+        Invalid("import keras\nkeras.layers.LSTM(8, stateful=True, batch_input_shape=(4, 10, 8))\n"),
+        Invalid("import keras\nkeras.layers.SimpleRNN(8, implementation=1, input_length=10)\n", count=2),
         Invalid("from keras.layers import Dense, CuDNNLSTM\n"),
         Invalid(
             "import tensorflow as tf\nfrom keras.layers import LSTM\n"
@@ -104,9 +107,6 @@ class RemovedApi(Rule):
             "class Model:\n    @staticmethod\n    def create(units):\n"
             "        return Bidirectional(layers.CuDNNLSTM(units, return_sequences=True))\n"
         ),
-        Invalid("import keras\nkeras.layers.LSTM(8, time_major=True)\n"),
-        Invalid("import keras\nkeras.layers.LSTM(8, stateful=True, batch_input_shape=(4, 10, 8))\n"),
-        Invalid("import keras\nkeras.layers.SimpleRNN(8, implementation=1, input_length=10)\n", count=2),
     ]
 
     def check(self, fact: LayerBuilt | Imported, fixes: FixBuilder) -> Iterator[Finding]:
