@@ -47,6 +47,7 @@ from rnnlint.analysis.values import (
     Instance,
     Layer,
     LayerCall,
+    Multiple,
     Outputs,
     Ref,
     Sequence,
@@ -178,6 +179,7 @@ class _Args:
     star: bool
     double_star: bool
     node: ast.Call
+    scope: Scope | None = None
 
     def get(self, index: int, keyword: str) -> Value | None:
         if keyword in self.keywords:
@@ -810,7 +812,7 @@ class Interpreter:
     # --- calls --------------------------------------------------------------------------
     def expr_Call(self, node: ast.Call, scope: Scope) -> Value:
         func = self.eval(node.func, scope)
-        args = _Args([], {}, False, False, node)
+        args = _Args([], {}, False, False, node, scope)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 self.eval(arg.value, scope)
@@ -1066,8 +1068,11 @@ class Interpreter:
             # `return_sequence=True` is RNN401's finding; what follows is read as if it were spelled
             # right, so that one mistake makes one finding.
             setattr(layer, flag, value.value if isinstance(value, Const) and isinstance(value.value, bool) else None)
-        units = args.get(0, "filters" if symbol.startswith("ConvLSTM") else "units")
+        units_keyword = "filters" if symbol.startswith("ConvLSTM") else "units"
+        units = args.get(0, units_keyword)
         layer.units = units.value if isinstance(units, Const) and type(units.value) is int else None
+        if layer.units is None and units is not None:
+            layer.units_of = _multiple(_argument_node(args.node, 0, units_keyword), args.scope)
         name = args.keywords.get("name")
         if isinstance(name, Const) and isinstance(name.value, str):
             layer.label = name.value
@@ -1241,22 +1246,28 @@ class Interpreter:
         spatial = first.spatial_dims if all(t.spatial_dims == first.spatial_dims for t in tensors) else None
         widths = [t.width for t in tensors]
         width = widths[0] if len(set(widths)) == 1 else None
+        base = first.width_of
+        related = base is not None and all(base.same_base(t.width_of) for t in tensors)
+        width_of = base if related and all(t.width_of == base for t in tensors) else None
         batch, steps = _agreed(t.batch for t in tensors), _agreed(t.steps for t in tensors)
         if concatenates:
             along_features = _is_last_axis(axis, first.time if same_time else None, spatial)
             if along_features:
                 width = sum(widths) if None not in widths else None  # type: ignore[arg-type]
+                # `concatenate([h_fwd, h_bwd])` of `units`-wide states is 2 * units wide.
+                width_of = replace(base, factor=sum(t.width_of.factor for t in tensors)) if related else None  # type: ignore[union-attr, type-var]
             else:
                 # Joined along the batch or the time axis (or an axis we cannot tell).
                 batch = steps = None
                 if along_features is None:
-                    width = None
+                    width, width_of = None, None
         states = {t.state for t in tensors}
         kinds = {t.state_kind for t in tensors}
         return Tensor(
             time=first.time if same_time else None,
             spatial_dims=spatial,
             width=width,
+            width_of=width_of,
             state=states.pop() if len(states) == 1 else None,
             state_kind=kinds.pop() if len(kinds) == 1 else None,
             batch=batch,  # type: ignore[arg-type]
@@ -1510,6 +1521,28 @@ def _flipped(value: Tensor) -> Tensor:
     # code reverses itself has no go_backwards layer to name, so the relation is dropped.
     base = value.order_base if value.backwards_by is not None else None
     return replace(value, direct=False, state=None, reversed=order, reversed_by=by, order_base=base, backwards_by=None)
+
+
+def _argument_node(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
+    """The expression given for a parameter, by keyword or at a position."""
+    given = next((k.value for k in call.keywords if k.arg == keyword), None)
+    if given is None and index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+        given = call.args[index]
+    return given
+
+
+def _multiple(node: ast.expr | None, scope: Scope | None) -> Multiple | None:
+    """`units`, `2 * units`, `units * 2`: a size as a multiple of an unknown name's value."""
+    factor = 1
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        for name, number in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(number, ast.Constant) and type(number.value) is int and isinstance(name, ast.Name):
+                node, factor = name, number.value
+                break
+    if not isinstance(node, ast.Name) or scope is None or factor <= 0:
+        return None
+    binding = scope.binding(node.id)
+    return Multiple(factor, binding, node.id) if binding is not None else None
 
 
 def _order_base(inputs: Value, args: _Args, scope: Scope | None) -> object:

@@ -60,6 +60,29 @@ class Ref:
         return Ref(f"{self.qualified}.{name}")
 
 
+@dataclass(frozen=True)
+class Multiple:
+    """A size known only relative to an unknown value: `factor` times what `base` holds.
+
+    `base` is one binding of a name (see `Scope.binding`), `name` its spelling for
+    messages.  `LSTM(units)` and `LSTM(2 * units)` in one function have widths in a
+    known ratio whatever `units` is.
+    """
+
+    factor: int
+    base: object
+    name: str
+
+    def times(self, factor: int) -> Multiple:
+        return Multiple(self.factor * factor, self.base, self.name)
+
+    def same_base(self, other: Multiple | None) -> bool:
+        return other is not None and (other.base is self.base or other.base == self.base)
+
+    def __str__(self) -> str:
+        return self.name if self.factor == 1 else f"{self.factor} * {self.name}"
+
+
 def not_known() -> None:
     """The answer to a question nobody can answer (see `LayerCall.keeps`)."""
     return None
@@ -99,6 +122,8 @@ class Layer:
     node: ast.Call
     label: str | None = None
     units: int | None = None
+    # When `units` is not known: a multiple of a name's value (`LSTM(2 * latent_dim)`).
+    units_of: Multiple | None = None
     return_sequences: bool | None = False
     return_state: bool | None = False
     go_backwards: bool | None = False
@@ -224,6 +249,18 @@ class Layer:
         return None
 
     @property
+    def state_units_of(self) -> Multiple | None:
+        """The units as a multiple of an unknown value, when `state_units` is not known."""
+        core = self.core
+        if core is None or core.mutated or core.units is not None:
+            return None
+        if core.units_of is not None:
+            return core.units_of
+        if core.cells is not None and len(core.cells) == 1:
+            return core.cells[0].units_of
+        return None
+
+    @property
     def label_text(self) -> str:
         """How messages name the layer: `LSTM 'encoder' (line 4)`."""
         if self.via is not None:
@@ -294,6 +331,8 @@ class Tensor:
     time: bool | None = None
     spatial_dims: int | None = None
     width: int | None = None
+    # When `width` is not known: a multiple of a name's value (see Multiple).
+    width_of: Multiple | None = None
     producer: Layer | None = None
     call: ast.AST | None = None
     direct: bool = False
@@ -407,6 +446,7 @@ def join(a: Value, b: Value) -> Value:
             time=a.time if a.time == b.time else None,
             spatial_dims=a.spatial_dims if a.spatial_dims == b.spatial_dims else None,
             width=a.width if a.width == b.width else None,
+            width_of=a.width_of if a.width_of == b.width_of else None,
             producer=a.producer if a.producer is b.producer else None,
             call=a.call if a.call is b.call else None,
             direct=a.direct and b.direct and a.call is b.call,
@@ -448,7 +488,7 @@ def item_value(
     """
     if isinstance(item, tuple):
         return Sequence(tuple(item_value(sub, layer, call, kind, source, base) for sub in item))
-    units = layer.state_units
+    units, units_of = layer.state_units, layer.state_units_of
     batch = source.batch if isinstance(source, Tensor) else None
     eager = isinstance(source, Tensor) and source.eager
     if item.is_state:
@@ -456,6 +496,7 @@ def item_value(
             time=False,
             spatial_dims=layer.spatial_dims,
             width=units,
+            width_of=units_of,
             producer=layer,
             call=call,
             direct=True,
@@ -465,9 +506,11 @@ def item_value(
             batch=batch,
             eager=eager,
         )
-    width = units
-    if units is not None and layer.is_bidirectional and not item.direction:
-        width = {"concat": 2 * units, "sum": units, "ave": units, "mul": units}.get(layer.merge_mode or "", None)
+    width, width_of = units, units_of
+    if layer.is_bidirectional and not item.direction:
+        factor = {"concat": 2, "sum": 1, "ave": 1, "mul": 1}.get(layer.merge_mode or "")
+        width = factor * units if factor is not None and units is not None else None
+        width_of = units_of.times(factor) if factor is not None and units_of is not None else None
     sequence = layer.flag("return_sequences")
     order, reversed_by = (time_order(layer, source) if sequence else (None, None))
     order_base, backwards_by = relative_order(layer, source, base) if sequence and order is None else (None, None)
@@ -475,6 +518,7 @@ def item_value(
         time=sequence,
         spatial_dims=layer.spatial_dims,
         width=width,
+        width_of=width_of,
         producer=layer,
         call=call,
         direct=True,
@@ -568,6 +612,7 @@ def passed_through(
         direct=False,
         state=None,
         width=value.width if keep_width else width,
+        width_of=value.width_of if keep_width else None,
         call=value.call,
         projection=projection if projection is not None else value.projection,
         vocabulary=value.vocabulary if projection is None else None,
