@@ -83,6 +83,9 @@ CALLS = {
     "RNN104-valid-2": "model = build(False)",
     "RNN201-valid-3": "y = block(x, True)",
     "RNN302-invalid-3": "y = build(x, z)",
+    "RNN302-invalid-4": "y = build(x, z, 16)",
+    "RNN302-valid-6": "y = build(x, z, 16)",
+    "RNN302-valid-7": "y = build(x, z, 16, 16)",
 }
 
 # VALID examples written for Keras 2: they run on tf-keras (`--target-keras 2`), and Keras 3

@@ -283,3 +283,19 @@ def test_no_accepted_keyword_is_as_close_to_a_flag_as_a_suggestion(target: int) 
         if difflib.SequenceMatcher(None, keyword, flag).ratio() >= SUGGEST_CUTOFF
     }
     assert close == set()
+
+
+def test_state_widths_in_a_known_ratio_of_an_unknown_name() -> None:
+    source = """\
+        from keras import layers
+        def build(src, tgt, latent_dim):
+            out, fh, fc, bh, bc = layers.Bidirectional(layers.LSTM(latent_dim, return_state=True))(src)
+            h = layers.Concatenate()([fh, bh])
+            c = layers.Concatenate()([fc, bc])
+            wrong = layers.LSTM(latent_dim)(tgt, initial_state=[h, c])
+            right = layers.LSTM(latent_dim * 2)(tgt, initial_state=[h, c])
+            latent_dim = 2 * latent_dim
+            unrelated = layers.LSTM(latent_dim)(tgt, initial_state=[h, c])
+            return wrong, right, unrelated
+        """
+    assert codes(source) == [(6, "RNN302")]
