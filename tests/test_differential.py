@@ -50,6 +50,8 @@ NOT_RUNNABLE = {
     "RNN101-valid-6": "imports LSTM from `mylib`, which does not exist (the example is about an unknown origin)",
     "RNN401-valid-5": "imports LSTM from `mylib`, which does not exist (the example is about an unknown origin)",
     "RNN402-valid-4": "imports CuDNNLSTM from `mylib`, which does not exist (the example is about an unknown origin)",
+    "RNN201-valid-5": "misspells return_sequences, which Keras refuses (RNN401's finding); the example shows RNN201 "
+    "stays silent about the mistake RNN401 reports",
 }
 
 # INVALID examples of *error* rules that Keras 3 runs without raising: the program
@@ -81,6 +83,9 @@ CALLS = {
     "RNN104-valid-2": "model = build(False)",
     "RNN201-valid-3": "y = block(x, True)",
     "RNN302-invalid-3": "y = build(x, z)",
+    "RNN302-invalid-4": "y = build(x, z, 16)",
+    "RNN302-valid-6": "y = build(x, z, 16)",
+    "RNN302-valid-7": "y = build(x, z, 16, 16)",
 }
 
 # VALID examples written for Keras 2: they run on tf-keras (`--target-keras 2`), and Keras 3
@@ -89,6 +94,7 @@ KERAS_2 = {
     "RNN302-valid-4": "tf.concat on symbolic tensors: tf-keras wraps TF ops in layers, Keras 3 refuses them",
     "RNN304-valid-3": "batch_input_shape= is Keras 2 API (RNN402 reports it under Keras 3)",
     "RNN405-valid-1": "tf.reverse on symbolic tensors: tf-keras wraps TF ops in layers, Keras 3 refuses them",
+    "RNN103-valid-5": "tf.stack on symbolic tensors: tf-keras wraps TF ops in layers, Keras 3 refuses them",
 }
 
 # INVALID examples whose finding exists only under Keras 3: Keras 2 has what Keras 3 removed,
@@ -99,6 +105,7 @@ KERAS_3_ONLY = {
     "RNN402-invalid-4": "tf-keras' LSTM accepts time_major=",
     "RNN402-invalid-5": "tf-keras' LSTM accepts batch_input_shape=",
     "RNN402-invalid-6": "tf-keras' SimpleRNN accepts implementation= and input_length=",
+    "RNN402-invalid-9": "tf.compat.v1.keras.layers.CuDNNLSTM exists in Keras 2",
 }
 
 EXERCISE = '''

@@ -24,6 +24,7 @@ class Role(enum.Enum):
     INPUT = "input"  # the tensor a layer is called on
     INITIAL_STATE = "initial_state"
     ARITHMETIC = "arithmetic"  # an operand of +, -, *, /, @
+    OPERAND = "operand"  # the tensor argument of a function over one tensor (keras.ops.tanh, tf.reduce_mean)
     ATTENTION_QUERY = "query"
     ATTENTION_VALUE = "value"
     ATTENTION_KEY = "key"
@@ -34,6 +35,21 @@ class Role(enum.Enum):
 @dataclass(frozen=True)
 class LayerBuilt:
     layer: Layer
+    via: ast.AST | None = None
+
+
+@dataclass(frozen=True)
+class Imported:
+    """`from <keras module> import <layer class>`: `canonical` is the Keras symbol (`layers.CuDNNLSTM`).
+
+    `guarded` is True when a `try` whose handler catches ImportError holds the import
+    (version-compatibility code).  Recorded whether or not the import runs.
+    """
+
+    canonical: str
+    qualified: str
+    node: ast.alias
+    guarded: bool
     via: ast.AST | None = None
 
 
@@ -146,6 +162,7 @@ class ScopeEntered:
 
 Fact = (
     LayerBuilt
+    | Imported
     | LayerCalled
     | Consumed
     | Unpacked

@@ -13,6 +13,7 @@ Soundness stance: whatever the interpreter does not understand becomes
 from __future__ import annotations
 
 import ast
+import difflib
 import operator
 from collections.abc import Callable, Iterator
 from collections import Counter
@@ -22,6 +23,7 @@ from functools import partial
 from rnnlint.analysis.facts import (
     Consumed,
     Fact,
+    Imported,
     Indexed,
     LayerBuilt,
     LayerCalled,
@@ -33,6 +35,7 @@ from rnnlint.analysis.facts import (
     SequentialBuilt,
     Unpacked,
 )
+from rnnlint.analysis.reach import guards_imports, unreached
 from rnnlint.analysis.usage import ModuleUsage
 from rnnlint.analysis.values import (
     DYNAMIC,
@@ -44,6 +47,7 @@ from rnnlint.analysis.values import (
     Instance,
     Layer,
     LayerCall,
+    Multiple,
     Outputs,
     Ref,
     Sequence,
@@ -57,6 +61,7 @@ from rnnlint.analysis.values import (
 )
 from rnnlint.keras import catalogue
 from rnnlint.keras.catalogue import Effect, Needs
+from rnnlint.keras.signatures import SUGGEST_CUTOFF
 
 MAX_INLINE_DEPTH = 6
 MAX_UNROLL = 16
@@ -133,6 +138,15 @@ class Scope:
             scope = scope.parent
         return UNKNOWN
 
+    def binding(self, name: str) -> tuple | None:
+        """This binding of `name`: equal for two reads with no assignment to the name in between."""
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.names:
+                return (scope, name, scope.bindings[name])
+            scope = scope.parent
+        return None
+
     def is_bound(self, name: str) -> bool:
         scope: Scope | None = self
         while scope is not None:
@@ -165,6 +179,7 @@ class _Args:
     star: bool
     double_star: bool
     node: ast.Call
+    scope: Scope | None = None
 
     def get(self, index: int, keyword: str) -> Value | None:
         if keyword in self.keywords:
@@ -205,6 +220,12 @@ class Interpreter:
         self.context: ast.AST | None = None
         self.context_of: dict[int, ast.AST | None] = {}
         self.early_exits: dict[int, bool] = {}
+        # Statements run, and statements known never to run (a folded branch, code after a return).
+        self.executed: set[int] = set()
+        self.dead: set[int] = set()
+        self.constructed: set[int] = set()
+        self.comprehensions = 0  # how many comprehensions (or lambdas) the evaluation is inside
+        self.import_guards = 0  # how many `try` bodies catching ImportError the execution is inside
 
     # --- entry point ------------------------------------------------------------------
     def run(self) -> list[Fact]:
@@ -215,16 +236,39 @@ class Interpreter:
         # once (or declared global somewhere) could hold any of its values by then.
         rebound = {name for name, count in module.bindings.items() if count > 1}
         module.unstable = frozenset(rebound | _declared_global(self.tree.body))
+        self.analyse_pending()
+        for model in self.sequentials:
+            self.enter(self.sequential_scopes.get(id(model)))
+            self.simulate_sequential(model)
+        self.reach_the_rest(module)
+        self.summarise_layers()
+        return self.facts
+
+    def reach_the_rest(self, module: Scope) -> None:
+        """Run what did not run (with the names of the functions around it unknown): a construction is a
+        construction wherever it is written."""
+        missed = unreached(self.tree, self.executed, self.dead)
+        if not missed:
+            return
+        self.enter(ScopeEntered(self.tree, ""))
+        built_before = len(self.layers)
+        for statement, shadowed in missed:
+            scope = Scope(module)
+            scope.names.update(dict.fromkeys(shadowed, UNKNOWN))
+            self.uncertain += 1
+            self.exec_stmt(statement, scope, Frame())
+            self.uncertain -= 1
+        self.analyse_pending()
+        for layer in self.layers[built_before:]:
+            layer.escaped = True  # built where nobody follows it: its calls are unknown
+
+    def analyse_pending(self) -> None:
+        """The functions, classes and lambdas defined so far, each analysed on its own."""
         while self.pending:
             node, scope, instance = self.pending.pop(0)
             self.context = node
             self.analyse_generically(node, scope, instance)
         self.context = None
-        for model in self.sequentials:
-            self.enter(self.sequential_scopes.get(id(model)))
-            self.simulate_sequential(model)
-        self.summarise_layers()
-        return self.facts
 
     def summarise_layers(self) -> None:
         """Decide, per layer object, whether its recorded calls are all its calls; group objects by construction."""
@@ -270,14 +314,20 @@ class Interpreter:
         if isinstance(node, ast.ClassDef):
             self.analyse_class(node, scope)
             return
-        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        self.enter(ScopeEntered(node, f"{instance.cls.name}.{node.name}" if instance is not None else node.name))
         local = Scope(scope)
         params = _parameter_names(node)
         for index, name in enumerate(params):
             local.names[name] = instance if (index == 0 and instance is not None) else UNKNOWN
         frame = Frame()
-        self.exec_block(node.body, local, frame)
+        if isinstance(node, ast.Lambda):
+            self.enter(ScopeEntered(node, "<lambda>"))
+            self.comprehensions += 1  # like a comprehension's element: run any number of times
+            frame.returns.append(self.eval(node.body, local))
+            self.comprehensions -= 1
+        else:
+            assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            self.enter(ScopeEntered(node, f"{instance.cls.name}.{node.name}" if instance is not None else node.name))
+            self.exec_block(node.body, local, frame)
         # Its callers are unknown: whatever it returns may be called anywhere.
         for value in frame.returns:
             _mark_escaped(value)
@@ -289,22 +339,27 @@ class Interpreter:
         volatile = frozenset(
             attr for name, method in cls.methods.items() if name != "__init__" for attr in _self_attributes(method)
         )
-        instance = Instance(cls, volatile=volatile)
+        # Layers assigned in the class body are class attributes: `self.rnn` reads them.
+        instance = Instance(cls, attrs=dict(cls.attributes), volatile=volatile)
         order = ["__init__", "build"] + [name for name in cls.methods if name not in ("__init__", "build")]
         for name in order:
             method = cls.methods.get(name)
-            if method is not None and not _is_static(method):
-                self.analyse_generically(method, scope, instance)
+            if method is not None:
+                # A static or class method has no instance: its parameters are all unknown.
+                self.analyse_generically(method, scope, None if _is_static(method) else instance)
 
     # --- statements -------------------------------------------------------------------
     def exec_block(self, body: list[ast.stmt], scope: Scope, frame: Frame) -> None:
-        for stmt in body:
+        for position, stmt in enumerate(body):
             if frame.returned:
+                if position:
+                    self.dead.update(id(s) for s in body[position:])  # after a return on every path: never runs
                 return
             self.work += 1
             self.exec_stmt(stmt, scope, frame)
 
     def exec_stmt(self, stmt: ast.stmt, scope: Scope, frame: Frame) -> None:
+        self.executed.add(id(stmt))
         handler = _STMT_HANDLERS.get(type(stmt))
         if handler is not None:
             handler(self, stmt, scope, frame)
@@ -352,6 +407,10 @@ class Interpreter:
                 scope.set(alias.asname or alias.name, UNKNOWN)
             return
         for alias in stmt.names:
+            canonical = catalogue.canonical_name(f"{stmt.module}.{alias.name}")
+            if canonical is not None and canonical.startswith("layers."):
+                # A fact of the text, wherever the import runs from (never tied to a caller's call).
+                self.facts.append(Imported(canonical, f"{stmt.module}.{alias.name}", alias, self.import_guards > 0))
             if alias.name == "*":
                 if catalogue.is_keras_module(stmt.module):
                     scope.star_modules.append(stmt.module)
@@ -361,22 +420,44 @@ class Interpreter:
             scope.set(alias.asname or alias.name, Ref(f"{stmt.module}.{alias.name}"))
 
     def stmt_FunctionDef(self, stmt: ast.FunctionDef, scope: Scope, frame: Frame) -> None:
+        # Decorators and default values are evaluated where the function is defined, once.
+        self.define_time(stmt, scope)
         inlinable = all(_decorator_name(d) in TRANSPARENT_DECORATORS for d in stmt.decorator_list)
         scope.set(stmt.name, Function(stmt, scope, inlinable))
         self.pending.append((stmt, scope, None))
 
     stmt_AsyncFunctionDef = stmt_FunctionDef
 
+    def define_time(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, scope: Scope) -> None:
+        """What a `def` or `lambda` evaluates when it is defined: its decorators and default values."""
+        spec = node.args
+        expressions = [*getattr(node, "decorator_list", ()), *spec.defaults, *(d for d in spec.kw_defaults if d)]
+        for expression in expressions:
+            # A default is shared by every call the analysis cannot see: what it holds escapes.
+            _mark_escaped(self.eval(expression, scope))
+
     def stmt_ClassDef(self, stmt: ast.ClassDef, scope: Scope, frame: Frame) -> None:
-        for base in stmt.bases:
-            self.eval(base, scope)
-        scope.set(stmt.name, ClassValue(stmt, scope, _methods(stmt)))
+        for expression in [*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)]:
+            self.eval(expression, scope)
+        cls = ClassValue(stmt, scope, _methods(stmt))
+        # The class body runs now, in a namespace of its own; its methods are analysed later, with `self`.
+        body = Scope(scope)
+        for child in stmt.body:
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.exec_stmt(child, body, Frame())
+            elif not isinstance(child, ast.ClassDef):
+                self.executed.add(id(child))  # defined now; analysed with the class
+                self.define_time(child, body)
+        cls.attributes = {name: value for name, value in body.names.items() if isinstance(value, Layer)}
+        scope.set(stmt.name, cls)
         self.pending.append((stmt, scope, None))
 
     def stmt_If(self, stmt: ast.If, scope: Scope, frame: Frame) -> None:
         test = self.eval(stmt.test, scope)
         if isinstance(test, Const):
-            self.exec_block(stmt.body if test.value else stmt.orelse, scope, frame)
+            live, dead = (stmt.body, stmt.orelse) if test.value else (stmt.orelse, stmt.body)
+            self.dead.update(id(s) for s in dead)
+            self.exec_block(live, scope, frame)
             return
         self.branches([stmt.body, stmt.orelse], scope, frame)
 
@@ -385,7 +466,10 @@ class Interpreter:
         self.branches([case.body for case in stmt.cases] + [[]], scope, frame)
 
     def stmt_Try(self, stmt: ast.Try, scope: Scope, frame: Frame) -> None:
+        guarded = guards_imports(stmt)
+        self.import_guards += guarded
         self.exec_block(stmt.body, scope, frame)
+        self.import_guards -= guarded
         self.exec_block(stmt.orelse, scope, frame)
         for handler in stmt.handlers:
             if handler.name:
@@ -567,11 +651,36 @@ class Interpreter:
         handler = _EXPR_HANDLERS.get(type(node))
         if handler is not None:
             return handler(self, node, scope)
-        if not isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.expr):
-                    self.eval(child, scope)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.eval(child, scope)
         return UNKNOWN
+
+    def expr_Lambda(self, node: ast.Lambda, scope: Scope) -> Value:
+        """A lambda is analysed later, like a function, with unknown arguments."""
+        self.define_time(node, scope)
+        self.pending.append((node, scope, None))
+        return UNKNOWN
+
+    def expr_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, scope: Scope) -> Value:
+        """A comprehension runs its element any number of times, with targets the analysis does not know."""
+        local = Scope(scope)
+        self.uncertain += 1
+        self.comprehensions += 1
+        for index, generator in enumerate(node.generators):
+            # The first iterable is evaluated in the enclosing scope; the rest see the targets.
+            self.eval(generator.iter, scope if index == 0 else local)
+            self.bind(generator.target, UNKNOWN, local, None)
+            for condition in generator.ifs:
+                self.eval(condition, local)
+        elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        for element in elements:
+            _mark_escaped(self.eval(element, local))
+        self.comprehensions -= 1
+        self.uncertain -= 1
+        return UNKNOWN
+
+    expr_SetComp = expr_GeneratorExp = expr_DictComp = expr_ListComp
 
     def expr_Constant(self, node: ast.Constant, scope: Scope) -> Value:
         return Const(node.value)
@@ -642,13 +751,16 @@ class Interpreter:
         return UNKNOWN
 
     def expr_Compare(self, node: ast.Compare, scope: Scope) -> Value:
+        """A comparison of known constants or known classes (`REC == LSTM`, `mode in ("lstm", "gru")`)."""
         left = self.eval(node.left, scope)
-        rights = [self.eval(c, scope) for c in node.comparators]
-        if len(node.ops) == 1 and type(node.ops[0]) in _COMPARES and isinstance(left, Const):
-            right = rights[0]
-            if isinstance(right, Const) and _is_number(left.value) and _is_number(right.value):
-                return Const(_COMPARES[type(node.ops[0])](left.value, right.value))
-        return UNKNOWN
+        outcome = True
+        for op, comparator in zip(node.ops, node.comparators):
+            right = self.eval(comparator, scope)
+            if outcome:
+                result = _compare(op, left, right)
+                outcome = False if result is False else outcome if result is True else None  # type: ignore[assignment]
+            left = right
+        return Const(outcome) if outcome is not None else UNKNOWN
 
     def expr_BinOp(self, node: ast.BinOp, scope: Scope) -> Value:
         return self.binop(node.op, self.eval(node.left, scope), self.eval(node.right, scope), node)
@@ -700,7 +812,7 @@ class Interpreter:
     # --- calls --------------------------------------------------------------------------
     def expr_Call(self, node: ast.Call, scope: Scope) -> Value:
         func = self.eval(node.func, scope)
-        args = _Args([], {}, False, False, node)
+        args = _Args([], {}, False, False, node, scope)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 self.eval(arg.value, scope)
@@ -724,7 +836,7 @@ class Interpreter:
         if isinstance(func, Ref):
             return self.call_ref(func, args)
         if isinstance(func, Layer):
-            return self.call_layer(func, args)
+            return self.call_layer(func, args, scope)
         if isinstance(func, Function):
             return self.inline(func, args, None)
         if isinstance(func, BoundMethod):
@@ -740,6 +852,11 @@ class Interpreter:
             folded = _fold_builtin(node.func.id, args)
             if folded is not None:
                 return folded
+        if isinstance(node.func, ast.Name) and node.func.id in ("isinstance", "issubclass") and not scope.is_bound(node.func.id):
+            if len(args.positional) == 2 and not (args.star or args.keywords):
+                known = _class_test(node.func.id, *args.positional)
+                if known is not None:
+                    return Const(known)
         if isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple") and not scope.is_bound(node.func.id):
             only = args.positional[0] if len(args.positional) == 1 and not args.keywords else None
             if isinstance(only, (Sequence, Outputs)):
@@ -832,6 +949,9 @@ class Interpreter:
 
     def call_ref(self, ref: Ref, args: _Args) -> Value | None:
         name = ref.keras_name
+        operand = args.positional[0] if args.positional and not args.star else None
+        if isinstance(operand, Outputs) and catalogue.takes_one_tensor(ref.qualified, name):
+            self.record(Consumed(operand, None, Role.OPERAND, args.node))
         if name is None:
             if ref.qualified in MERGE_OPS:
                 position, keyword, default = MERGE_OPS[ref.qualified]
@@ -931,6 +1051,7 @@ class Interpreter:
         return UNKNOWN
 
     def construct(self, symbol: str, args: _Args, qualified: str | None = None) -> Value:
+        self.constructed.add(id(args.node))
         layer = Layer(
             symbol,
             args.node,
@@ -943,8 +1064,15 @@ class Interpreter:
         self.layer_scopes[id(layer)] = self.scope
         for flag in FLAG_KEYWORDS:
             setattr(layer, flag, _flag(args, flag))
-        units = args.get(0, "filters" if symbol.startswith("ConvLSTM") else "units")
+        for flag, value in self.misspelt_flags(symbol, args).items():
+            # `return_sequence=True` is RNN401's finding; what follows is read as if it were spelled
+            # right, so that one mistake makes one finding.
+            setattr(layer, flag, value.value if isinstance(value, Const) and isinstance(value.value, bool) else None)
+        units_keyword = "filters" if symbol.startswith("ConvLSTM") else "units"
+        units = args.get(0, units_keyword)
         layer.units = units.value if isinstance(units, Const) and type(units.value) is int else None
+        if layer.units is None and units is not None:
+            layer.units_of = _multiple(_argument_node(args.node, 0, units_keyword), args.scope)
         name = args.keywords.get("name")
         if isinstance(name, Const) and isinstance(name.value, str):
             layer.label = name.value
@@ -979,8 +1107,27 @@ class Interpreter:
         self.record(LayerBuilt(layer))
         return layer
 
-    def call_layer(self, layer: Layer, args: _Args) -> Value:
+    def misspelt_flags(self, symbol: str, args: _Args) -> dict[str, Value]:
+        """Flags given under a misspelt keyword (`return_sequence=True`): RNN401 suggests the flag for it.
+
+        No keyword a recurrent class accepts is as close to a flag as RNN401's cutoff
+        (tests/test_reach.py checks the generated signatures), so the signatures need not be read.
+        """
+        if symbol not in catalogue.RECURRENT_CLASSES:
+            return {}
+        found: dict[str, Value] = {}
+        for keyword, value in args.keywords.items():
+            if keyword in FLAG_KEYWORDS:
+                continue
+            score, flag = max((difflib.SequenceMatcher(None, keyword, f).ratio(), f) for f in FLAG_KEYWORDS)
+            if score >= SUGGEST_CUTOFF and flag not in args.keywords:
+                found[flag] = value
+        return found
+
+    def call_layer(self, layer: Layer, args: _Args, scope: Scope | None = None) -> Value:
         node = args.node
+        if self.comprehensions:
+            layer.escaped = True  # called any number of times, the results collected: the hints stay silent
         if not layer.calls:
             self.layer_scopes[id(layer)] = self.scope
         self.explained.add(id(node.func))
@@ -996,7 +1143,8 @@ class Interpreter:
                 initial_state = None  # `initial_state=None` is the default: zeros
             if initial_state is not None:
                 self.record(Consumed(initial_state, layer, Role.INITIAL_STATE, node))
-            result = self.recurrent_result(layer, node, inputs)
+            base = _order_base(inputs, args, scope) if layer.flag("return_sequences") else None
+            result = self.recurrent_result(layer, node, inputs, base)
             count = layer.returned_count
             if count is not None:
                 keeps = partial(self.usage.kept, node, count)
@@ -1015,7 +1163,7 @@ class Interpreter:
         self.record(LayerCalled(layer, node, inputs, result))
         return result
 
-    def recurrent_result(self, layer: Layer, node: ast.AST, source: Value = UNKNOWN) -> Value:
+    def recurrent_result(self, layer: Layer, node: ast.AST, source: Value = UNKNOWN, base: object = None) -> Value:
         items = layer.returned_items()
         kinds = layer.state_kinds
         if items is None or kinds is None:
@@ -1024,10 +1172,10 @@ class Interpreter:
         per_cell = list(kinds) if isinstance(kinds, tuple) else None
         for item in items:
             if per_cell is not None and (isinstance(item, tuple) or item.is_state):
-                values.append(item_value(item, layer, node, per_cell.pop(0), source))
+                values.append(item_value(item, layer, node, per_cell.pop(0), source, base))
             else:
                 kind = kinds if not isinstance(kinds, tuple) else kinds[0]
-                values.append(item_value(item, layer, node, kind, source))
+                values.append(item_value(item, layer, node, kind, source, base))
         if len(values) == 1:
             return values[0]
         return Outputs(tuple(values), layer, node)
@@ -1098,22 +1246,28 @@ class Interpreter:
         spatial = first.spatial_dims if all(t.spatial_dims == first.spatial_dims for t in tensors) else None
         widths = [t.width for t in tensors]
         width = widths[0] if len(set(widths)) == 1 else None
+        base = first.width_of
+        related = base is not None and all(base.same_base(t.width_of) for t in tensors)
+        width_of = base if related and all(t.width_of == base for t in tensors) else None
         batch, steps = _agreed(t.batch for t in tensors), _agreed(t.steps for t in tensors)
         if concatenates:
             along_features = _is_last_axis(axis, first.time if same_time else None, spatial)
             if along_features:
                 width = sum(widths) if None not in widths else None  # type: ignore[arg-type]
+                # `concatenate([h_fwd, h_bwd])` of `units`-wide states is 2 * units wide.
+                width_of = replace(base, factor=sum(t.width_of.factor for t in tensors)) if related else None  # type: ignore[union-attr, type-var]
             else:
                 # Joined along the batch or the time axis (or an axis we cannot tell).
                 batch = steps = None
                 if along_features is None:
-                    width = None
+                    width, width_of = None, None
         states = {t.state for t in tensors}
         kinds = {t.state_kind for t in tensors}
         return Tensor(
             time=first.time if same_time else None,
             spatial_dims=spatial,
             width=width,
+            width_of=width_of,
             state=states.pop() if len(states) == 1 else None,
             state_kind=kinds.pop() if len(kinds) == 1 else None,
             batch=batch,  # type: ignore[arg-type]
@@ -1246,6 +1400,74 @@ def _mark_escaped(value: Value) -> None:
             _mark_escaped(item)
 
 
+def _compare(op: ast.cmpop, left: Value, right: Value) -> bool | None:
+    """The outcome of one comparison, or None when the analysis cannot know it."""
+    if isinstance(op, (ast.In, ast.NotIn)):
+        if not isinstance(right, Sequence):
+            return None
+        found = [_same(left, item) for item in right.items]
+        inside = True if True in found else (False if all(f is False for f in found) else None)
+        return inside if inside is None or isinstance(op, ast.In) else not inside
+    if isinstance(op, (ast.Is, ast.IsNot)):
+        # Only identity the language guarantees: None, True, False, and a class with itself.
+        if isinstance(left, Const) and isinstance(right, Const) and (left.value in (None, True, False) or right.value in (None, True, False)):
+            same: bool | None = left.value is right.value
+        else:
+            same = _same(left, right) if isinstance(left, Ref) and isinstance(right, Ref) else None
+        return same if same is None or isinstance(op, ast.Is) else not same
+    if isinstance(op, (ast.Eq, ast.NotEq)):
+        same = _same(left, right)
+        return same if same is None or isinstance(op, ast.Eq) else not same
+    fold = _COMPARES.get(type(op))
+    if fold is not None and isinstance(left, Const) and isinstance(right, Const):
+        if _is_number(left.value) and _is_number(right.value):
+            return fold(left.value, right.value)
+    return None
+
+
+_SCALARS = (int, float, bool, str, bytes, type(None))
+
+
+def _same(left: Value, right: Value) -> bool | None:
+    """Whether two values are equal: constants of plain types, or Keras classes reached through imports."""
+    if isinstance(left, Const) and isinstance(right, Const):
+        if isinstance(left.value, _SCALARS) and isinstance(right.value, _SCALARS):
+            return left.value == right.value
+        return None
+    if isinstance(left, Ref) and isinstance(right, Ref):
+        a, b = _recurrent_class(left), _recurrent_class(right)
+        if a is None or b is None:
+            return True if left.qualified == right.qualified else None
+        return a == b
+    return None
+
+
+def _recurrent_class(value: Value) -> str | None:
+    """`LSTM` for a reference to keras.layers.LSTM (any spelling); None for anything else."""
+    name = value.keras_name if isinstance(value, Ref) else None
+    if name is None or not name.startswith("layers."):
+        return None
+    symbol = name[len("layers.") :]
+    return symbol if symbol in catalogue.RECURRENT_CLASSES else None
+
+
+def _class_test(function: str, subject: Value, classes: Value) -> bool | None:
+    """`isinstance(layer, LSTM)` / `issubclass(REC, GRU)` over concrete recurrent classes (none derives from another)."""
+    if function == "isinstance":
+        if not isinstance(subject, Layer) or subject.class_name not in catalogue.RECURRENT_CLASSES:
+            return None
+        actual: str | None = subject.class_name
+    else:
+        actual = _recurrent_class(subject)
+    candidates = classes.items if isinstance(classes, Sequence) else (classes,)
+    named = [_recurrent_class(c) for c in candidates]
+    if actual is None:
+        return None
+    if actual in named:
+        return True
+    return False if None not in named else None
+
+
 def _fold_builtin(name: str, args: _Args) -> Value | None:
     if args.star or args.double_star or args.keywords or not args.positional:
         return None
@@ -1295,7 +1517,46 @@ def _flipped(value: Tensor) -> Tensor:
         order, by = False, None
     else:
         order, by = True, None  # reversed by the code itself, not by a go_backwards layer
-    return replace(value, direct=False, state=None, reversed=order, reversed_by=by)
+    # Relative to its base: a go_backwards output flipped back is aligned again; a sequence the
+    # code reverses itself has no go_backwards layer to name, so the relation is dropped.
+    base = value.order_base if value.backwards_by is not None else None
+    return replace(value, direct=False, state=None, reversed=order, reversed_by=by, order_base=base, backwards_by=None)
+
+
+def _argument_node(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
+    """The expression given for a parameter, by keyword or at a position."""
+    given = next((k.value for k in call.keywords if k.arg == keyword), None)
+    if given is None and index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+        given = call.args[index]
+    return given
+
+
+def _multiple(node: ast.expr | None, scope: Scope | None) -> Multiple | None:
+    """`units`, `2 * units`, `units * 2`: a size as a multiple of an unknown name's value."""
+    factor = 1
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        for name, number in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(number, ast.Constant) and type(number.value) is int and isinstance(name, ast.Name):
+                node, factor = name, number.value
+                break
+    if not isinstance(node, ast.Name) or scope is None or factor <= 0:
+        return None
+    binding = scope.binding(node.id)
+    return Multiple(factor, binding, node.id) if binding is not None else None
+
+
+def _order_base(inputs: Value, args: _Args, scope: Scope | None) -> object:
+    """What stands for a recurrent layer's input when its time order is unknown (see Tensor.order_base).
+
+    A known tensor stands for itself; an unknown one read through a name stands for
+    that binding of the name (the same name, not rebound in between, is the same tensor).
+    """
+    if isinstance(inputs, Tensor):
+        return inputs if inputs.reversed is None and inputs.order_base is None else None
+    node = args.node.args[0] if args.node.args else next((k.value for k in args.node.keywords if k.arg == "inputs"), None)
+    if inputs is UNKNOWN and isinstance(node, ast.Name) and scope is not None:
+        return scope.binding(node.id)
+    return None
 
 
 def _reverses_time(index: ast.expr) -> bool:

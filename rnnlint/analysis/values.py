@@ -60,6 +60,29 @@ class Ref:
         return Ref(f"{self.qualified}.{name}")
 
 
+@dataclass(frozen=True)
+class Multiple:
+    """A size known only relative to an unknown value: `factor` times what `base` holds.
+
+    `base` is one binding of a name (see `Scope.binding`), `name` its spelling for
+    messages.  `LSTM(units)` and `LSTM(2 * units)` in one function have widths in a
+    known ratio whatever `units` is.
+    """
+
+    factor: int
+    base: object
+    name: str
+
+    def times(self, factor: int) -> Multiple:
+        return Multiple(self.factor * factor, self.base, self.name)
+
+    def same_base(self, other: Multiple | None) -> bool:
+        return other is not None and (other.base is self.base or other.base == self.base)
+
+    def __str__(self) -> str:
+        return self.name if self.factor == 1 else f"{self.factor} * {self.name}"
+
+
 def not_known() -> None:
     """The answer to a question nobody can answer (see `LayerCall.keeps`)."""
     return None
@@ -99,6 +122,8 @@ class Layer:
     node: ast.Call
     label: str | None = None
     units: int | None = None
+    # When `units` is not known: a multiple of a name's value (`LSTM(2 * latent_dim)`).
+    units_of: Multiple | None = None
     return_sequences: bool | None = False
     return_state: bool | None = False
     go_backwards: bool | None = False
@@ -224,6 +249,18 @@ class Layer:
         return None
 
     @property
+    def state_units_of(self) -> Multiple | None:
+        """The units as a multiple of an unknown value, when `state_units` is not known."""
+        core = self.core
+        if core is None or core.mutated or core.units is not None:
+            return None
+        if core.units_of is not None:
+            return core.units_of
+        if core.cells is not None and len(core.cells) == 1:
+            return core.cells[0].units_of
+        return None
+
+    @property
     def label_text(self) -> str:
         """How messages name the layer: `LSTM 'encoder' (line 4)`."""
         if self.via is not None:
@@ -294,6 +331,8 @@ class Tensor:
     time: bool | None = None
     spatial_dims: int | None = None
     width: int | None = None
+    # When `width` is not known: a multiple of a name's value (see Multiple).
+    width_of: Multiple | None = None
     producer: Layer | None = None
     call: ast.AST | None = None
     direct: bool = False
@@ -312,6 +351,12 @@ class Tensor:
     # go_backwards layer that reversed it.
     reversed: bool | None = None
     reversed_by: Layer | None = None
+    # When the time order is unknown, it may still be known relative to another tensor:
+    # `order_base` stands for the sequence some recurrent layers read (the same value, or
+    # the same binding of a name), and `backwards_by` is the go_backwards layer that
+    # reversed this one relative to it (None: same order as the base).
+    order_base: object = None
+    backwards_by: Layer | None = None
     # The Dense / TimeDistributed whose output this is (kept through layers that
     # keep the axes, such as Activation or Dropout).
     projection: Layer | None = None
@@ -363,6 +408,8 @@ class ClassValue:
     node: ast.ClassDef
     scope: object
     methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    # Layer objects assigned in the class body (class attributes).
+    attributes: dict[str, Value] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -399,6 +446,7 @@ def join(a: Value, b: Value) -> Value:
             time=a.time if a.time == b.time else None,
             spatial_dims=a.spatial_dims if a.spatial_dims == b.spatial_dims else None,
             width=a.width if a.width == b.width else None,
+            width_of=a.width_of if a.width_of == b.width_of else None,
             producer=a.producer if a.producer is b.producer else None,
             call=a.call if a.call is b.call else None,
             direct=a.direct and b.direct and a.call is b.call,
@@ -411,11 +459,18 @@ def join(a: Value, b: Value) -> Value:
             vocabulary=a.vocabulary if a.vocabulary == b.vocabulary else None,
             reversed=a.reversed if a.reversed == b.reversed else None,
             reversed_by=a.reversed_by if a.reversed_by is b.reversed_by else None,
+            order_base=a.order_base if same_order(a, b) else None,
+            backwards_by=a.backwards_by if same_order(a, b) else None,
             projection=a.projection if a.projection is b.projection else None,
         )
     if isinstance(a, Sequence) and isinstance(b, Sequence) and len(a.items) == len(b.items):
         return Sequence(tuple(join(x, y) for x, y in zip(a.items, b.items)))
     return UNKNOWN
+
+
+def same_order(a: Tensor, b: Tensor) -> bool:
+    """Whether two sequences are known to run in the same order relative to one base (or both have none)."""
+    return a.backwards_by is b.backwards_by and (a.order_base is b.order_base or a.order_base == b.order_base)
 
 
 def item_value(
@@ -424,11 +479,16 @@ def item_value(
     call: ast.AST,
     kind: StateKind,
     source: Value = UNKNOWN,
+    base: object = None,
 ) -> Value:
-    """The abstract tensor for one element of a recurrent call's result; `source` is the input sequence."""
+    """The abstract tensor for one element of a recurrent call's result.
+
+    `source` is the input sequence; `base` stands for it when its time order is
+    unknown (see `Tensor.order_base`).
+    """
     if isinstance(item, tuple):
-        return Sequence(tuple(item_value(sub, layer, call, kind, source) for sub in item))
-    units = layer.state_units
+        return Sequence(tuple(item_value(sub, layer, call, kind, source, base) for sub in item))
+    units, units_of = layer.state_units, layer.state_units_of
     batch = source.batch if isinstance(source, Tensor) else None
     eager = isinstance(source, Tensor) and source.eager
     if item.is_state:
@@ -436,6 +496,7 @@ def item_value(
             time=False,
             spatial_dims=layer.spatial_dims,
             width=units,
+            width_of=units_of,
             producer=layer,
             call=call,
             direct=True,
@@ -445,15 +506,19 @@ def item_value(
             batch=batch,
             eager=eager,
         )
-    width = units
-    if units is not None and layer.is_bidirectional and not item.direction:
-        width = {"concat": 2 * units, "sum": units, "ave": units, "mul": units}.get(layer.merge_mode or "", None)
+    width, width_of = units, units_of
+    if layer.is_bidirectional and not item.direction:
+        factor = {"concat": 2, "sum": 1, "ave": 1, "mul": 1}.get(layer.merge_mode or "")
+        width = factor * units if factor is not None and units is not None else None
+        width_of = units_of.times(factor) if factor is not None and units_of is not None else None
     sequence = layer.flag("return_sequences")
     order, reversed_by = (time_order(layer, source) if sequence else (None, None))
+    order_base, backwards_by = relative_order(layer, source, base) if sequence and order is None else (None, None)
     return Tensor(
         time=sequence,
         spatial_dims=layer.spatial_dims,
         width=width,
+        width_of=width_of,
         producer=layer,
         call=call,
         direct=True,
@@ -462,8 +527,54 @@ def item_value(
         steps=source.steps if sequence and isinstance(source, Tensor) else None,
         reversed=order,
         reversed_by=reversed_by,
+        order_base=order_base,
+        backwards_by=backwards_by,
         eager=eager,
     )
+
+
+def opposite_sequences(values: tuple[Value, ...]) -> tuple[Tensor, Tensor, Layer] | None:
+    """Among merged values, a go_backwards sequence and one running forwards: (backwards, forwards, reversing layer).
+
+    Known absolutely (the input's order is known), or relative to one base: both
+    computed from the same sequence, whatever its order.
+    """
+    sequences = [v for v in values if isinstance(v, Tensor) and v.time is True]
+    backwards = next((t for t in sequences if t.reversed is True and t.reversed_by is not None), None)
+    forwards = next((t for t in sequences if t.reversed is False), None)
+    if backwards is not None and forwards is not None:
+        return backwards, forwards, backwards.reversed_by  # type: ignore[return-value]
+    for backwards in sequences:
+        if backwards.order_base is None or backwards.backwards_by is None:
+            continue
+        for forwards in sequences:
+            if forwards.backwards_by is None and forwards.order_base is not None and (
+                forwards.order_base is backwards.order_base or forwards.order_base == backwards.order_base
+            ):
+                return backwards, forwards, backwards.backwards_by
+    return None
+
+
+def relative_order(layer: Layer, source: Value, base: object) -> tuple[object, Layer | None]:
+    """A sequence output's time order relative to what the layer read, when the absolute order is unknown.
+
+    Two layers reading the same tensor, one with go_backwards=True, return sequences
+    that run opposite ways, whatever that tensor is.
+    """
+    if isinstance(source, Tensor) and source.order_base is not None:
+        base, backwards_by = source.order_base, source.backwards_by
+    else:
+        backwards_by = None
+    if base is None:
+        return None, None
+    if layer.is_bidirectional:
+        return base, backwards_by  # the backward half is flipped back
+    backwards = layer.flag("go_backwards")
+    if backwards is None:
+        return None, None
+    if backwards:
+        return base, (layer if backwards_by is None else None)
+    return base, backwards_by
 
 
 def time_order(layer: Layer, source: Value) -> tuple[bool | None, Layer | None]:
@@ -501,6 +612,7 @@ def passed_through(
         direct=False,
         state=None,
         width=value.width if keep_width else width,
+        width_of=value.width_of if keep_width else None,
         call=value.call,
         projection=projection if projection is not None else value.projection,
         vocabulary=value.vocabulary if projection is None else None,

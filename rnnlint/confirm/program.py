@@ -22,7 +22,7 @@ import ast
 import hashlib
 from dataclasses import dataclass
 
-from rnnlint.analysis.values import Layer
+from rnnlint.analysis.values import Layer, Multiple
 from rnnlint.keras import catalogue
 
 # Helpers every reproduction may call; the worker defines them exactly like this.
@@ -256,7 +256,14 @@ class Sketch:
     def _units(self, layer: Layer) -> str:
         if layer.units is not None:
             return str(layer.units)
+        if layer.units_of is not None:
+            return self.multiple(layer.units_of)
         return self.placeholder("UNITS", 8, "units the analysis could not read")
+
+    def multiple(self, size: Multiple) -> str:
+        """A size known only as a multiple of a name's value: that multiple of a placeholder for it."""
+        base = self.placeholder("UNITS", 8, f"the value of `{size.name}`, which the analysis could not read")
+        return base if size.factor == 1 else f"{size.factor} * {base}"
 
     def _flags(self, layer: Layer) -> str:
         text = ""

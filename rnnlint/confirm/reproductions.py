@@ -144,6 +144,16 @@ def state_list_as_tensor(fact: Consumed, finding: Finding, sketch: Sketch) -> Re
             f"    confirmed(f'the list was stacked into one tensor of shape {{shape(combined)}}')"
         )
         return sketch.reproduction()
+    if fact.role is Role.OPERAND:
+        callee, rest = _operation(fact.node, sketch)
+        sketch.trigger(f"operated = {callee}({result}{rest})")
+        sketch.trigger(
+            "if isinstance(operated, (list, tuple)):\n"
+            f"    confirmed(f'{callee} gave a {{type(operated).__name__}} of {{len(operated)}} tensors, not a tensor')\n"
+            f"elif shape(operated) != shape({callee}(first({result}){rest})):\n"
+            f"    confirmed(f'the list was stacked into one tensor: {callee} gave shape {{shape(operated)}}')"
+        )
+        return sketch.reproduction()
     consumer = fact.consumer
     if consumer is None:
         raise NotCheckable("the consumer is not known")
@@ -152,6 +162,37 @@ def state_list_as_tensor(fact: Consumed, finding: Finding, sketch: Sketch) -> Re
     sketch.trigger(f"model = keras.Model({x}, consumed)")
     sketch.trigger(f"model.predict(random_like({x}), verbose=0)")
     return sketch.reproduction()
+
+
+def _operation(node: ast.AST, sketch: Sketch) -> tuple[str, str]:
+    """The function a list was passed to, as the reproduction calls it, and its other (literal) arguments."""
+    if not isinstance(node, ast.Call) or node.args[1:] and not all(_literal(a) for a in node.args[1:]):
+        raise NotCheckable("the function's other arguments are not literals")
+    if not all(k.arg is not None and _literal(k.value) for k in node.keywords):
+        raise NotCheckable("the function's other arguments are not literals")
+    function = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+    dotted = ast.unparse(node.func)
+    if ".ops." in f".{dotted}" or dotted.startswith("ops."):
+        callee = f"keras.ops.{function}"
+    elif "activations" in dotted:
+        callee = f"keras.activations.{function}"
+    elif dotted.startswith(("tf.", "tensorflow.")):
+        sketch.trigger("import tensorflow as tf")
+        callee = f"tf.{dotted.split('.', 1)[1]}"
+    else:
+        raise NotCheckable(f"{dotted} is not reproduced")
+    rest = "".join(f", {ast.unparse(a)}" for a in node.args[1:]) + "".join(
+        f", {k.arg}={ast.unparse(k.value)}" for k in node.keywords
+    )
+    return callee, rest
+
+
+def _literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except ValueError:
+        return False
+    return True
 
 
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@", ast.FloorDiv: "//"}

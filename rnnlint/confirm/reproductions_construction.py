@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import ast
 
-from rnnlint.analysis.facts import LayerBuilt, LayerCalled, Merged
-from rnnlint.analysis.values import DYNAMIC, Const, Layer, Ref, Tensor
+from rnnlint.analysis.facts import Imported, LayerBuilt, LayerCalled, Merged
+from rnnlint.analysis.values import DYNAMIC, Const, Layer, Ref, Tensor, opposite_sequences
 from rnnlint.confirm.program import CUDNN_CHECK, NotCheckable, Reproduction, Sketch, with_keywords
 from rnnlint.confirm.reproductions import reproduces
 from rnnlint.keras import catalogue
@@ -32,7 +32,12 @@ def unknown_keyword(fact: LayerBuilt, finding: Finding, sketch: Sketch) -> Repro
 
 
 @reproduces("RNN402")
-def removed_api(fact: LayerBuilt, finding: Finding, sketch: Sketch) -> Reproduction:
+def removed_api(fact: LayerBuilt | Imported, finding: Finding, sketch: Sketch) -> Reproduction:
+    if isinstance(fact, Imported):
+        # The import itself, from the targeted Keras' layers package.
+        name = fact.canonical.removeprefix("layers.")
+        sketch.trigger(f"exec('from ' + keras.__name__ + '.layers import {name}')")
+        return sketch.reproduction()
     layer = fact.layer
     if isinstance(finding.node, ast.keyword):
         return _construct_with_keyword(layer, finding.node, sketch)
@@ -137,13 +142,10 @@ def unroll_long_sequence(fact: LayerCalled, finding: Finding, sketch: Sketch) ->
 
 @reproduces("RNN405")
 def go_backwards_not_reversed(fact: Merged, finding: Finding, sketch: Sketch) -> Reproduction:
-    sequences = [v for v in fact.values if isinstance(v, Tensor) and v.time is True]
-    backwards = next((t for t in sequences if t.reversed is True and t.reversed_by is not None), None)
-    forwards = next((t for t in sequences if t.reversed is False), None)
-    if backwards is None or forwards is None:
+    found = opposite_sequences(fact.values)
+    if found is None:
         raise NotCheckable("the merged sequences' time order is not known")
-    reversing = backwards.reversed_by
-    assert reversing is not None
+    backwards, forwards, reversing = found
     if backwards.producer is not reversing or not backwards.direct:
         sketch.note(f"the go_backwards layer ({reversing.display_class}) is run alone; what follows it keeps the order")
     sides = [sketch.placeholder("SIDE", 3, "size of each spatial axis")] * reversing.spatial_dims

@@ -175,7 +175,9 @@ def _state_part(sketch: Sketch, tensor: Tensor, receiver: Layer, results: dict, 
         states.inputs.append(name)
         return name
     width = tensor.width if tensor.width is not None else receiver.state_units
-    if width is None or width > _LARGEST_KEPT_WIDTH:
+    if width is None and tensor.width_of is not None:
+        width_text = sketch.multiple(tensor.width_of)
+    elif width is None or width > _LARGEST_KEPT_WIDTH:
         width_text = sketch.placeholder("UNITS", 8, "units the analysis could not read")
     else:
         width_text = str(width)

@@ -214,6 +214,36 @@ MERGE_FUNCTIONS: frozenset[str] = frozenset(
     {"concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum", "dot"}
 )
 
+# Functions whose first argument is one tensor, so that the list a layer returns with
+# return_state=True fails there (Keras 3: `'tuple' object has no attribute 'shape'`) or
+# is stacked into one tensor (eager TensorFlow).  Keras' own: every `keras.ops` and
+# `keras.activations` function but those taking several tensors or anything at all;
+# the Keras 2 backend (`K`) and TensorFlow: the common element-wise and reduction ops.
+_LIST_OR_ANYTHING_OPS = frozenset({
+    "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "meshgrid", "einsum", "cond",
+    "switch", "while_loop", "fori_loop", "scan", "associative_scan", "map", "vectorized_map",
+    "convert_to_tensor", "convert_to_numpy", "is_tensor", "shape", "dtype", "ndim", "size", "stop_gradient",
+    "custom_gradient", "cast", "saturate_cast", "broadcast_shapes", "result_type", "add_n", "amax", "amin",
+})  # fmt: skip
+_ONE_TENSOR_FUNCTIONS = frozenset({
+    "reduce_mean", "reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "mean", "sum", "max", "min", "prod",
+    "tanh", "sigmoid", "relu", "softmax", "exp", "log", "sqrt", "square", "abs", "transpose", "reshape",
+    "squeeze", "expand_dims", "permute_dimensions", "l2_normalize", "flatten", "batch_flatten", "matmul",
+    "dot", "batch_dot", "argmax", "argmin", "tile", "repeat", "repeat_elements", "reverse", "cumsum",
+})  # fmt: skip
+
+
+def takes_one_tensor(qualified: str, canonical: str | None) -> bool:
+    """Whether the function named `qualified` (its Keras name `canonical`) reads its first argument as one tensor."""
+    if canonical is not None:
+        package, _, function = canonical.rpartition(".")
+        if package in ("ops", "ops.numpy", "ops.nn", "ops.math", "activations"):
+            return function not in _LIST_OR_ANYTHING_OPS
+        return package == "backend" and function in _ONE_TENSOR_FUNCTIONS
+    package, _, function = qualified.rpartition(".")
+    return package in ("tensorflow", "tensorflow.math", "tensorflow.nn") and function in _ONE_TENSOR_FUNCTIONS
+
+
 # Every symbol the engine gives a meaning to: used to resolve `from keras.layers import *`.
 LAYER_SYMBOLS: frozenset[str] = frozenset(
     set(RECURRENT_CLASSES)

@@ -53,3 +53,15 @@ def signatures(target: int) -> Signatures:
 
 def other_target(target: int) -> int:
     return 2 if target == 3 else 3
+
+
+# How close a keyword must be to a real one to be suggested for it (difflib's ratio).
+SUGGEST_CUTOFF = 0.7
+
+
+def close_keywords(signature: ClassSignature, name: str, cutoff: float = SUGGEST_CUTOFF) -> list[tuple[float, str]]:
+    """The accepted keywords nearest to a misspelt `name`, best first, with their similarity."""
+    import difflib
+
+    scored = sorted(((difflib.SequenceMatcher(None, name, real).ratio(), real) for real in signature.keywords), reverse=True)
+    return [(score, real) for score, real in scored if score >= cutoff]

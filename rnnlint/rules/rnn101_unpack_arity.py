@@ -59,6 +59,12 @@ class UnpackArity(Rule):
         "from keras.layers import LSTM\ndef make(x, flag):\n    a, b, c = LSTM(8, return_state=flag)(x)\n    return a\n",
         "from keras.layers import LSTM, Bidirectional\nfwd, bwd = Bidirectional(LSTM(8), merge_mode=None)(x)\n",
         "from mylib import LSTM\nout, h, c = LSTM(8)(x)\n",
+        # The branch for the other class is known not to run.
+        "from keras.layers import LSTM\nREC = LSTM\nif REC == LSTM:\n    out, h, c = REC(8, return_state=True)(x)\n"
+        "else:\n    out, h = REC(8, return_state=True)(x)\n",
+        "from keras.layers import GRU, LSTM\nlayer = GRU(8, return_state=True)\n"
+        "if isinstance(layer, LSTM):\n    out, h, c = layer(x)\n",
+        "from keras.layers import LSTM\nCELL = 'gru'\nif CELL in ('lstm', 'LSTM'):\n    out, h = LSTM(8, return_state=True)(x)\n",
     ]
     invalid = [
         Invalid(

@@ -7,13 +7,18 @@ from rnnlint.analysis.values import Tensor
 from rnnlint.diagnostics import Severity
 from rnnlint.fixes import FixBuilder
 from rnnlint.rules._base import Finding, Invalid, Rule
+from rnnlint.rules._states import needed_states
 
 
 class StatesWithoutReturnState(Rule):
     """
     ## What it does
     Finds code that reads the final states of a recurrent layer built without
-    `return_state=True`: `lstm(x)[1]`, `lstm(x)[1:]`, `initial_state=encoder(x)`.
+    `return_state=True`: `lstm(x)[1]`, `lstm(x)[1:]`, `initial_state=encoder(x)`
+    where the receiver needs more than one state (an LSTM, a Bidirectional) or
+    the encoder returns a sequence.  A last-step output passed as the one state
+    of a GRU or SimpleRNN is left alone: the last output is the final h, and
+    Keras accepts it (the "thought vector" pattern).
     A result computed from concrete data (`layer(np.ones(...))`, as tests do) is
     an array whose rows are meant when it is indexed, so it is left alone.
 
@@ -55,6 +60,9 @@ class StatesWithoutReturnState(Rule):
         "from keras.layers import LSTM\nlast = LSTM(8, return_sequences=True)(x)[:, -1]\n",
         "from keras.layers import LSTM\nout, h, c = LSTM(8, return_state=True)(x)\ny = LSTM(8)(z, initial_state=[h, c])\n",
         "from keras.layers import LSTM\ndef f(x, rs):\n    return LSTM(8, return_state=rs)(x)[1:]\n",
+        # The thought vector: a GRU's last output is its final h, the one state a GRU receiver needs.
+        "from keras.layers import GRU\nencoder = GRU(8)\ndecoder = GRU(8)\ny = decoder(z, initial_state=encoder(x))\n",
+        "from keras.layers import LSTM, SimpleRNN\ny = SimpleRNN(8)(z, initial_state=[LSTM(8)(x)])\n",
         "import numpy as np\nfrom keras.layers import GRU\n"
         "out = GRU(2, return_sequences=True)(np.ones((2, 4, 3)).astype('float32'))\n"
         "first, second = out[0], out[1]\n",
@@ -69,6 +77,14 @@ class StatesWithoutReturnState(Rule):
             "from keras.layers import LSTM\nencoder = LSTM(8)\ndecoder = LSTM(8)\n"
             "y = decoder(z, initial_state=encoder(x))\n",
         ),
+        Invalid(
+            "from keras.layers import GRU\nencoder = GRU(8, return_sequences=True)\ndecoder = GRU(8)\n"
+            "y = decoder(z, initial_state=encoder(x))\n",
+        ),
+        Invalid(
+            "from keras.layers import GRU, Bidirectional\nencoder = GRU(8)\ndecoder = Bidirectional(GRU(8))\n"
+            "y = decoder(z, initial_state=encoder(x))\n",
+        ),
     ]
 
     def check(self, fact: Indexed | Consumed, fixes: FixBuilder) -> Iterator[Finding]:
@@ -80,7 +96,7 @@ class StatesWithoutReturnState(Rule):
             eager = isinstance(fact.value, Tensor) and fact.value.eager
             if reads_states and not eager:
                 yield from self.report(fact.value, fact.node, "is indexed as if it returned states", fixes)
-        elif fact.role is Role.INITIAL_STATE:
+        elif fact.role is Role.INITIAL_STATE and _more_than_the_output(fact):
             yield from self.report(fact.value, fact.node, "is passed as `initial_state`", fixes)
 
     def report(self, value: object, node, what: str, fixes: FixBuilder) -> Iterator[Finding]:  # noqa: ANN001
@@ -91,3 +107,18 @@ class StatesWithoutReturnState(Rule):
             return
         message = f"the output of {layer.label_text} {what}, but the layer has no return_state; add return_state=True"
         yield Finding(node, message, fixes.keyword_fix(layer, "return_state", "True"))
+
+
+def _more_than_the_output(fact: Consumed) -> bool:
+    """Whether the receiver cannot take the one output as its states.
+
+    The last-step output of a layer is its final h: a GRU or SimpleRNN receiver,
+    which needs just h, accepts it (the "thought vector" of many tutorials).  A
+    sequence output, or a receiver needing several states (LSTM: h and c;
+    Bidirectional: one set per direction), does not.
+    """
+    value = fact.value
+    if isinstance(value, Tensor) and value.time is True:
+        return True
+    needed = needed_states(fact.consumer) if fact.consumer is not None else None
+    return needed is not None and needed > 1

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from rnnlint.analysis.facts import Consumed, Role
@@ -15,7 +16,8 @@ class StateListAsTensor(Rule):
     ## What it does
     Finds the list returned by a recurrent layer with `return_state=True` (or a
     Bidirectional with `merge_mode=None`) used where one tensor is expected: fed
-    to a layer or used in arithmetic.
+    to a layer, used in arithmetic, or passed to a function over one tensor
+    (`keras.ops.tanh`, `keras.activations.relu`, `K.mean`, `tf.reduce_mean`).
 
     ## Why is this bad?
     With `return_state=True` the call returns `output, h, c` (a tuple in Keras 3,
@@ -23,6 +25,9 @@ class StateListAsTensor(Rule):
     raises deep inside Keras, far from the cause (tf-keras 2 says
     `int() argument must be ... not 'NoneType'` for a recurrent layer), and
     arithmetic on it works on the Python sequence: `* 2` repeats it silently.
+    `keras.ops` functions fail while the model is built (`'tuple' object has
+    no attribute 'shape'`); eager TensorFlow stacks the list into one tensor
+    and computes on that, silently.
 
     ## Example
     ```python
@@ -52,6 +57,9 @@ class StateListAsTensor(Rule):
         "from keras.layers import LSTM, Dense\nres = LSTM(8, return_state=True)(x)\ny = Dense(4)(res[0])\n",
         # Keras 3 returns a tuple, Keras 2 a list: list() makes `+ [extra]` work on both.
         "from keras.layers import LSTM\nres = LSTM(8, return_state=True)(x)\nstates = list(res[1:]) + [extra]\n",
+        # Functions over several tensors take the list as it is.
+        "import keras\nres = keras.layers.LSTM(8, return_state=True)(x)\ny = keras.ops.concatenate(res, axis=-1)\n",
+        "import tensorflow as tf\nres = tf.keras.layers.LSTM(8, return_state=True)(x)\ny = tf.stack(res)\n",
     ]
     invalid = [
         Invalid("from keras.layers import LSTM, Dense\nres = LSTM(8, return_state=True)(x)\ny = Dense(4)(res)\n"),
@@ -59,6 +67,8 @@ class StateListAsTensor(Rule):
         Invalid(
             "from keras.layers import LSTM\nenc = LSTM(8, return_state=True)\ndec = LSTM(8)\ny = dec(enc(x))\n"
         ),
+        Invalid("import keras\nres = keras.layers.LSTM(8, return_state=True)(x)\ny = keras.ops.tanh(res)\n"),
+        Invalid("import tensorflow as tf\nres = tf.keras.layers.GRU(8, return_state=True)(x)\ny = tf.reduce_mean(res, axis=1)\n"),
     ]
 
     def check(self, fact: Consumed, fixes: FixBuilder) -> Iterator[Finding]:
@@ -67,6 +77,8 @@ class StateListAsTensor(Rule):
             return
         if fact.role is Role.ARITHMETIC:
             use = "used in arithmetic"
+        elif fact.role is Role.OPERAND and isinstance(fact.node, ast.Call):
+            use = f"passed to {ast.unparse(fact.node.func)}(), which takes one tensor"
         elif fact.role is Role.INPUT and fact.consumer is not None:
             use = f"fed to {consumer_name(fact.consumer)}"
         else:

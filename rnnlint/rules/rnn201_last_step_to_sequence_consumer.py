@@ -73,6 +73,8 @@ class LastStepToSequenceConsumer(Rule):
         "from keras.layers import LSTM, RepeatVector\ny = LSTM(8)(RepeatVector(5)(LSTM(8)(x)))\n",
         "from keras.layers import LSTM\ndef block(x, seq):\n    return LSTM(8)(LSTM(8, return_sequences=seq)(x))\n",
         "from keras.layers import ConvLSTM2D, Conv2D\ny = Conv2D(4, 3)(ConvLSTM2D(8, 3)(x))\n",
+        # One mistake, one finding: the misspelt flag is RNN401's, and is read as meant.
+        "from keras.layers import LSTM\ny = LSTM(8)(LSTM(8, return_sequence=True)(x))\n",
     ]
     invalid = [
         Invalid(

@@ -22,8 +22,13 @@ class StateWidthMismatch(Rule):
     module and function constants and simple arithmetic (`2 * UNITS`,
     `UNITS // 2`, `int(...)`, `max(...)`).
 
+    When neither width is known, their ratio may be: `LSTM(units)` given the
+    concatenated states of a `Bidirectional(LSTM(units))` (`2 * units` wide),
+    where `units` is the same name, not assigned in between (a function's
+    parameter, say), is reported whatever `units` holds.
+
     It runs only when the number of states is right (else RNN301 or RNN303
-    reports) and when both widths are known.
+    reports) and when both widths, or their ratio, are known.
 
     ## Why is this bad?
     Keras builds the model and fails when it runs, inside a matrix
@@ -68,6 +73,14 @@ class StateWidthMismatch(Rule):
         # Added, not concatenated: the width stays 16.
         "from keras.layers import GRU, Bidirectional, Add\n"
         "_, fh, bh = Bidirectional(GRU(16, return_state=True))(x)\ny = GRU(16)(z, initial_state=Add()([fh, bh]))\n",
+        # Unknown widths in a known ratio that agrees; or two unrelated names, whose values nobody knows.
+        "from keras import layers\ndef build(x, z, units):\n"
+        "    _, fh, fc, bh, bc = layers.Bidirectional(layers.LSTM(units, return_state=True))(x)\n"
+        "    h, c = layers.concatenate([fh, bh]), layers.concatenate([fc, bc])\n"
+        "    return layers.LSTM(2 * units)(z, initial_state=[h, c])\n",
+        "from keras import layers\ndef build(x, z, units, decoder_units):\n"
+        "    _, h, c = layers.LSTM(units, return_state=True)(x)\n"
+        "    return layers.LSTM(decoder_units)(z, initial_state=[h, c])\n",
     ]
     invalid = [
         Invalid(
@@ -83,23 +96,38 @@ class StateWidthMismatch(Rule):
             "from keras.layers import GRU\nUNITS = 64\n\ndef build(x, z):\n    _, h = GRU(UNITS // 2, return_state=True)(x)\n"
             "    return GRU(UNITS)(z, initial_state=h)\n"
         ),
+        # Neither width is known; their ratio is.
+        Invalid(
+            "from keras import layers\ndef build(x, z, units):\n"
+            "    _, fh, fc, bh, bc = layers.Bidirectional(layers.LSTM(units, return_state=True))(x)\n"
+            "    h, c = layers.concatenate([fh, bh]), layers.concatenate([fc, bc])\n"
+            "    return layers.LSTM(units)(z, initial_state=[h, c])\n"
+        ),
     ]
 
     def check(self, fact: Consumed, fixes: FixBuilder) -> Iterator[Finding]:
         if fact.role is not Role.INITIAL_STATE or fact.consumer is None:
             return
         receiver = fact.consumer
-        units = receiver.state_units
+        units, units_of = receiver.state_units, receiver.state_units_of
         given = given_states(fact.value)
-        if units is None or given is None or len(given) != needed_states(receiver):
+        if (units is None and units_of is None) or given is None or len(given) != needed_states(receiver):
             return
         if kind_mismatch(receiver, given) is not None:
             return
         for state in given:
-            if state.time is False and state.width is not None and state.width != units:
-                message = (
-                    f"{receiver.label_text} has {units} units, but its initial state, {describe_tensor(state)}, "
-                    f"is {state.width} wide; states must be as wide as the receiver's units"
-                )
-                yield Finding(fact.node, message)
-                return
+            if state.time is not False:
+                continue
+            if units is not None and state.width is not None and state.width != units:
+                expected, found = str(units), str(state.width)
+            elif units_of is not None and units_of.same_base(state.width_of) and state.width_of != units_of:
+                # Neither size is known, but their ratio is: `LSTM(units)` given `2 * units`-wide states.
+                expected, found = f"`{units_of}`", f"`{state.width_of}`"
+            else:
+                continue
+            message = (
+                f"{receiver.label_text} has {expected} units, but its initial state, {describe_tensor(state)}, "
+                f"is {found} wide; states must be as wide as the receiver's units"
+            )
+            yield Finding(fact.node, message)
+            return

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from rnnlint.analysis.facts import LayerBuilt
@@ -8,8 +7,7 @@ from rnnlint.diagnostics import Severity
 from rnnlint.fixes import FixBuilder
 from rnnlint.rules._base import Finding, Invalid, Rule
 
-# How close a keyword must be to a real one to be suggested, and to be renamed by the fix.
-SUGGEST_CUTOFF = 0.7
+# How close a keyword must be to a real one to be renamed by the fix (see signatures.close_keywords).
 FIX_CUTOFF = 0.85
 # The fix needs the best suggestion clearly ahead of the next one.
 FIX_MARGIN = 0.15
@@ -91,7 +89,7 @@ class UnknownKeyword(Rule):
     ]
 
     def check(self, fact: LayerBuilt, fixes: FixBuilder) -> Iterator[Finding]:
-        from rnnlint.keras.signatures import other_target, signatures
+        from rnnlint.keras.signatures import close_keywords, other_target, signatures
 
         layer = fact.layer
         target = self.settings.target_keras
@@ -110,11 +108,7 @@ class UnknownKeyword(Rule):
                 message = f"{layer.label_text} has no keyword argument '{name}' in Keras 2 (it exists only in Keras 3)"
                 yield Finding(keyword, message)
                 continue
-            scored = sorted(
-                ((difflib.SequenceMatcher(None, name, real).ratio(), real) for real in signature.keywords),
-                reverse=True,
-            )
-            close = [(score, real) for score, real in scored if score >= SUGGEST_CUTOFF][:3]
+            close = close_keywords(signature, name)[:3]
             message = f"{layer.label_text} has no keyword argument '{name}'"
             fix = None
             if close:

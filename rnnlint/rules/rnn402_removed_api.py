@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from rnnlint.analysis.facts import LayerBuilt
+from rnnlint.analysis.facts import Imported, LayerBuilt
 from rnnlint.analysis.values import Layer
 from rnnlint.diagnostics import Severity
 from rnnlint.fixes import FixBuilder
@@ -25,6 +25,13 @@ class RemovedApi(Rule):
       Bidirectional), `implementation` (on SimpleRNN, ConvLSTM, RNN and
       Bidirectional; LSTM and GRU still accept it), `dynamic`, and tf-keras
       internals (`enable_caching_device`, `rng_type`, ...).
+
+    Importing a removed class fails by itself (`from keras.layers import
+    CuDNNLSTM`), so the import is reported too, also inside an `if`; an import
+    inside a `try` whose handler catches `ImportError` is version-compatibility
+    code and is left alone.  Constructions are reported wherever they are
+    written (static methods, lambdas, class bodies, default values), except in a
+    branch the analysis knows does not run.
 
     The lists are not kept by hand: they are the difference between the
     signatures `scripts/gen_signatures.py` generates from Keras 3 and tf-keras 2.
@@ -62,7 +69,7 @@ class RemovedApi(Rule):
     name = "removed-api"
     severity = Severity.WARNING
     summary = "a recurrent-layer class or keyword the targeted Keras no longer has"
-    facts = (LayerBuilt,)
+    facts = (LayerBuilt, Imported)
 
     valid = [
         "from keras.layers import LSTM\nLSTM(8, return_sequences=True)\n",
@@ -70,6 +77,10 @@ class RemovedApi(Rule):
         "import keras\nkeras.layers.LSTM(8, implementation=2)\n",
         "import keras\nkeras.Input(batch_shape=(4, 10, 8))\n",
         "from mylib import CuDNNLSTM\nCuDNNLSTM(8)\n",
+        # Version-compatibility code: the import is expected to fail under Keras 3.
+        "try:\n    from keras.layers import CuDNNLSTM as LSTM\nexcept ImportError:\n    from keras.layers import LSTM\n",
+        # A branch known not to run reports nothing.
+        "from keras import layers\nUSE_CUDNN = False\nif USE_CUDNN:\n    layers.CuDNNLSTM(8)\n",
     ]
     invalid = [
         Invalid(
@@ -81,25 +92,37 @@ class RemovedApi(Rule):
         ),
         # `unit_forget_bias` is the second positional parameter of CuDNNLSTM, not of LSTM.
         Invalid("from tensorflow.keras import layers\nlayers.CuDNNLSTM(64, 'glorot_uniform')\n"),
-        Invalid("from tensorflow.compat.v1.keras.layers import CuDNNLSTM\nCuDNNLSTM(64)\n"),
+        # The import fails first under Keras 3; the construction is reported too.
+        Invalid("from tensorflow.compat.v1.keras.layers import CuDNNLSTM\nCuDNNLSTM(64)\n", count=2),
         Invalid("import keras\nkeras.layers.LSTM(8, time_major=True)\n"),
         Invalid("import keras\nkeras.layers.LSTM(8, stateful=True, batch_input_shape=(4, 10, 8))\n"),
         Invalid("import keras\nkeras.layers.SimpleRNN(8, implementation=1, input_length=10)\n", count=2),
+        Invalid("from keras.layers import Dense, CuDNNLSTM\n"),
+        Invalid(
+            "import tensorflow as tf\nfrom keras.layers import LSTM\n"
+            "if tf.config.list_physical_devices('GPU'):\n    from keras.layers import CuDNNLSTM as LSTM\n"
+        ),
+        Invalid(
+            "from keras.layers import Bidirectional\nfrom tensorflow.compat.v1.keras import layers\n"
+            "class Model:\n    @staticmethod\n    def create(units):\n"
+            "        return Bidirectional(layers.CuDNNLSTM(units, return_sequences=True))\n"
+        ),
     ]
 
-    def check(self, fact: LayerBuilt, fixes: FixBuilder) -> Iterator[Finding]:
+    def check(self, fact: LayerBuilt | Imported, fixes: FixBuilder) -> Iterator[Finding]:
         from rnnlint.keras.signatures import other_target, signatures
 
-        layer = fact.layer
         target = self.settings.target_keras
-        here = signatures(target)
-        there = signatures(other_target(target))
-        signature, other = here.get(layer.class_name), there.get(layer.class_name)
-        if signature is None and other is not None:
+        if isinstance(fact, Imported):
+            name = fact.canonical.removeprefix("layers.")
+            if not fact.guarded and self.is_removed(name, fact.qualified):
+                yield Finding(fact.node, _removed_message(name, target, ", so this import fails"))
+            return
+        layer = fact.layer
+        signature = signatures(target).get(layer.class_name)
+        other = signatures(other_target(target)).get(layer.class_name)
+        if self.is_removed(layer.class_name, layer.qualified):
             yield from self.removed_class(layer, target, fixes)
-        elif target == 2 and signature is not None and "v2" not in signature.namespaces:
-            if not catalogue.is_v1_path(layer.qualified):
-                yield from self.removed_class(layer, target, fixes)
         elif signature is not None and other is not None and target == 3:
             for keyword in layer.node.keywords:
                 name = keyword.arg
@@ -109,12 +132,19 @@ class RemovedApi(Rule):
                 message = f"{layer.label_text}: Keras 3 removed the keyword argument '{name}'; {advice}"
                 yield Finding(keyword, message)
 
+    def is_removed(self, class_name: str, qualified: str | None) -> bool:
+        """Whether the targeted Keras lacks the class reached through `qualified`."""
+        from rnnlint.keras.signatures import other_target, signatures
+
+        target = self.settings.target_keras
+        signature = signatures(target).get(class_name)
+        if signature is None:
+            return signatures(other_target(target)).get(class_name) is not None
+        return target == 2 and "v2" not in signature.namespaces and not catalogue.is_v1_path(qualified)
+
     def removed_class(self, layer: Layer, target: int, fixes: FixBuilder) -> Iterator[Finding]:
-        name = layer.class_name
-        where = "Keras 3" if target == 3 else "the TF2 API of Keras 2 (only tf.compat.v1.keras.layers has it)"
-        advice = catalogue.REMOVED_CLASS_ADVICE.get(name, "it has no direct replacement")
-        message = f"{name} does not exist in {where}; {advice}"
         node = class_name_node(layer.node)
+        message = _removed_message(layer.class_name, target)
         yield Finding(node, message, self.replacement_fix(layer, target, node, fixes))
 
     def replacement_fix(self, layer: Layer, target: int, node: ast.AST, fixes: FixBuilder):  # noqa: ANN201
@@ -136,3 +166,9 @@ class RemovedApi(Rule):
         return fixes.replace_name_fix(
             node, layer.class_name, replacement, f"Replace `{layer.class_name}` with `{replacement}`"
         )
+
+
+def _removed_message(name: str, target: int, consequence: str = "") -> str:
+    where = "Keras 3" if target == 3 else "the TF2 API of Keras 2 (only tf.compat.v1.keras.layers has it)"
+    advice = catalogue.REMOVED_CLASS_ADVICE.get(name, "it has no direct replacement")
+    return f"{name} does not exist in {where}{consequence}; {advice}"

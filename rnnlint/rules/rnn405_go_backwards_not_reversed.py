@@ -4,7 +4,7 @@ import ast
 from collections.abc import Iterator
 
 from rnnlint.analysis.facts import Merged
-from rnnlint.analysis.values import Tensor
+from rnnlint.analysis.values import Tensor, opposite_sequences
 from rnnlint.diagnostics import Severity
 from rnnlint.fixes import FixBuilder
 from rnnlint.rules._base import Finding, Invalid, Rule
@@ -28,6 +28,12 @@ class BackwardsSequenceNotReversed(Rule):
     final states of a forward and a backward layer is the classic manual
     bidirectional layer.  Orders the analysis cannot see (a `Lambda`, a
     helper from another module) are unknown and not reported.
+
+    When the input's order is unknown (a function's parameter, the output of
+    a CNN and a `Reshape` in a CRNN, `inputs` in a custom layer's `call`), a
+    forward layer and a `go_backwards` layer that read the *same* tensor (the
+    same value, or the same name not assigned in between) still return
+    sequences running opposite ways, and merging them is reported.
 
     ## Why is this bad?
     Step t of the backward output belongs to input step T-1-t, so every merged
@@ -79,6 +85,13 @@ class BackwardsSequenceNotReversed(Rule):
         "m = layers.Concatenate()([x, bb])\n",
         "import keras\nfrom keras import layers\nx = keras.Input(shape=(10, 4))\n"
         "b = layers.LSTM(4, return_sequences=True, go_backwards=True)(x)\nm = layers.Add()([b, x[:, ::-1]])\n",
+        # Unknown inputs: two different tensors have no known relation.
+        "from keras import layers\ndef block(a, b):\n    f = layers.GRU(8, return_sequences=True)(a)\n"
+        "    r = layers.GRU(8, return_sequences=True, go_backwards=True)(b)\n    return layers.add([f, r])\n",
+        # The name is assigned again in between: not the same tensor.
+        "from keras import layers\ndef block(x):\n    f = layers.GRU(8, return_sequences=True)(x)\n"
+        "    x = layers.Dense(8)(x)\n    r = layers.GRU(8, return_sequences=True, go_backwards=True)(x)\n"
+        "    return layers.add([f, r])\n",
     ]
     invalid = [
         Invalid(
@@ -97,18 +110,29 @@ class BackwardsSequenceNotReversed(Rule):
             "f = layers.LSTM(8, return_sequences=True)(x)\n"
             "b = layers.LSTM(8, return_sequences=True, go_backwards=True)(x)\ns = f + b\n"
         ),
+        # The CRNN pattern: the time order after the CNN is unknown, but both layers read the same tensor.
+        Invalid(
+            "from keras import layers\ndef crnn(images):\n    x = layers.Conv2D(32, 3)(images)\n"
+            "    x = layers.Reshape((-1, 64))(x)\n    f = layers.LSTM(64, return_sequences=True)(x)\n"
+            "    b = layers.LSTM(64, return_sequences=True, go_backwards=True)(x)\n    return layers.add([f, b])\n"
+        ),
+        Invalid(
+            "from keras import layers\nclass Block(layers.Layer):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.f = layers.GRU(8, return_sequences=True)\n"
+            "        self.b = layers.GRU(8, return_sequences=True, go_backwards=True)\n"
+            "    def call(self, inputs):\n        return layers.Concatenate()([self.f(inputs), self.b(inputs)])\n"
+        ),
     ]
 
     def check(self, fact: Merged, fixes: FixBuilder) -> Iterator[Finding]:
-        sequences = [v for v in fact.values if isinstance(v, Tensor) and v.time is True]
-        backwards = next((t for t in sequences if t.reversed is True and t.reversed_by is not None), None)
-        forwards = next((t for t in sequences if t.reversed is False), None)
-        if backwards is None or forwards is None:
+        found = opposite_sequences(fact.values)
+        if found is None:
             return
-        layer = backwards.reversed_by
-        assert layer is not None
+        backwards, forwards, layer = found
         if isinstance(fact.node, ast.BinOp):
             where = "in arithmetic"
+        elif fact.consumer is None and isinstance(fact.node, ast.Call):
+            where = f"by {ast.unparse(fact.node.func)}()"
         elif fact.consumer is None:
             where = "by a concatenation"
         else:
