@@ -36,9 +36,10 @@ class RemovedApi(Rule):
     The lists are not kept by hand: they are the difference between the
     signatures `scripts/gen_signatures.py` generates from Keras 3 and tf-keras 2.
     Under `--target-keras 2` the rule reports `CuDNNLSTM`/`CuDNNGRU` reached
-    through the TF2 API (`tf.keras.layers`), where they no longer exist
-    (`tf.compat.v1.keras.layers` still has them); keywords that only Keras 3
-    knows are RNN401's.
+    through the TF2 API (`tf.keras.layers`, `tf_keras.layers`), where they no
+    longer exist (`tf.compat.v1.keras.layers` still has them); reached through
+    the standalone `keras` package they are left alone, since multi-backend
+    Keras 2 (up to 2.3) has them; keywords that only Keras 3 knows are RNN401's.
 
     ## Why is this bad?
     Keras 3 raises when the layer is built: `module 'keras.layers' has no
@@ -140,6 +141,8 @@ class RemovedApi(Rule):
         signature = signatures(target).get(class_name)
         if signature is None:
             return signatures(other_target(target)).get(class_name) is not None
+        if target == 2 and (qualified or "").split(".")[0] == "keras":
+            return False  # multi-backend Keras 2 (up to 2.3) has keras.layers.CuDNNLSTM; tf.keras does not
         return target == 2 and "v2" not in signature.namespaces and not catalogue.is_v1_path(qualified)
 
     def removed_class(self, layer: Layer, target: int, fixes: FixBuilder) -> Iterator[Finding]:
