@@ -211,3 +211,64 @@ def test_convlstm2d_keras_1_names_map_values():
     assert fixed.splitlines()[1] == (
         "keras.layers.ConvLSTM2D(filters=4, kernel_size=3, data_format='channels_first', padding='same')"
     )
+
+
+# --- the file itself: `import tf_keras`, TF_USE_LEGACY_KERAS (rnnlint.keras.file_target) ----------
+
+REMOVED_IN_3 = "tf.keras.layers.LSTM(8, time_major=True)\n"
+
+
+def removed_findings(source: str, **settings) -> list[str]:
+    found = lint_source(source, "t.py", Settings(selection=Selection(select=("RNN4",)), **settings))
+    return [d.code for d in found]
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "import tf_keras\n",
+        "from tf_keras import layers\n",
+        "import tf_keras.layers as KL\n",
+        "import os\nos.environ['TF_USE_LEGACY_KERAS'] = '1'\n",
+        "import os\nos.environ[\"TF_USE_LEGACY_KERAS\"] = \"True\"\n",
+        "import os\nos.environ.setdefault('TF_USE_LEGACY_KERAS', 'true')\n",
+        "import os\nos.putenv('TF_USE_LEGACY_KERAS', '1')\n",
+        "import os\nos.environ.update({'TF_USE_LEGACY_KERAS': '1'})\n",
+        "import os\nos.environ.update(TF_USE_LEGACY_KERAS='1')\n",
+        "from os import environ\nenviron['TF_USE_LEGACY_KERAS'] = '1'\n",
+        "try:\n    import tf_keras as keras\nexcept ImportError:\n    import keras\n",
+    ],
+)
+def test_a_file_that_says_keras_2_is_linted_as_keras_2(marker):
+    source = marker + "import tensorflow as tf\n" + REMOVED_IN_3
+    assert removed_findings(source) == []  # target 3 by default, but the file says 2
+    assert removed_findings(source, target_keras=3, target_keras_explicit=True) == ["RNN402"]
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "from tensorflow import keras as tf_keras\n",  # a name, not the tf_keras package
+        "# import tf_keras\n",
+        "print('pip install tf_keras')\n",
+        "import os\nos.environ['TF_USE_LEGACY_KERAS'] = '0'\n",
+        "import os\nos.environ.get('TF_USE_LEGACY_KERAS') == '1'\n",
+        "config = {}\nconfig['TF_USE_LEGACY_KERAS'] = '1'\n",
+        "import mylib.tf_keras\n",
+    ],
+)
+def test_clean_look_alikes_keep_the_target(look_alike):
+    source = look_alike + "import tensorflow as tf\n" + REMOVED_IN_3
+    assert removed_findings(source) == ["RNN402"]
+
+
+def test_the_command_line_wins_over_the_file(tmp_path):
+    (tmp_path / ".git").mkdir()
+    model = tmp_path / "model.py"
+    model.write_text("import tf_keras\nimport tensorflow as tf\n" + REMOVED_IN_3)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    run = [sys.executable, "-m", "rnnlint", "--select", "RNN402", "--output-format", "json", str(model)]
+    inferred = subprocess.run(run, check=False, capture_output=True, text=True, env=env, cwd=tmp_path)
+    explicit = subprocess.run(run + ["--target-keras", "3"], check=False, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert inferred.returncode == 0, inferred.stdout + inferred.stderr
+    assert [d["code"] for d in json.loads(explicit.stdout)] == ["RNN402"]
