@@ -392,7 +392,7 @@ def pep621_dependencies(document: dict) -> list[str]:
     return found
 
 
-def _keyed_table(table: dict, path: Path, lines: list[str], after: int, parse) -> list[Declared]:  # noqa: ANN001
+def _keyed_table(table: dict, path: Path, lines: list[str], after: int, parse) -> list[Declared]:
     """`name = "spec"` or `name = {version = "spec", ...}` (Poetry, Pipfile); a list of tables is not read."""
     declared: list[Declared] = []
     for name, value in table.items():

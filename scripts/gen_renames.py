@@ -105,9 +105,10 @@ def preprocessed(functions: dict[str, ast.FunctionDef], name: str, seen: set[str
                 looked_up.add(node.left.value)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             method, owner = node.func.attr, node.func.value
-            if method == "pop" and isinstance(owner, ast.Name) and owner.id == "kwargs" and node.args:
-                if isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                    looked_up.add(node.args[0].value)
+            popped = node.args[0] if method == "pop" and node.args else None
+            popped_name = popped.value if isinstance(popped, ast.Constant) else None
+            if isinstance(owner, ast.Name) and owner.id == "kwargs" and isinstance(popped_name, str):
+                looked_up.add(popped_name)
             if method == "append" and isinstance(owner, ast.Name) and owner.id == "converted" and node.args:
                 pair = literal(node.args[0])
                 if isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(side, str) for side in pair):
@@ -133,9 +134,9 @@ def decorated_classes(tree: ast.Module) -> dict[str, tuple[str, ast.FunctionDef]
             if not (isinstance(item, ast.FunctionDef) and item.name == "__init__"):
                 continue
             for decorator in item.decorator_list:
-                if isinstance(decorator, ast.Attribute) and isinstance(decorator.value, ast.Name):
-                    if decorator.value.id == "interfaces":
-                        found[node.name] = (decorator.attr, item)
+                owner = decorator.value if isinstance(decorator, ast.Attribute) else None
+                if isinstance(owner, ast.Name) and owner.id == "interfaces":
+                    found[node.name] = (decorator.attr, item)
     return found
 
 
@@ -153,9 +154,10 @@ def deprecated_values(init: ast.FunctionDef) -> dict[str, list]:
         if isinstance(operator, ast.Eq) and isinstance(left, ast.Name) and left.id in parameters:
             if isinstance(right, ast.Constant):
                 found.setdefault(left.id, []).append(right.value)
-        elif isinstance(operator, ast.In) and isinstance(right, ast.Name) and right.id == "kwargs":
-            if isinstance(left, ast.Constant) and isinstance(left.value, str):
-                found[left.value] = ["*"]  # `if 'implementation' in kwargs: ... deprecated`: any value
+        elif isinstance(operator, ast.In) and isinstance(right, ast.Name) and right.id == "kwargs" and (
+            isinstance(left, ast.Constant) and isinstance(left.value, str)
+        ):
+            found[left.value] = ["*"]  # `if 'implementation' in kwargs: ... deprecated`: any value
     return found
 
 

@@ -272,3 +272,15 @@ def test_the_command_line_wins_over_the_file(tmp_path):
     explicit = subprocess.run(run + ["--target-keras", "3"], check=False, capture_output=True, text=True, env=env, cwd=tmp_path)
     assert inferred.returncode == 0, inferred.stdout + inferred.stderr
     assert [d["code"] for d in json.loads(explicit.stdout)] == ["RNN402"]
+
+
+def test_committed_keras_1_renames_match_the_released_keras():
+    """scripts/gen_renames.py --check: pip downloads keras 2.3.1 from PyPI and reads its conversion table with ast."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_renames.py"), "--check"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

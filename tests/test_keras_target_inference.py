@@ -296,7 +296,7 @@ def test_show_settings_names_the_file_and_line(tmp_path):
     root = project(tmp_path, {"requirements.txt": "numpy\ntensorflow==2.11.0\n", "model.py": "import keras\n"})
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     shown = subprocess.run(
-        [sys.executable, "-m", "rnnlint", "--show-settings", "model.py"], cwd=root, capture_output=True, text=True, env=env
+        [sys.executable, "-m", "rnnlint", "--show-settings", "model.py"], check=False, cwd=root, capture_output=True, text=True, env=env
     )
     assert shown.returncode == 0, shown.stderr
     line = next(line for line in shown.stdout.splitlines() if "target-keras" in line)
@@ -305,7 +305,7 @@ def test_show_settings_names_the_file_and_line(tmp_path):
     (root / "model.py").write_text('"""A model."""\nimport os\nos.environ.setdefault("TF_USE_LEGACY_KERAS", "1")\n')
     (root / "requirements.txt").write_text("tensorflow>=2.16\n")
     shown = subprocess.run(
-        [sys.executable, "-m", "rnnlint", "--show-settings", "model.py"], cwd=root, capture_output=True, text=True, env=env
+        [sys.executable, "-m", "rnnlint", "--show-settings", "model.py"], check=False, cwd=root, capture_output=True, text=True, env=env
     )
     line = next(line for line in shown.stdout.splitlines() if "target-keras" in line)
     assert line.endswith("# inferred from model.py:3: os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')"), line

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from rnnlint.analysis.facts import LayerBuilt
 from rnnlint.analysis.values import Layer
@@ -10,6 +11,9 @@ from rnnlint.fixes import FixBuilder
 from rnnlint.keras import catalogue
 from rnnlint.rules._base import Finding, Invalid, Rule
 from rnnlint.rules._common import class_name_node
+
+if TYPE_CHECKING:
+    from rnnlint.keras.signatures import ClassSignature
 
 
 class RemovedApi(Rule):
@@ -154,7 +158,9 @@ class RemovedApi(Rule):
                 else:
                     yield from self.keras1_name(layer, keyword, signature, fixes)
 
-    def keras1_name(self, layer: Layer, keyword: ast.keyword, signature, fixes: FixBuilder) -> Iterator[Finding]:  # noqa: ANN001
+    def keras1_name(
+        self, layer: Layer, keyword: ast.keyword, signature: ClassSignature, fixes: FixBuilder
+    ) -> Iterator[Finding]:
         """A Keras-1 keyword (`output_dim`, `inner_activation`, ...): tf.keras never had the converters."""
         from rnnlint.keras.signatures import keras1_names
 
@@ -166,7 +172,8 @@ class RemovedApi(Rule):
         new = name.new
         head = f"{layer.label_text}: '{old}' is a Keras 1 name, which Keras >= 2.4 rejects"
         if new not in signature.keywords:
-            yield Finding(keyword, f"{head}; its Keras 2 successor '{new}' is gone too in Keras {self.settings.target_keras}: drop it")
+            gone = f"its Keras 2 successor '{new}' is gone too in Keras {self.settings.target_keras}: drop it"
+            yield Finding(keyword, f"{head}; {gone}")
             return
         if not name.renamed:
             yield Finding(keyword, f"{head}; use '{new}' instead (Keras 2 converted the value, it is not a plain rename)")
@@ -188,7 +195,7 @@ class RemovedApi(Rule):
             elif legacy.deprecates(new, "*"):
                 message += f" (which Keras 2 already ignored on {layer.class_name}: drop the argument)"
             elif legacy.deprecates(new, mapped):
-                message += f" (Keras 2 turned {value!r} into {new}={mapped!r}, which it already deprecated: drop the argument)"
+                message += f" (Keras 2 turned {value!r} into {new}={mapped!r}, which it already deprecated: drop it)"
             else:
                 message += f" ({value!r} is {new}={mapped!r})"
                 if not collides:
@@ -197,7 +204,7 @@ class RemovedApi(Rule):
             fix = fixes.replace_name_fix(keyword, old, new, f"Rename `{old}` to `{new}`")
         yield Finding(keyword, message, fix)
 
-    def rename_with_value(self, keyword: ast.keyword, old: str, new: str, value: object, fixes: FixBuilder):  # noqa: ANN201
+    def rename_with_value(self, keyword: ast.keyword, old: str, new: str, value: object, fixes: FixBuilder) -> Fix:
         rename = fixes.replace_name_fix(keyword, old, new, "")
         text = repr(value)
         source = fixes.index.text[fixes.index.offset(fixes.start(keyword.value)) :]
