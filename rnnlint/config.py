@@ -262,6 +262,8 @@ class Resolved:
     values: dict
     sources: dict
     selection: Selection
+    # target-keras set by a configuration file or the command line: what a file imports does not change it.
+    target_keras_explicit: bool = False
     _ignores: list | None = None
     _shared: Settings | None = None
 
@@ -283,11 +285,6 @@ class Resolved:
         if not codes:
             self._shared = settings
         return settings
-
-    @property
-    def target_keras_explicit(self) -> bool:
-        """Set by a configuration file or the command line: what a file imports does not change it."""
-        return not self.sources["target-keras"].startswith(("default", "inferred"))
 
     def per_file_ignores(self, path: str | Path) -> tuple[str, ...]:
         if not self.values["per-file-ignores"]:
@@ -432,7 +429,8 @@ class Resolver:
             selection = Selection(cli.select, tuple(cli.extend_select), tuple(cli.ignore), parent=from_file)
         else:
             selection = from_file
-        return Resolved(config, values, sources, selection)
+        explicit = cli.target_keras is not None or (config is not None and "target-keras" in config.values)
+        return Resolved(config, values, sources, selection, explicit)
 
 
 def values_of(config: ConfigFile | None, key: str) -> object:
