@@ -309,3 +309,19 @@ def test_show_settings_names_the_file_and_line(tmp_path):
     )
     line = next(line for line in shown.stdout.splitlines() if "target-keras" in line)
     assert line.endswith("# inferred from model.py:3: os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')"), line
+
+
+def test_correct_keras_2_project_is_not_told_to_drop_batch_input_shape(tmp_path):
+    """The issue's measured case: every default finding on correct Keras-2 projects was RNN402 on batch_input_shape."""
+    model = (
+        "from tensorflow.keras.layers import LSTM, Dense\nfrom tensorflow.keras.models import Sequential\n"
+        "model = Sequential([LSTM(32, stateful=True, batch_input_shape=(8, 10, 4)), Dense(1)])\n"
+    )
+    project(tmp_path / "old", {"requirements.txt": "tensorflow-gpu==2.4.1\nnumpy\n", "train.py": model})
+    project(tmp_path / "new", {"requirements.txt": "tensorflow>=2.16\n", "train.py": model})
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    run = [sys.executable, "-m", "rnnlint", "--no-cache", "--output-format", "concise", "."]
+    old = subprocess.run(run, check=False, cwd=tmp_path / "old", capture_output=True, text=True, env=env)
+    new = subprocess.run(run, check=False, cwd=tmp_path / "new", capture_output=True, text=True, env=env)
+    assert old.returncode == 0, old.stdout + old.stderr
+    assert new.returncode == 1 and "RNN402" in new.stdout, new.stdout + new.stderr
