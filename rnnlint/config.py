@@ -7,8 +7,9 @@ flags override the file, the file overrides what is inferred, which overrides
 the defaults.  The Keras version is inferred from the dependency files of the
 nearest project root (rnnlint.dependencies, docs/keras-target.md), and a file's
 own `import tf_keras` or TF_USE_LEGACY_KERAS makes that file Keras 2 unless the
-configuration or the command line set the version (rnnlint.keras.file_target).  An unknown key or a value of the wrong type is an error naming
-the file and the key: a typo never silently does nothing.
+configuration or the command line set the version (rnnlint.keras.file_target).
+An unknown key or a value of the wrong type is an error naming the file and the
+key: a typo never silently does nothing.
 """
 
 from __future__ import annotations
