@@ -54,7 +54,7 @@ class Declared:
     """One TensorFlow/Keras requirement: the distribution, its version clauses (PEP 440), and where it is written."""
 
     name: str  # normalised: lower case, runs of -_. as one -
-    specifier: str  # "==2.11.0", ">=2.10,<2.13", "" for any version; None-like "@" for a URL
+    specifier: str  # "==2.11.0", ">=2.10,<2.13", "" for any version, "@..." for a URL or a form not read
     text: str  # as written, for the message
     path: Path
     line: int | None
