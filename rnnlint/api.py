@@ -167,6 +167,7 @@ def _analyse_unguarded(text: str, filename: str, settings: Settings) -> Analysis
 def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool) -> Analysis:
     """Parse, interpret, and run the rules.  With `every_rule`, disabled rules run too (marked `_enabled: False`)."""
     from rnnlint.analysis.interpret import interpret
+    from rnnlint.keras.file_target import settings_for_file
 
     try:
         tree = parse(text, filename)
@@ -178,6 +179,8 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
         return Analysis([_file_error(filename, "cannot parse: nested too deeply for Python's parser")])
     except (ValueError, MemoryError) as error:
         return Analysis([_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")])
+    # `import tf_keras` or TF_USE_LEGACY_KERAS in the file makes it Keras 2 (unless set explicitly).
+    settings = settings_for_file(tree, text, settings)
     # The time limit covers everything after parsing (the C parser cannot be interrupted):
     # the interpreter, the rules and the fixes they build.
     try:

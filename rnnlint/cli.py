@@ -509,12 +509,31 @@ def _show_settings(resolver: _CheckedResolver, path: str) -> int:
     config = resolved.config.label if resolved.config is not None else "none (defaults)"
     print(f"Settings for {path}\nConfiguration file: {config}")
     width = max(len(key) for key in resolved.values)
+    marker = None if resolved.target_keras_explicit else _file_keras_marker(path)
     for key, value, source in resolved.describe():
+        if key == "target-keras" and marker is not None:
+            value, source = 2, marker
         print(f"  {key:<{width}} = {_toml(value):<24} # {source}")
     settings = resolved.settings_for(path)
     enabled = [rule.code for rule in all_rules() if settings.selection.enables(rule.code, rule.severity)]
     print(f"Enabled rules: {', '.join(enabled) or 'none'}")
     return EXIT_CLEAN
+
+
+def _file_keras_marker(path: str) -> str | None:
+    """"inferred from FILE:LINE: import tf_keras" when the Python file itself says it uses Keras 2."""
+    if not path.endswith(".py") or not os.path.isfile(path):
+        return None
+    from rnnlint.api import parse, read_file
+    from rnnlint.keras.file_target import describe, legacy_keras_marker
+    from rnnlint.sources.python import SourceError, SourceText
+
+    try:
+        text = SourceText.from_bytes(read_file(path)).text
+        marker = legacy_keras_marker(parse(text, path), text)
+    except (OSError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return None if marker is None else f"inferred from {path}:{marker.lineno}: {describe(marker)}"
 
 
 def _toml(value: object) -> str:

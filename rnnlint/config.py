@@ -4,19 +4,26 @@ As in ruff, each file is linted with the nearest configuration found walking up
 from its directory (a pyproject.toml without `[tool.rnnlint]` is passed over);
 `--config PATH` uses one file for everything and `--isolated` none.  Command-line
 flags override the file, the file overrides what is inferred, which overrides
-the defaults.  An unknown key or a value of the wrong type is an error naming
-the file and the key: a typo never silently does nothing.
+the defaults.  The Keras version is inferred from the dependency files of the
+nearest project root (rnnlint.dependencies, docs/keras-target.md), and a file's
+own `import tf_keras` or TF_USE_LEGACY_KERAS makes that file Keras 2 unless the
+configuration or the command line set the version (rnnlint.keras.file_target).
+An unknown key or a value of the wrong type is an error naming the file and the
+key: a typo never silently does nothing.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rnnlint.settings import Selection, Settings
+
+if TYPE_CHECKING:
+    from rnnlint.dependencies import Decision
 
 CONFIG_NAMES = (".rnnlint.toml", "rnnlint.toml", "pyproject.toml")
 OUTPUT_FORMATS = ("text", "concise", "full", "json")
@@ -132,8 +139,6 @@ def unknown_selectors(selectors: tuple[str, ...]) -> list[str]:
 class ConfigFile:
     path: Path
     values: dict
-    # The raw TOML, for a pyproject.toml: its [project] table tells the Keras version.
-    document: dict = field(default_factory=dict, compare=False)
 
     @property
     def directory(self) -> Path:
@@ -181,7 +186,7 @@ def load_config(path: Path, *, required: bool = False) -> ConfigFile | None:
         tool = document.get("tool", {})
         table = tool.get("rnnlint") if isinstance(tool, dict) else None
         if table is None:
-            return ConfigFile(path, {}, document) if required else None
+            return ConfigFile(path, {}) if required else None
         where = f"{_display(path)}: [tool.rnnlint]"
     else:
         table, where = document, _display(path)
@@ -200,111 +205,18 @@ def load_config(path: Path, *, required: bool = False) -> ConfigFile | None:
             values[key] = check(value)
         except _Invalid as error:
             raise ConfigError(f"{where}: key {key!r} {error}") from None
-    return ConfigFile(path, values, document)
+    return ConfigFile(path, values)
 
 
 # --- inferring the Keras version from declared dependencies ---------------------------
 
-_REQUIREMENT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)")
-_CLAUSE = re.compile(r"\s*(===|==|~=|!=|<=|>=|<|>)\s*([0-9][0-9a-zA-Z.*+!-]*)\s*")
-TENSORFLOW_DISTRIBUTIONS = frozenset(
-    {"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tensorflow-intel", "tensorflow-aarch64"}
-)
-# Keras 3 became tf.keras with TensorFlow 2.16.
-FIRST_TF_WITH_KERAS_3 = (2, 16)
-
-
-def _release(version: str) -> tuple[int, ...]:
-    numbers = re.match(r"(\d+(?:\.\d+)*)", version.split("!")[-1])
-    return tuple(int(n) for n in numbers.group(1).split(".")) if numbers else ()
-
-
-def _pad(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    width = max(len(a), len(b))
-    return a + (0,) * (width - len(a)), b + (0,) * (width - len(b))
-
-
-def _below(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
-    x, y = _pad(a, b)
-    return x < y
-
-
-def _all_below(specifier: str, limit: tuple[int, ...]) -> bool:
-    """Whether every version `specifier` allows is older than `limit` (one clause capping it suffices)."""
-    for clause in specifier.strip().strip("()").split(","):
-        match = _CLAUSE.fullmatch(clause)
-        if match is None:
-            continue
-        op, version = match.groups()
-        release = _release(version)
-        if not release:
-            continue
-        if op == "<" and not _below(limit, release):
-            return True
-        if op == "<=" and _below(release, limit):
-            return True
-        if op in ("==", "==="):
-            if version.endswith(".*"):
-                upper = release[:-1] + (release[-1] + 1,)
-                if not _below(limit, upper):
-                    return True
-            elif _below(release, limit):
-                return True
-        if op == "~=" and len(release) >= 2:
-            upper = release[:-2] + (release[-2] + 1,)
-            if not _below(limit, upper):
-                return True
-    return False
-
 
 def pins_keras_2(requirement: str) -> bool:
-    """`tensorflow<2.16`, `tensorflow==2.15.*`, `tf-keras`, `keras<3` and the like."""
-    match = _REQUIREMENT.fullmatch(requirement.split(";", 1)[0])
-    if match is None:
-        return False
-    name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
-    specifier = match.group(2)
-    if name == "tf-keras":
-        return True
-    if specifier.lstrip().startswith("@"):
-        return False
-    if name == "keras":
-        return _all_below(specifier, (3,))
-    if name in TENSORFLOW_DISTRIBUTIONS:
-        return _all_below(specifier, FIRST_TF_WITH_KERAS_3)
-    return False
+    """`tensorflow<2.16`, `tensorflow==2.15.*`, `tf-keras`, `keras<3` and the like (one PEP 508 requirement)."""
+    from rnnlint.dependencies import keras_major, parse_pep508
 
-
-def declared_dependencies(document: dict) -> list[str]:
-    """`[project] dependencies`, every `[project.optional-dependencies]` group and `[dependency-groups]`."""
-    found: list[str] = []
-    project = document.get("project")
-    if isinstance(project, dict):
-        found.extend(d for d in project.get("dependencies") or () if isinstance(d, str))
-        optional = project.get("optional-dependencies")
-        if isinstance(optional, dict):
-            for group in optional.values():
-                found.extend(d for d in group or () if isinstance(d, str))
-    groups = document.get("dependency-groups")
-    if isinstance(groups, dict):
-        for group in groups.values():
-            found.extend(d for d in group or () if isinstance(d, str))
-    return found
-
-
-def infer_target_keras(pyproject: Path | None, document: dict | None = None) -> tuple[int, str] | None:
-    """(2, why) when the project's declared dependencies pin Keras 2; None when they do not say."""
-    if pyproject is None:
-        return None
-    if document is None:
-        try:
-            document = _read_toml(pyproject)
-        except ConfigError:
-            return None  # a broken pyproject.toml that is not our configuration is not ours to report
-    for requirement in declared_dependencies(document):
-        if pins_keras_2(requirement):
-            return 2, f"inferred from {_display(pyproject)}: dependency {requirement.strip()!r}"
-    return None
+    parsed = parse_pep508(requirement)
+    return parsed is not None and keras_major(*parsed) == 2
 
 
 # --- resolving the settings of a file -------------------------------------------------
@@ -351,6 +263,8 @@ class Resolved:
     values: dict
     sources: dict
     selection: Selection
+    # target-keras set by a configuration file or the command line: what a file imports does not change it.
+    target_keras_explicit: bool = False
     _ignores: list | None = None
     _shared: Settings | None = None
 
@@ -364,7 +278,10 @@ class Resolved:
             return self._shared  # Settings are immutable: the files without their own ignores share one
         selection = self.selection.with_always_ignored(codes) if codes else self.selection
         settings = Settings(
-            selection=selection, target_keras=self.values["target-keras"], file_timeout=self.values["file-timeout"]
+            selection=selection,
+            target_keras=self.values["target-keras"],
+            target_keras_explicit=self.target_keras_explicit,
+            file_timeout=self.values["file-timeout"],
         )
         if not codes:
             self._shared = settings
@@ -413,7 +330,8 @@ class Resolver:
         self._found: dict[Path, ConfigFile | None] = {}
         self._resolved: dict[tuple, Resolved] = {}
         self._by_directory: dict[str, Resolved] = {}
-        self._pyprojects: dict[Path, Path | None] = {}
+        # Directory -> what the nearest project root at or above it declares about Keras.
+        self._keras: dict[Path, Decision | None] = {}
 
     def for_path(self, path: str | Path) -> Resolved:
         """The settings for a file, or for a directory's walk."""
@@ -432,10 +350,10 @@ class Resolver:
             config = self.explicit
         else:
             config = self._nearest(directory)
-        pyproject = None if self.isolated else self._project_file(config, directory)
-        key = (config.path if config else None, pyproject)
+        declared = None if self.isolated else self._declared_keras(directory)
+        key = (config.path if config else None, declared)
         if key not in self._resolved:
-            self._resolved[key] = self._resolve(config, pyproject)
+            self._resolved[key] = self._resolve(config, declared)
         return self._resolved[key]
 
     def _nearest(self, directory: Path) -> ConfigFile | None:
@@ -456,34 +374,35 @@ class Resolver:
             self._found[candidate] = found
         return found
 
-    def _project_file(self, config: ConfigFile | None, directory: Path) -> Path | None:
-        """The pyproject.toml that declares the project's dependencies."""
-        if config is not None and (config.directory / "pyproject.toml").is_file():
-            return config.directory / "pyproject.toml"
-        return self._nearest_pyproject(directory)
+    def _declared_keras(self, directory: Path) -> Decision | None:
+        """What the nearest project root that mentions TensorFlow or Keras declares (rnnlint.dependencies).
 
-    def _nearest_pyproject(self, directory: Path) -> Path | None:
-        # Memoised per directory: a walk asks for every directory of the tree, each below the last.
-        if directory not in self._pyprojects:
-            candidate = directory / "pyproject.toml"
-            if candidate.is_file():
-                self._pyprojects[directory] = candidate
-            else:
-                parent = directory.parent
-                self._pyprojects[directory] = None if parent == directory else self._nearest_pyproject(parent)
-        return self._pyprojects[directory]
+        Memoised per directory: a walk asks for every directory of the tree, each below the last,
+        so each directory's dependency files are read once.  A root whose files do not mention
+        TensorFlow or Keras is passed over; the walk stops at the repository's root.
+        """
+        if directory not in self._keras:
+            from rnnlint.dependencies import decide, is_repository_root, read_directory
 
-    def _resolve(self, config: ConfigFile | None, pyproject: Path | None) -> Resolved:
+            decision = decide(read_directory(directory))
+            parent = directory.parent
+            if decision is None and parent != directory and not is_repository_root(directory):
+                decision = self._declared_keras(parent)
+            self._keras[directory] = decision
+        return self._keras[directory]
+
+    def _resolve(self, config: ConfigFile | None, declared: Decision | None) -> Resolved:
         values = dict(DEFAULTS)
         sources = dict.fromkeys(DEFAULTS, "default")
         if config is not None:
             for key, value in config.values.items():
                 values[key], sources[key] = value, config.label
-        if config is None or "target-keras" not in config.values:
-            document = config.document if config is not None and config.path == pyproject else None
-            inferred = infer_target_keras(pyproject, document)
-            if inferred is not None:
-                values["target-keras"], sources["target-keras"] = inferred
+        if declared is not None and (config is None or "target-keras" not in config.values):
+            if declared.target is not None:
+                values["target-keras"] = declared.target
+                sources["target-keras"] = f"inferred from {declared.because.describe()}"
+            else:
+                sources["target-keras"] = f"default ({declared.because.describe()}: no version that tells)"
         cli = self.overrides
         for key, value in (
             ("select", cli.select),
@@ -511,7 +430,8 @@ class Resolver:
             selection = Selection(cli.select, tuple(cli.extend_select), tuple(cli.ignore), parent=from_file)
         else:
             selection = from_file
-        return Resolved(config, values, sources, selection)
+        explicit = cli.target_keras is not None or (config is not None and "target-keras" in config.values)
+        return Resolved(config, values, sources, selection, explicit)
 
 
 def values_of(config: ConfigFile | None, key: str) -> object:

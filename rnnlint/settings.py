@@ -60,3 +60,6 @@ class Settings:
     target_keras: int = 3
     # Seconds one file's analysis may take before it is skipped with a message (0: no limit).
     file_timeout: float = 30.0
+    # True when a configuration file or the command line set target_keras: a file's own
+    # `import tf_keras` or TF_USE_LEGACY_KERAS does not change it (see rnnlint.keras.file_target).
+    target_keras_explicit: bool = False

@@ -44,6 +44,12 @@ CASES = {
         "keras.layers.LSTM(8, input_shape=(10, 4), name='x', dtype='float32', trainable=False)",
         "keras.layers.ConvLSTM2D(4, 3, seed=1)",
         "keras.layers.GRU(8, use_cudnn=False, reset_after=False)",
+        # Keras-1 names (RNN402) and the base-layer keywords Keras 3 still takes.
+        "keras.layers.LSTM(8, inner_activation='sigmoid')",
+        "keras.layers.GRU(8, consume_less='gpu')",
+        "keras.layers.SimpleRNN(8, W_regularizer=None)",
+        "keras.layers.ConvLSTM2D(4, 3, dim_ordering='tf')",
+        "keras.layers.LSTM(8, input_dim=4)",
     ],
     2: [
         "keras.layers.LSTM(8, use_cudnn=False)",
@@ -53,6 +59,9 @@ CASES = {
         "keras.layers.LSTM(8, time_major=True, batch_input_shape=(4, 10, 8))",
         "keras.layers.GRU(8, implementation=1, weights=None, input_length=10)",
         "keras.layers.StackedRNNCells([keras.layers.LSTMCell(4)], reverse_state_order=True)",
+        "keras.layers.LSTM(8, inner_init='orthogonal', dropout_W=0.1)",
+        "keras.layers.GRU(8, consume_less='mem')",
+        "keras.layers.LSTM(8, input_dim=4, input_length=10)",
     ],
 }
 

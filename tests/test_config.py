@@ -203,8 +203,17 @@ def test_target_keras_set_in_the_file_or_cli_wins_over_inference(tmp_path: Path)
     assert Resolver(isolated=True).for_path(tmp_path / "m.py").values["target-keras"] == 3
 
 
-def test_target_keras_defaults_to_3(tmp_path: Path):
+def test_target_keras_inferred_3_from_keras_3_requirements(tmp_path: Path):
     write(tmp_path / "pyproject.toml", '[project]\nname = "p"\ndependencies = ["tensorflow>=2.16", "keras>=3"]\n')
+    resolved = Resolver().for_path(tmp_path / "m.py")
+    assert resolved.values["target-keras"] == 3
+    assert resolved.sources["target-keras"].startswith("inferred from ")
+    assert resolved.sources["target-keras"].endswith("pyproject.toml:3: tensorflow>=2.16")
+
+
+def test_target_keras_defaults_to_3(tmp_path: Path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "pyproject.toml", '[project]\nname = "p"\ndependencies = ["numpy"]\n')
     resolved = Resolver().for_path(tmp_path / "m.py")
     assert resolved.values["target-keras"] == 3
     assert resolved.sources["target-keras"] == "default"

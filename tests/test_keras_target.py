@@ -126,3 +126,161 @@ def test_every_catalogue_recurrent_class_has_a_signature_or_is_removed(target):
     known = set(signatures(2).classes) | set(signatures(3).classes)
     for name in list(catalogue.RECURRENT_CLASSES) + list(catalogue.CELL_CLASSES):
         assert name in known, name
+
+
+# --- Keras-1 keyword names (RNN402), from keras 2.3.1's own conversion table ---------------------
+
+KERAS_1 = {
+    "output_dim": "units",
+    "inner_activation": "recurrent_activation",
+    "init": "kernel_initializer",
+    "inner_init": "recurrent_initializer",
+    "W_regularizer": "kernel_regularizer",
+    "U_regularizer": "recurrent_regularizer",
+    "b_regularizer": "bias_regularizer",
+    "dropout_W": "dropout",
+    "dropout_U": "recurrent_dropout",
+    "consume_less": "implementation",
+}
+
+
+@pytest.mark.parametrize("target", [2, 3])
+@pytest.mark.parametrize(("old", "new"), sorted(KERAS_1.items()))
+def test_keras_1_names_are_removed_api_naming_the_current_keyword(old, new, target):
+    from rnnlint.keras.signatures import keras1_names
+
+    assert keras1_names("LSTM").names[old].new == new  # the generated table says so
+    source = f"import keras\nkeras.layers.LSTM(8, {old}=None)\n"
+    found = lint_source(source, "t.py", Settings(selection=Selection(select=("RNN401", "RNN402")), target_keras=target))
+    assert [d.code for d in found] == ["RNN402"], [d.message for d in found]
+    assert f"'{new}'" in found[0].message and "Keras 1" in found[0].message
+
+
+@pytest.mark.parametrize("target", [2, 3])
+def test_keras_1_renames_are_fixed_only_when_the_meaning_is_unchanged(target):
+    from rnnlint.fix import fix_text
+
+    settings = Settings(selection=Selection(select=("RNN402",)), target_keras=target)
+    source = (
+        "from keras.layers import LSTM, GRU\n"
+        "a = LSTM(output_dim=8, W_regularizer=None)\n"
+        "b = GRU(8, consume_less='gpu')\n"
+        "c = GRU(8, consume_less='cpu')\n"  # implementation=0: deprecated by Keras 2 itself
+        "d = GRU(8, consume_less=mode)\n"  # value unknown
+        "e = LSTM(8, forget_bias_init='one')\n"  # converted by code
+        "f = LSTM(8, output_dim=8)\n"  # units given by position
+        "g = LSTM(output_dim=8, units=8)\n"  # units given by keyword
+    )
+    fixed = fix_text(source, lambda text: lint_source(text, "t.py", settings)).text
+    assert fixed.splitlines()[1:] == [
+        "a = LSTM(units=8, kernel_regularizer=None)",
+        "b = GRU(8, implementation=2)",
+        "c = GRU(8, consume_less='cpu')",
+        "d = GRU(8, consume_less=mode)",
+        "e = LSTM(8, forget_bias_init='one')",
+        "f = LSTM(8, output_dim=8)",
+        "g = LSTM(output_dim=8, units=8)",
+    ]
+
+
+def test_keras_1_successor_gone_in_keras_3_is_no_rename():
+    """consume_less became implementation, which Keras 3's SimpleRNN no longer takes: drop it, no fix."""
+    found = lint_source("import keras\nkeras.layers.SimpleRNN(8, consume_less='gpu')\n", "t.py",
+                        Settings(selection=Selection(select=("RNN4",)), target_keras=3))
+    assert [d.code for d in found] == ["RNN402"] and found[0].fix is None
+    assert "drop it" in found[0].message
+
+
+@pytest.mark.parametrize("target", [2, 3])
+def test_keras_1_look_alikes_stay_silent(target):
+    source = (
+        "import keras\n"
+        "keras.layers.LSTM(8, input_dim=4, input_shape=(None, 4), recurrent_activation='sigmoid')\n"
+        "keras.layers.Dense(8, init='uniform')\n"  # not a recurrent layer: not ours
+        "from mylib import LSTM\nLSTM(output_dim=8)\n"  # not Keras
+    )
+    assert codes(source, target, "RNN4") == []
+
+
+def test_convlstm2d_keras_1_names_map_values():
+    settings = Settings(selection=Selection(select=("RNN402",)), target_keras=3)
+    from rnnlint.fix import fix_text
+
+    source = "import keras\nkeras.layers.ConvLSTM2D(nb_filter=4, kernel_size=3, dim_ordering='th', border_mode='same')\n"
+    fixed = fix_text(source, lambda text: lint_source(text, "t.py", settings)).text
+    assert fixed.splitlines()[1] == (
+        "keras.layers.ConvLSTM2D(filters=4, kernel_size=3, data_format='channels_first', padding='same')"
+    )
+
+
+# --- the file itself: `import tf_keras`, TF_USE_LEGACY_KERAS (rnnlint.keras.file_target) ----------
+
+REMOVED_IN_3 = "tf.keras.layers.LSTM(8, time_major=True)\n"
+
+
+def removed_findings(source: str, **settings) -> list[str]:
+    found = lint_source(source, "t.py", Settings(selection=Selection(select=("RNN4",)), **settings))
+    return [d.code for d in found]
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "import tf_keras\n",
+        "from tf_keras import layers\n",
+        "import tf_keras.layers as KL\n",
+        "import os\nos.environ['TF_USE_LEGACY_KERAS'] = '1'\n",
+        "import os\nos.environ[\"TF_USE_LEGACY_KERAS\"] = \"True\"\n",
+        "import os\nos.environ.setdefault('TF_USE_LEGACY_KERAS', 'true')\n",
+        "import os\nos.putenv('TF_USE_LEGACY_KERAS', '1')\n",
+        "import os\nos.environ.update({'TF_USE_LEGACY_KERAS': '1'})\n",
+        "import os\nos.environ.update(TF_USE_LEGACY_KERAS='1')\n",
+        "from os import environ\nenviron['TF_USE_LEGACY_KERAS'] = '1'\n",
+        "try:\n    import tf_keras as keras\nexcept ImportError:\n    import keras\n",
+    ],
+)
+def test_a_file_that_says_keras_2_is_linted_as_keras_2(marker):
+    source = marker + "import tensorflow as tf\n" + REMOVED_IN_3
+    assert removed_findings(source) == []  # target 3 by default, but the file says 2
+    assert removed_findings(source, target_keras=3, target_keras_explicit=True) == ["RNN402"]
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "from tensorflow import keras as tf_keras\n",  # a name, not the tf_keras package
+        "# import tf_keras\n",
+        "print('pip install tf_keras')\n",
+        "import os\nos.environ['TF_USE_LEGACY_KERAS'] = '0'\n",
+        "import os\nos.environ.get('TF_USE_LEGACY_KERAS') == '1'\n",
+        "config = {}\nconfig['TF_USE_LEGACY_KERAS'] = '1'\n",
+        "import mylib.tf_keras\n",
+    ],
+)
+def test_clean_look_alikes_keep_the_target(look_alike):
+    source = look_alike + "import tensorflow as tf\n" + REMOVED_IN_3
+    assert removed_findings(source) == ["RNN402"]
+
+
+def test_the_command_line_wins_over_the_file(tmp_path):
+    (tmp_path / ".git").mkdir()
+    model = tmp_path / "model.py"
+    model.write_text("import tf_keras\nimport tensorflow as tf\n" + REMOVED_IN_3)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    run = [sys.executable, "-m", "rnnlint", "--select", "RNN402", "--output-format", "json", str(model)]
+    inferred = subprocess.run(run, check=False, capture_output=True, text=True, env=env, cwd=tmp_path)
+    explicit = subprocess.run(run + ["--target-keras", "3"], check=False, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert inferred.returncode == 0, inferred.stdout + inferred.stderr
+    assert [d["code"] for d in json.loads(explicit.stdout)] == ["RNN402"]
+
+
+def test_committed_keras_1_renames_match_the_released_keras():
+    """scripts/gen_renames.py --check: pip downloads keras 2.3.1 from PyPI and reads its conversion table with ast."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_renames.py"), "--check"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

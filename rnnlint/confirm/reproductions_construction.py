@@ -2,6 +2,8 @@
 
 - RNN401/RNN402: constructing the layer with the keyword (or reaching the
   class) under the targeted Keras raises; the worker runs the target's Keras.
+  For a Keras-1 name the fix renames (`inner_activation`), the setup first
+  builds the layer with the current name, which must not raise.
 - RNN403: Keras' own cuDNN eligibility test (`program.CUDNN_CHECK`) says no for
   the layer with the argument, and yes for the same layer without it.
 - RNN404: an unknown length makes Keras raise once it traces the unrolled
@@ -40,6 +42,8 @@ def removed_api(fact: LayerBuilt | Imported, finding: Finding, sketch: Sketch) -
         return sketch.reproduction()
     layer = fact.layer
     if isinstance(finding.node, ast.keyword):
+        if finding.fix is not None:
+            _construct_with_current_name(layer, finding.node, sketch)
         return _construct_with_keyword(layer, finding.node, sketch)
     # A removed class: the targeted Keras has no such attribute.
     units = layer.units if layer.units is not None else sketch.placeholder("UNITS", 8, "units the analysis could not read")
@@ -47,6 +51,24 @@ def removed_api(fact: LayerBuilt | Imported, finding: Finding, sketch: Sketch) -
         sketch.note("reached as keras.layers: the rule reports tf.compat.v1 paths only for Keras 3, which has none")
     sketch.trigger(f"layer = keras.layers.{layer.class_name}({units})")
     return sketch.reproduction()
+
+
+def _construct_with_current_name(layer: Layer, keyword: ast.keyword, sketch: Sketch) -> None:
+    """A Keras-1 name the fix renames: the targeted Keras must accept the current name (in the setup)."""
+    from rnnlint.keras.signatures import keras1_names
+
+    legacy = keras1_names(layer.class_name)
+    name = legacy.names.get(keyword.arg or "") if legacy is not None else None
+    if name is None or name.new in ("units", "filters"):
+        return  # the sketch passes those itself
+    value = _literal_code(keyword.value)
+    if name.values:
+        literal = ast.literal_eval(value) if value is not None else None
+        value = next((repr(new) for old, new in name.values if type(old) is type(literal) and old == literal), None)
+    if value is None:
+        return
+    sketch.setup(f"accepted = {with_keywords(sketch.layer(layer), {name.new: value})}")
+    sketch.note(f"the setup builds the layer with {name.new}={value}: the targeted Keras accepts the current name")
 
 
 def _construct_with_keyword(layer: Layer, keyword: ast.keyword, sketch: Sketch) -> Reproduction:

@@ -2,7 +2,9 @@
 
 The data is generated from the real libraries by scripts/gen_signatures.py
 (never typed by hand) into signatures_k3.json (Keras 3) and signatures_k2.json
-(tf-keras 2).  It is read lazily, on the first question, and cached: plain
+(tf-keras 2); the Keras-1 keyword names multi-backend Keras 2 still converted
+(`output_dim` -> `units`, ...) by scripts/gen_renames.py into renames_k1.json,
+from keras 2.2.4's own conversion table.  It is read lazily, on the first question, and cached: plain
 linting of a file without recurrent layers never opens it, and nothing here
 imports keras.
 """
@@ -65,3 +67,48 @@ def close_keywords(signature: ClassSignature, name: str, cutoff: float = SUGGEST
 
     scored = sorted(((difflib.SequenceMatcher(None, name, real).ratio(), real) for real in signature.keywords), reverse=True)
     return [(score, real) for score, real in scored if score >= cutoff]
+
+
+@dataclass(frozen=True)
+class Keras1Name:
+    """A Keras-1 keyword of a recurrent class, as multi-backend Keras 2 converted it (rnnlint/keras/renames_k1.json)."""
+
+    old: str
+    new: str
+    # True when Keras 2 passed the value on unchanged (possibly through `values`); False when its
+    # converter transformed it by code (`forget_bias_init='one'` -> `unit_forget_bias=True`).
+    renamed: bool
+    # old value -> new value, when the conversion maps values (`consume_less`: 'gpu' -> 2).
+    values: tuple[tuple[object, object], ...] = ()
+
+
+@dataclass(frozen=True)
+class Keras1Class:
+    names: dict[str, Keras1Name]
+    # Current keyword -> values Keras 2.3 already warned were deprecated ("*": any value).
+    deprecated: dict[str, tuple[object, ...]]
+
+    def deprecates(self, keyword: str, value: object) -> bool:
+        values = self.deprecated.get(keyword, ())
+        return "*" in values or any(type(v) is type(value) and v == value for v in values)
+
+
+@cache
+def keras1_names(class_name: str) -> Keras1Class | None:
+    """The Keras-1 keywords multi-backend Keras 2 still converted for `class_name`, or None (generated
+    by scripts/gen_renames.py from keras 2.3.1's keras/legacy/interfaces.py)."""
+    return _keras1_table().get(class_name)
+
+
+@cache
+def _keras1_table() -> dict[str, Keras1Class]:
+    raw = json.loads((_DATA / "renames_k1.json").read_text(encoding="utf-8"))
+    table = {}
+    for class_name, entry in raw["classes"].items():
+        names = {
+            old: Keras1Name(old, spec["to"], spec["how"] == "rename", tuple(tuple(pair) for pair in spec.get("values", ())))
+            for old, spec in entry["keywords"].items()
+        }
+        deprecated = {keyword: tuple(values) for keyword, values in entry["deprecated"].items()}
+        table[class_name] = Keras1Class(names, deprecated)
+    return table

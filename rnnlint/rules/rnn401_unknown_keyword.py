@@ -89,7 +89,7 @@ class UnknownKeyword(Rule):
     ]
 
     def check(self, fact: LayerBuilt, fixes: FixBuilder) -> Iterator[Finding]:
-        from rnnlint.keras.signatures import close_keywords, other_target, signatures
+        from rnnlint.keras.signatures import close_keywords, keras1_names, other_target, signatures
 
         layer = fact.layer
         target = self.settings.target_keras
@@ -97,11 +97,14 @@ class UnknownKeyword(Rule):
         if signature is None:
             return  # not a recurrent class of this Keras (RNN402 reports removed classes)
         other = signatures(other_target(target)).get(layer.class_name)
+        legacy = keras1_names(layer.class_name)
         given = {k.arg for k in layer.node.keywords if k.arg is not None}
         for keyword in layer.node.keywords:
             name = keyword.arg
             if name is None or name in signature.keywords:
                 continue
+            if legacy is not None and name in legacy.names:
+                continue  # a Keras-1 name (`output_dim`): removed API, RNN402's finding
             if other is not None and name in other.keywords:
                 if target == 3:
                     continue  # removed in Keras 3: RNN402's finding

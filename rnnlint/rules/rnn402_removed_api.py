@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from rnnlint.analysis.facts import Imported, LayerBuilt
 from rnnlint.analysis.values import Layer
-from rnnlint.diagnostics import Severity
+from rnnlint.diagnostics import Applicability, Edit, Fix, Severity
 from rnnlint.fixes import FixBuilder
 from rnnlint.keras import catalogue
 from rnnlint.rules._base import Finding, Invalid, Rule
 from rnnlint.rules._common import class_name_node
+
+if TYPE_CHECKING:
+    from rnnlint.keras.signatures import ClassSignature
 
 
 class RemovedApi(Rule):
@@ -26,6 +30,17 @@ class RemovedApi(Rule):
       Bidirectional; LSTM and GRU still accept it), `dynamic`, and tf-keras
       internals (`enable_caching_device`, `rng_type`, ...).
 
+    - Keras-1 keyword names, under either target: `output_dim` (now `units`),
+      `init` / `inner_init` (`kernel_initializer` / `recurrent_initializer`),
+      `inner_activation` (`recurrent_activation`), `W_regularizer` /
+      `U_regularizer` / `b_regularizer`, `dropout_W` / `dropout_U` (`dropout` /
+      `recurrent_dropout`), `consume_less` (`implementation`),
+      `forget_bias_init` (`unit_forget_bias`), and ConvLSTM2D's `nb_filter`,
+      `nb_row`/`nb_col`, `subsample`, `border_mode`, `dim_ordering`, `bias`.
+      Multi-backend Keras 2 (up to 2.3) converted them with a warning; tf.keras,
+      tf-keras and Keras 3 reject them.  Keras 3 still accepts `input_dim=` and
+      `input_shape=` on a layer: no finding for those.
+
     Importing a removed class fails by itself (`from keras.layers import
     CuDNNLSTM`), so the import is reported too, also inside an `if`; an import
     inside a `try` whose handler catches `ImportError` is version-compatibility
@@ -33,8 +48,11 @@ class RemovedApi(Rule):
     written (static methods, lambdas, class bodies, default values), except in a
     branch the analysis knows does not run.
 
-    The lists are not kept by hand: they are the difference between the
-    signatures `scripts/gen_signatures.py` generates from Keras 3 and tf-keras 2.
+    The lists are not kept by hand: the removed keywords and classes are the
+    difference between the signatures `scripts/gen_signatures.py` generates from
+    Keras 3 and tf-keras 2; the Keras-1 names are the conversion table of keras
+    2.3.1's `keras/legacy/interfaces.py`, read by `scripts/gen_renames.py`
+    (`rnnlint/keras/renames_k1.json`).
     Under `--target-keras 2` the rule reports `CuDNNLSTM`/`CuDNNGRU` reached
     through the TF2 API (`tf.keras.layers`, `tf_keras.layers`), where they no
     longer exist (`tf.compat.v1.keras.layers` still has them); reached through
@@ -64,6 +82,17 @@ class RemovedApi(Rule):
     arguments land on parameters of the same names (only `units`: the later
     positional parameters differ), and not through `tf.compat.v1`; it is safe.  Removed keywords get no fix: dropping
     `time_major` or `batch_input_shape` changes what the model reads.
+
+    A Keras-1 name is renamed to its current keyword when Keras 2 passed the
+    value on unchanged (`output_dim=32` -> `units=32`), the current keyword
+    exists on the class in the targeted Keras, and it is not given already (by
+    keyword or position).  A conversion that mapped values is fixed only for a
+    literal value with a mapping that is not deprecated (`consume_less='gpu'`
+    -> `implementation=2`, `dim_ordering='tf'` -> `data_format='channels_last'`;
+    not `consume_less='cpu'`, which Keras 2 turned into the deprecated
+    `implementation=0`).  Conversions Keras made by code (`forget_bias_init`,
+    `nb_row`/`nb_col`) get no fix.  All these fixes are safe: the call raised
+    before, and afterwards passes what Keras 2 passed.
     """
 
     code = "RNN402"
@@ -82,6 +111,9 @@ class RemovedApi(Rule):
         "try:\n    from keras.layers import CuDNNLSTM as LSTM\nexcept ImportError:\n    from keras.layers import LSTM\n",
         # A branch known not to run reports nothing.
         "from keras import layers\nUSE_CUDNN = False\nif USE_CUDNN:\n    layers.CuDNNLSTM(8)\n",
+        # Keras 3 still accepts input_dim= and input_shape= on a layer.
+        "import keras\nkeras.layers.LSTM(8, input_dim=4)\n",
+        "import keras\nkeras.layers.GRU(8, recurrent_activation='hard_sigmoid', kernel_initializer='orthogonal')\n",
     ]
     invalid = [
         Invalid(
@@ -108,6 +140,20 @@ class RemovedApi(Rule):
             "class Model:\n    @staticmethod\n    def create(units):\n"
             "        return Bidirectional(layers.CuDNNLSTM(units, return_sequences=True))\n"
         ),
+        # Keras-1 names.
+        Invalid(
+            "import keras\nkeras.layers.LSTM(output_dim=8, inner_activation='hard_sigmoid', dropout_U=0.1)\n",
+            fixed="import keras\nkeras.layers.LSTM(units=8, recurrent_activation='hard_sigmoid', recurrent_dropout=0.1)\n",
+            count=3,
+        ),
+        Invalid(
+            "from keras.layers import GRU\nGRU(8, consume_less='gpu')\n",
+            fixed="from keras.layers import GRU\nGRU(8, implementation=2)\n",
+        ),
+        # Keras 2 turned the value into another one by code: no fix.
+        Invalid("from tensorflow.keras.layers import LSTM\nLSTM(8, forget_bias_init='one')\n"),
+        # units is given by position already: renaming would repeat it.
+        Invalid("import keras\nkeras.layers.SimpleRNN(8, output_dim=8)\n"),
     ]
 
     def check(self, fact: LayerBuilt | Imported, fixes: FixBuilder) -> Iterator[Finding]:
@@ -124,14 +170,72 @@ class RemovedApi(Rule):
         other = signatures(other_target(target)).get(layer.class_name)
         if self.is_removed(layer.class_name, layer.qualified):
             yield from self.removed_class(layer, target, fixes)
-        elif signature is not None and other is not None and target == 3:
+        elif signature is not None:
             for keyword in layer.node.keywords:
                 name = keyword.arg
-                if name is None or name in signature.keywords or name not in other.keywords:
+                if name is None or name in signature.keywords:
                     continue
-                advice = catalogue.REMOVED_KEYWORD_ADVICE.get(name, "drop it")
-                message = f"{layer.label_text}: Keras 3 removed the keyword argument '{name}'; {advice}"
-                yield Finding(keyword, message)
+                if other is not None and target == 3 and name in other.keywords:
+                    advice = catalogue.REMOVED_KEYWORD_ADVICE.get(name, "drop it")
+                    message = f"{layer.label_text}: Keras 3 removed the keyword argument '{name}'; {advice}"
+                    yield Finding(keyword, message)
+                else:
+                    yield from self.keras1_name(layer, keyword, signature, fixes)
+
+    def keras1_name(
+        self, layer: Layer, keyword: ast.keyword, signature: ClassSignature, fixes: FixBuilder
+    ) -> Iterator[Finding]:
+        """A Keras-1 keyword (`output_dim`, `inner_activation`, ...): tf.keras never had the converters."""
+        from rnnlint.keras.signatures import keras1_names
+
+        legacy = keras1_names(layer.class_name)
+        old = keyword.arg
+        name = legacy.names.get(old) if legacy is not None and old is not None else None
+        if name is None or legacy is None:
+            return
+        new = name.new
+        head = f"{layer.label_text}: '{old}' is a Keras 1 name, which Keras >= 2.4 rejects"
+        if new not in signature.keywords:
+            gone = f"its Keras 2 successor '{new}' is gone too in Keras {self.settings.target_keras}: drop it"
+            yield Finding(keyword, f"{head}; {gone}")
+            return
+        if not name.renamed:
+            yield Finding(keyword, f"{head}; use '{new}' instead (Keras 2 converted the value, it is not a plain rename)")
+            return
+        message = f"{head}; it is now '{new}'"
+        fix = None
+        call = layer.node
+        # The new name given too (by keyword, position or unpacking) would repeat an argument.
+        collides = (
+            any(k.arg in (new, None) for k in call.keywords)
+            or new in signature.positional[: len(call.args)]
+            or any(isinstance(a, ast.Starred) for a in call.args)
+        )
+        if name.values:
+            value = _literal(keyword.value)
+            mapped = next((n for o, n in name.values if type(o) is type(value) and o == value), _MISSING)
+            if mapped is _MISSING:
+                message += f" ({', '.join(f'{o!r} -> {n!r}' for o, n in name.values)})"
+            elif legacy.deprecates(new, "*"):
+                message += f" (which Keras 2 already ignored on {layer.class_name}: drop the argument)"
+            elif legacy.deprecates(new, mapped):
+                message += f" (Keras 2 turned {value!r} into {new}={mapped!r}, which it already deprecated: drop it)"
+            else:
+                message += f" ({value!r} is {new}={mapped!r})"
+                if not collides:
+                    fix = self.rename_with_value(keyword, old, new, mapped, fixes)
+        elif not collides:
+            fix = fixes.replace_name_fix(keyword, old, new, f"Rename `{old}` to `{new}`")
+        yield Finding(keyword, message, fix)
+
+    def rename_with_value(self, keyword: ast.keyword, old: str, new: str, value: object, fixes: FixBuilder) -> Fix:
+        rename = fixes.replace_name_fix(keyword, old, new, "")
+        text = repr(value)
+        source = fixes.index.text[fixes.index.offset(fixes.start(keyword.value)) :]
+        if isinstance(value, str) and source.startswith('"') and '"' not in value:
+            text = f'"{value}"'
+        edit = Edit(fixes.start(keyword.value), fixes.end(keyword.value), text)
+        return Fix(f"Replace `{old}=` with `{new}={text}`", Applicability.SAFE, (*rename.edits, edit))
 
     def is_removed(self, class_name: str, qualified: str | None) -> bool:
         """Whether the targeted Keras lacks the class reached through `qualified`."""
@@ -175,3 +279,13 @@ def _removed_message(name: str, target: int, consequence: str = "") -> str:
     where = "Keras 3" if target == 3 else "the TF2 API of Keras 2 (only tf.compat.v1.keras.layers has it)"
     advice = catalogue.REMOVED_CLASS_ADVICE.get(name, "it has no direct replacement")
     return f"{name} does not exist in {where}{consequence}; {advice}"
+
+
+_MISSING = object()
+
+
+def _literal(node: ast.expr) -> object:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _MISSING
