@@ -64,7 +64,11 @@ class FixBuilder:
         single_use = len(calls) <= 1 and all(len(self.uses[call]) <= 1 for call in calls)
         applicability = Applicability.SAFE if (single_use or whatever_the_uses) and safe else Applicability.UNSAFE
         message = f"Set `{keyword}={value}` on {target.class_name} (line {target.node.lineno})"
-        return Fix(message, applicability, (edit,))
+        return Fix(message, applicability, (edit,), claims=(self.claim(target.node, keyword),))
+
+    def claim(self, call: ast.Call, keyword: str) -> tuple[Location, Location, str]:
+        """What a fix setting `keyword` on `call` claims (see Fix.claims)."""
+        return (self.start(call), self.end(call), keyword)
 
     def keyword_edit(self, call: ast.Call, keyword: str, value: str) -> Edit | None:
         existing = next((k for k in call.keywords if k.arg == keyword), None)
@@ -85,16 +89,20 @@ class FixBuilder:
             return None
         return self.minimal_edit(start, original, rewritten)
 
-    def replace_name_fix(self, node: ast.AST, name: str, new_name: str, title: str, safe: bool = True) -> Fix:
+    def replace_name_fix(
+        self, node: ast.AST, name: str, new_name: str, title: str, safe: bool = True, call: ast.Call | None = None
+    ) -> Fix:
         """Replace the identifier `name` that `node` starts with (a keyword's name) or, for an
-        attribute (`layers.CuDNNLSTM`), ends with."""
+        attribute (`layers.CuDNNLSTM`), ends with.  `call`: the call whose keyword `node` is,
+        which the renamed keyword is then set on."""
         width = len(name.encode())
         if isinstance(node, ast.Attribute) and node.end_lineno is not None and node.end_col_offset is not None:
             row, column = node.end_lineno, node.end_col_offset - width
         else:
             row, column = node.lineno, node.col_offset  # type: ignore[attr-defined]
         edit = Edit(self.index.location(row, column), self.index.location(row, column + width), new_name)
-        return Fix(title, Applicability.SAFE if safe else Applicability.UNSAFE, (edit,))
+        claims = (self.claim(call, new_name),) if call is not None else ()
+        return Fix(title, Applicability.SAFE if safe else Applicability.UNSAFE, (edit,), claims=claims)
 
     def plain_insertion(self, call: ast.Call, end: Location, argument: str) -> Edit | None:
         """The common layout, edited as text: a one-line call with nothing but `)` after its last argument.

@@ -328,7 +328,7 @@ def _not_about_content(result: FileResult) -> bool:
 
 
 def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResult) -> None:
-    from rnnlint.fix import fix_bytes
+    from rnnlint.api import fix_bytes
 
     try:
         fixed = fix_bytes(data, target.name, target.settings, unsafe=unsafe)
@@ -364,7 +364,7 @@ def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResul
 
 
 def _add_noqa(target: Target, data: bytes, outcome: RunResult) -> None:
-    from rnnlint.suppress import add_noqa_to_bytes
+    from rnnlint.api import add_noqa_to_bytes
 
     added = add_noqa_to_bytes(data, target.name, target.settings)
     if added.failed:  # nothing to add; keep the line saying why the file could not be analysed

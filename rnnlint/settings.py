@@ -60,3 +60,7 @@ class Settings:
     target_keras: int = 3
     # Seconds one file's analysis may take before it is skipped with a message (0: no limit).
     file_timeout: float = 30.0
+    # Bytes of source (a notebook: of its code cells) above which a file is skipped with one
+    # line, before it is parsed: parsing cannot be interrupted, and takes some 250 bytes of
+    # memory per byte of source (0: no limit).  Documented in docs/write-back.md.
+    max_file_size: int = 2 * 1024 * 1024
