@@ -227,7 +227,7 @@ def _apply_rules(
     from rnnlint.rules import all_rules
 
     index = LineIndex(text)
-    fixes = FixBuilder(index, facts)
+    fixes = FixBuilder(index, facts, tree)
     by_type: dict[type, list] = {}
     for fact in facts:
         by_type.setdefault(type(fact), []).append(fact)

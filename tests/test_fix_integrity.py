@@ -159,3 +159,53 @@ def test_fix_with_unsafe_fixes_writes_code_that_compiles(name: str, data: bytes)
     fixed = _fixed_bytes(data)
     assert _compiles_bytes(fixed), name
     assert _fixed_bytes(fixed) == fixed  # and a second run changes nothing
+
+
+# --- item 2: a flag that comes from a helper's parameter ---------------------------------
+
+
+HELPER = (
+    "from keras.layers import GRU, LSTM, Input\n"
+    "\n"
+    "\n"
+    "def block(x, seq{default}):\n"
+    "    return GRU(16, return_sequences=seq)(x)\n"
+    "\n"
+    "\n"
+    "inputs = Input((5, 3))\n"
+    "h = block({arguments})\n"
+    "out = LSTM(4)(h)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("default", "arguments", "fixed_call"),
+    [
+        ("", "inputs, seq=False", "block(inputs, seq=True)"),
+        ("", "inputs, False", "block(inputs, True)"),
+        ("=False", "inputs", "block(inputs, seq=True)"),
+    ],
+)
+def test_a_helper_called_once_gets_its_argument_fixed_not_its_body(default, arguments, fixed_call):
+    text = HELPER.format(default=default, arguments=arguments)
+    fixed = _fixed_text(text, unsafe=False)
+    assert "    return GRU(16, return_sequences=seq)(x)\n" in fixed  # the helper keeps its parameter
+    assert f"h = {fixed_call}\n" in fixed
+    assert not [d for d in lint_source(fixed, "x.py", ALL) if d.code == "RNN201"]
+
+
+def test_a_helper_called_twice_gets_no_fix():
+    text = HELPER.format(default="", arguments="inputs, seq=False") + "g = block(inputs, True)\n"
+    found = [d for d in lint_source(text, "x.py", ALL) if d.code == "RNN201"]
+    assert len(found) == 1 and found[0].fix is None
+    assert _fixed_text(text) == text
+
+
+def test_a_parameter_used_twice_in_the_helper_gets_an_unsafe_fix_that_says_so():
+    text = HELPER.format(default="", arguments="inputs, seq=False").replace(
+        "    return GRU(16, return_sequences=seq)(x)\n", "    print(seq)\n    return GRU(16, return_sequences=seq)(x)\n"
+    )
+    (finding,) = [d for d in lint_source(text, "x.py", ALL) if d.code == "RNN201"]
+    assert finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE
+    assert finding.fix.message.startswith("Pass `seq=True` to block (line ")
+    assert _fixed_text(text, unsafe=False) == text
