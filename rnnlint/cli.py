@@ -90,6 +90,12 @@ def _add_performance_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="skip a file whose analysis takes longer (default: 30; 0: no limit)",
     )
+    group.add_argument(
+        "--max-file-size",
+        type=_size,
+        metavar="BYTES",
+        help="skip a file with more source than this, before parsing it (default: 2MiB; 0: no limit)",
+    )
 
 
 def _add_fix_options(parser: argparse.ArgumentParser) -> None:
@@ -123,6 +129,15 @@ def _seconds(value: str) -> float:
     if not seconds >= 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more: {value!r}")
     return seconds
+
+
+def _size(value: str) -> int:
+    from rnnlint.config import parse_size
+
+    size = parse_size(value)
+    if size is None:
+        raise argparse.ArgumentTypeError(f"not a size in bytes (e.g. 2000000, 2MB, 512KiB): {value!r}")
+    return size
 
 
 def _patterns(value: str) -> tuple[str, ...]:
@@ -372,6 +387,7 @@ def _resolver(args: argparse.Namespace) -> _CheckedResolver:
         fix=args.fix,
         unsafe_fixes=args.unsafe_fixes,
         file_timeout=args.file_timeout,
+        max_file_size=args.max_file_size,
     )
     try:
         resolver = Resolver(overrides, config=args.config, isolated=args.isolated)
