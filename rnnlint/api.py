@@ -1,4 +1,9 @@
-"""The one entry point: lint source text or paths, yield diagnostics.
+"""The one entry point: lint source text or paths, yield diagnostics; fix a file's bytes or add noqa to them.
+
+This is the one place where the stages meet for a source (a Python file or a
+notebook): `sources/` converts bytes to analysable text and back, `fix.py` and
+`suppress.py` edit text, the analysis reads it; none of them imports this
+module, so imports flow downward (tests/test_import_graph.py).
 
 Nothing here prints; the CLI and the output formatters do.
 """

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from rnnlint import writeback
-from rnnlint.writeback import TEMPORARY_SUFFIX, WriteRefused, write_if_unchanged, writable
+from rnnlint.writeback import TEMPORARY_SUFFIX, WriteRefused, writable, write_if_unchanged
 from tests.helpers import ROOT, run_cli
 
 FIXABLE = "from keras.layers import LSTM\nout, h, c = LSTM(8)(x)\n"

@@ -26,6 +26,7 @@ from rnnlint.rules._base import Finding
 from rnnlint.rules._common import producing_call, recurrent_output
 from rnnlint.rules._states import needed_states
 
+
 def build(code: str, fact: object, finding: Finding) -> Reproduction:
     """The reproduction of one finding; raises NotCheckable when there is none."""
     builder = BUILDERS.get(code)

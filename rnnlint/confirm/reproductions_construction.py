@@ -17,8 +17,8 @@ import ast
 
 from rnnlint.analysis.facts import LayerBuilt, LayerCalled, Merged
 from rnnlint.analysis.values import DYNAMIC, Const, Layer, Ref, Tensor
-from rnnlint.confirm.program import CUDNN_CHECK, NotCheckable, Reproduction, Sketch, with_keywords
 from rnnlint.confirm.builders import reproduces
+from rnnlint.confirm.program import CUDNN_CHECK, NotCheckable, Reproduction, Sketch, with_keywords
 from rnnlint.keras import catalogue
 from rnnlint.rules._base import Finding
 
