@@ -27,6 +27,7 @@ class FixBuilder:
         self.index = index
         self.tree = tree
         self._parents: dict[int, ast.AST] | None = None  # built on first need (a helper's parameter)
+        self._only_calls: dict[int, ast.Call | None] = {}
         # construction node -> its call sites; call node -> the places its result is used
         self.call_sites: dict[int, set[int]] = defaultdict(set)
         self.uses: dict[int, set[int]] = defaultdict(set)
@@ -129,6 +130,11 @@ class FixBuilder:
 
     def only_call_of(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Call | None:
         """The one call of a module-level or nested function by its name, when its name is used for nothing else."""
+        if id(function) not in self._only_calls:
+            self._only_calls[id(function)] = self._find_only_call(function)
+        return self._only_calls[id(function)]
+
+    def _find_only_call(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Call | None:
         if isinstance(self.parent(function), ast.ClassDef) or function.decorator_list:
             return None  # a method (called through an object) or a wrapped function
         assert self.tree is not None
