@@ -391,13 +391,12 @@ def _add_noqa(target: Target, data: bytes, outcome: RunResult) -> None:
 
 def unified_diff(name: str, before: bytes, after: bytes) -> str:
     """What --diff prints for one file: a unified diff of the text (line endings kept as they are)."""
-    import difflib
-
     from rnnlint.sources.python import SourceText
+    from rnnlint.textdiff import unified_diff as diff_lines
 
     old = _LINES.findall(SourceText.from_bytes(before).text)
     new = _LINES.findall(SourceText.from_bytes(after).text)
     lines = []
-    for line in difflib.unified_diff(old, new, fromfile=name, tofile=name):
+    for line in diff_lines(old, new, fromfile=name, tofile=name):
         lines.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
     return "".join(lines)
