@@ -139,7 +139,7 @@ def test_a_50_mb_file_is_skipped_without_parsing_it(tmp_path: Path):
     assert "skipped:" in result.stdout and "(max-file-size)" in result.stdout
     peak_mb = int(result.stderr.rsplit("peak ", 1)[1])
     print(f"50 MB file: peak RSS {peak_mb} MB")
-    assert peak_mb < 600
+    assert peak_mb < 400  # measured: about 65 MB (the file read once, never parsed)
 
 
 # --- item 24: applying many fixes -----------------------------------------------------------
