@@ -1,4 +1,9 @@
-"""The one entry point: lint source text or paths, yield diagnostics.
+"""The one entry point: lint source text or paths, yield diagnostics; fix a file's bytes or add noqa to them.
+
+This is the one place where the stages meet for a source (a Python file or a
+notebook): `sources/` converts bytes to analysable text and back, `fix.py` and
+`suppress.py` edit text, the analysis reads it; none of them imports this
+module, so imports flow downward (tests/test_import_graph.py).
 
 Nothing here prints; the CLI and the output formatters do.
 """
@@ -26,6 +31,9 @@ from rnnlint.sources.python import LineIndex, SourceError, SourceText
 
 if TYPE_CHECKING:  # the analysis is imported lazily, so that a run over clean files starts fast
     from rnnlint.analysis.facts import Fact
+    from rnnlint.fix import FileFix
+    from rnnlint.sources.notebook import Notebook, Program
+    from rnnlint.suppress import NoqaOutcome
 
 
 
@@ -53,7 +61,7 @@ def may_build_recurrent(data: bytes, name: str = "") -> bool:
         return prefilter.may_build_recurrent(data)
     if prefilter.may_build_recurrent(data):
         return True
-    from rnnlint.sources import notebook
+    from rnnlint.sources import notebook  # only converts: it imports nothing of the analysis
 
     # In a notebook the words may be escaped in the JSON, or cut between two list items.
     return notebook.may_build_recurrent(data)
@@ -86,15 +94,37 @@ def lint_bytes(data: bytes, name: str, settings: Settings) -> FileResult:
     if not may_build_recurrent(data, name):
         return FileResult(name)
     if is_notebook(name):
-        from rnnlint.sources.notebook import lint_notebook
-
-        return lint_notebook(data, name, settings)
+        return _lint_notebook(data, name, settings).result
     try:
-        source = SourceText.from_bytes(data)
+        source = _python_source(data, name, settings)
     except SourceError as error:
         return FileResult(name, [_file_error(name, str(error))], failed=True)
     diagnostics = analyse(source.text, name, settings).diagnostics
     return FileResult(name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics))
+
+
+def too_large(size: int, settings: Settings) -> str | None:
+    """The line a file of `size` bytes of source is skipped with, or None when it is within the limit.
+
+    Checked before parsing: Python's parser cannot be interrupted by the time
+    limit and needs some 250 bytes of memory per byte of source.
+    """
+    limit = settings.max_file_size
+    if limit <= 0 or size <= limit:
+        return None
+    return f"skipped: {_megabytes(size)} of source is over the size limit of {_megabytes(limit)} (max-file-size)"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size:,} bytes"
+
+
+def _python_source(data: bytes, name: str, settings: Settings) -> SourceText:
+    """The decoded text of a Python file; SourceError for bytes that are not Python source, or too many of them."""
+    problem = too_large(len(data), settings)
+    if problem is not None:
+        raise SourceError(problem)
+    return SourceText.from_bytes(data)
 
 
 def lint_paths(paths: Iterable[str | Path], settings: Settings | None = None) -> Iterator[FileResult]:
@@ -169,6 +199,9 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
     from rnnlint.analysis.interpret import interpret
     from rnnlint.keras.file_target import settings_for_file
 
+    problem = too_large(len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass")), settings)
+    if problem is not None:
+        return Analysis([_file_error(filename, problem)])
     try:
         tree = parse(text, filename)
     except SyntaxError as error:
@@ -202,7 +235,7 @@ def _apply_rules(
     from rnnlint.rules import all_rules
 
     index = LineIndex(text)
-    fixes = FixBuilder(index, facts)
+    fixes = FixBuilder(index, facts, tree)
     by_type: dict[type, list] = {}
     for fact in facts:
         by_type.setdefault(type(fact), []).append(fact)
@@ -347,3 +380,138 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
 def _file_error(filename: str, message: str, location: Location = Location(1, 1)) -> Diagnostic:
     return unreadable(filename, message, location)
+
+
+# --- per source: lint, fix and add noqa (Python files and notebooks) ---------------------
+#
+# The stages below this module only convert (rnnlint/sources: bytes <-> analysable
+# text with a cell index), edit text (rnnlint/fix.py, rnnlint/suppress.py) or
+# analyse it (above); this is the one place that strings them together for a
+# file's bytes, so imports flow downward (tests/test_import_graph.py).
+
+
+def fix_bytes(data: bytes, name: str, settings: Settings, *, unsafe: bool = False) -> FileFix:
+    """Fix a file's content to a fixed point, keeping its encoding, BOM and line endings."""
+    from rnnlint.fix import MAX_PASSES, FileFix, applicable, fix_text
+
+    if is_notebook(name):
+        return _fix_notebook(data, name, settings, unsafe=unsafe)  # the cells' sources, not the JSON text
+    result = lint_bytes(data, name, settings)
+    if result.failed or not any(applicable(d.fix, unsafe) for d in result.diagnostics):
+        return FileFix(name, data, None, [], result.diagnostics, failed=result.failed)
+    source = SourceText.from_bytes(data)
+    outcome = fix_text(source.text, lambda text: lint_source(text, name, settings), unsafe=unsafe, diagnostics=result.diagnostics)
+    problem = None if outcome.converged else f"fixes did not reach a fixed point after {MAX_PASSES} passes"
+    if outcome.text == source.text:
+        return FileFix(name, data, None, [], result.diagnostics, problem=problem)
+    try:
+        fixed = source.to_bytes(outcome.text)
+    except UnicodeEncodeError as error:
+        problem = f"not fixed: the fixed text cannot be encoded as {source.encoding}: {error.reason}"
+        return FileFix(name, data, None, [], result.diagnostics, problem=problem)
+    return FileFix(name, data, fixed, outcome.applied, outcome.remaining, problem=problem)
+
+
+def add_noqa_to_bytes(data: bytes, name: str, settings: Settings) -> NoqaOutcome:
+    """--add-noqa for a file's bytes: a `# noqa: CODE` on each finding's line (a notebook: in its cells)."""
+    from rnnlint.fix import compiles
+    from rnnlint.suppress import UNSUPPRESSABLE, UNUSED_NOQA, NoqaOutcome, add_noqa
+
+    if is_notebook(name):
+        return _add_noqa_to_notebook(data, name, settings)
+    result = lint_bytes(data, name, settings)
+    # A stale noqa is mended by removing it, not by another noqa.
+    findings = [d for d in result.diagnostics if d.code not in (*UNSUPPRESSABLE, UNUSED_NOQA)]
+    if result.failed or not findings:
+        return NoqaOutcome(None, 0, [], failed=result.failed)
+    source = SourceText.from_bytes(data)
+    outcome = add_noqa(source.text, findings)
+    if outcome.text == source.text or (compiles(source.text) and not compiles(outcome.text)):
+        return NoqaOutcome(None, 0, findings)
+    return NoqaOutcome(source.to_bytes(outcome.text), outcome.added, outcome.skipped)
+
+
+@dataclass
+class _LintedNotebook:
+    result: FileResult  # what is reported: cell coordinates
+    program: Program | None = None
+    notebook: Notebook | None = None
+    found: list[Diagnostic] = field(default_factory=list)  # program coordinates
+
+
+def _lint_notebook(data: bytes, name: str, settings: Settings) -> _LintedNotebook:
+    """Lint a notebook's code cells as one program: findings in cell coordinates, one RNN001 line for an unreadable notebook."""
+    from rnnlint.sources.notebook import Notebook, NotebookError, Program, cell_problems
+
+    try:
+        notebook = Notebook.from_bytes(data)
+    except NotebookError as error:
+        return _LintedNotebook(FileResult(name, [error.diagnostic(name)], failed=True))
+    if notebook.other_language is not None:
+        notice = f"{name}: skipped: not a Python notebook (kernel language {notebook.other_language!r})"
+        return _LintedNotebook(FileResult(name, notices=[notice]))
+    code = notebook.code()
+    if not prefilter.may_build_recurrent(code.encode("utf-8", "surrogatepass")):
+        return _LintedNotebook(FileResult(name))
+    problem = too_large(len(code.encode("utf-8", "surrogatepass")), settings)
+    if problem is not None:
+        return _LintedNotebook(FileResult(name, [_file_error(name, problem)], failed=True))
+    program = Program.build(notebook)
+    found = lint_source(program.text, name, settings)  # analysis and suppression comments, on the program's rows
+    diagnostics = sorted(cell_problems(notebook, name) + [program.to_cells(d) for d in found], key=Diagnostic.sort_key)
+    result = FileResult(name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics))
+    return _LintedNotebook(result, program, notebook, found)
+
+
+def _fix_notebook(data: bytes, name: str, settings: Settings, *, unsafe: bool = False) -> FileFix:
+    """Fix a notebook to a fixed point in program coordinates, then write the edited cells back.
+
+    Cells that do not parse are never touched, so the others are fixed even
+    when one is broken (its RNN001 stays in `remaining`, and `failed` is set).
+    """
+    from rnnlint.fix import MAX_PASSES, FileFix, applicable, fix_text
+    from rnnlint.sources.notebook import NotebookError, WriteBackError, cell_problems, write_program
+
+    linted = _lint_notebook(data, name, settings)
+    result = linted.result
+    unchanged = FileFix(name, data, None, [], result.diagnostics, failed=result.failed, notices=result.notices)
+    if linted.program is None or not any(applicable(d.fix, unsafe) for d in result.diagnostics):
+        return unchanged
+    program = linted.program
+    outcome = fix_text(
+        program.text, lambda text: lint_source(text, name, settings), unsafe=unsafe, diagnostics=linted.found
+    )
+    problem = None if outcome.converged else f"fixes did not reach a fixed point after {MAX_PASSES} passes"
+    if outcome.text == program.text:
+        unchanged.problem = problem
+        return unchanged
+    try:
+        fixed, written, written_program = write_program(data, program, outcome.text)
+    except (WriteBackError, NotebookError) as error:
+        unchanged.problem = f"not fixed: {error}"
+        return unchanged
+    remaining = cell_problems(written, name) + [written_program.to_cells(d) for d in outcome.remaining]
+    applied = [program.to_cells(d) for d in outcome.applied]
+    return FileFix(name, data, fixed, applied, sorted(remaining, key=Diagnostic.sort_key), result.failed, problem)
+
+
+def _add_noqa_to_notebook(data: bytes, name: str, settings: Settings) -> NoqaOutcome:
+    """--add-noqa for a notebook: the comments go into the cells, on the findings' rows."""
+    from rnnlint.sources.notebook import WriteBackError, write_back
+    from rnnlint.suppress import UNSUPPRESSABLE, UNUSED_NOQA, NoqaOutcome, add_noqa
+
+    linted = _lint_notebook(data, name, settings)
+    failed = linted.result.failed
+    findings = [d for d in linted.found if d.code not in (*UNSUPPRESSABLE, UNUSED_NOQA)]
+    if linted.program is None or not findings:
+        return NoqaOutcome(None, 0, [], failed=failed)
+    program = linted.program
+    outcome = add_noqa(program.text, findings)
+    skipped = [program.to_cells(d) for d in outcome.skipped]
+    try:
+        fixed = write_back(data, outcome.text, program)
+    except WriteBackError:
+        return NoqaOutcome(None, 0, [program.to_cells(d) for d in findings], failed=failed)
+    if fixed == data:
+        return NoqaOutcome(None, 0, skipped, failed=failed)
+    return NoqaOutcome(fixed, outcome.added, skipped, failed=failed)

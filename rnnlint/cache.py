@@ -219,11 +219,22 @@ class Cache:
             if not gitignore.exists():
                 gitignore.write_text("# Created by rnnlint\n*\n")
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(document, stream)
-            os.replace(temporary, self.path)
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    json.dump(document, stream)
+                os.replace(temporary, self.path)
+            except BaseException:  # a full disk, Ctrl-C: no half-written temporary file stays behind
+                _remove(temporary)
+                raise
         except OSError as error:
             self.warning = f"cannot write cache {self.path} ({error.strerror}); results were not cached"
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _diagnostic_to_dict(diagnostic: Diagnostic) -> dict:

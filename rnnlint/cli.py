@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rnnlint import __version__
-from rnnlint.cli_args import Parser, UsageError, choices_help, closest, codes, jobs, patterns, positive_seconds, seconds
+from rnnlint.cli_args import Parser, UsageError, choices_help, closest, codes, jobs, patterns, positive_seconds, seconds, size
 from rnnlint.output import FORMATS, TEXT_FORMATS
 
 if TYPE_CHECKING:
@@ -109,6 +109,12 @@ def _add_performance_options(parser: argparse.ArgumentParser) -> None:
         type=seconds,
         metavar="SECONDS",
         help="skip a file whose analysis takes longer (default: 30; 0: no limit)",
+    )
+    group.add_argument(
+        "--max-file-size",
+        type=size,
+        metavar="BYTES",
+        help="skip a file with more source than this, before parsing it (default: 2MiB; 0: no limit)",
     )
 
 
@@ -476,6 +482,7 @@ def _resolver(args: argparse.Namespace) -> _CheckedResolver:
         fix=args.fix,
         unsafe_fixes=args.unsafe_fixes,
         file_timeout=args.file_timeout,
+        max_file_size=args.max_file_size,
     )
     try:
         resolver = Resolver(overrides, config=args.config, isolated=args.isolated)

@@ -122,3 +122,12 @@ def top_level_help(commands: Mapping[str, str], examples: Iterable[tuple[str, st
     example_width = max(len(command) for command, _ in examples)
     epilog = "Examples:\n" + "\n".join(f"  {command:<{example_width}}  # {what}" for command, what in examples)
     return description, epilog
+
+
+def size(value: str) -> int:
+    from rnnlint.config import parse_size
+
+    parsed = parse_size(value)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"not a size in bytes (e.g. 2000000, 2MB, 512KiB): {value!r}")
+    return parsed

@@ -98,6 +98,27 @@ def _seconds(value: object) -> float:
     raise _Invalid(f"must be a number of seconds (0 for no limit), got {value!r}")
 
 
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(|B|KB|MB|GB|KiB|MiB|GiB)", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+def parse_size(text: str) -> int | None:
+    """Bytes from `2000000`, `2MB`, `512 KiB`; None when it is no size."""
+    match = _SIZE.fullmatch(text.strip()) if len(text) <= 40 else None
+    if match is None:
+        return None
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def _size(value: object) -> int:
+    if type(value) is int and value >= 0:
+        return value
+    size = parse_size(value) if isinstance(value, str) else None
+    if size is None:
+        raise _Invalid(f'must be a size in bytes, e.g. 2000000 or "2MB" (0 for no limit), got {value!r}')
+    return size
+
+
 def _per_file_ignores(value: object) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise _Invalid(f'must be a table of glob = [codes] (e.g. "tests/*" = ["RNN101"]), got {_toml_type(value)}')
@@ -125,6 +146,7 @@ KEYS = {
     "fix": _boolean,
     "unsafe-fixes": _boolean,
     "file-timeout": _seconds,
+    "max-file-size": _size,
 }
 
 
@@ -237,6 +259,7 @@ class Overrides:
     fix: bool | None = None
     unsafe_fixes: bool | None = None
     file_timeout: float | None = None
+    max_file_size: int | None = None
 
 
 DEFAULTS = {
@@ -252,6 +275,7 @@ DEFAULTS = {
     "fix": False,
     "unsafe-fixes": False,
     "file-timeout": Settings.file_timeout,
+    "max-file-size": Settings.max_file_size,
 }
 
 
@@ -282,6 +306,7 @@ class Resolved:
             target_keras=self.values["target-keras"],
             target_keras_explicit=self.target_keras_explicit,
             file_timeout=self.values["file-timeout"],
+            max_file_size=self.values["max-file-size"],
         )
         if not codes:
             self._shared = settings
@@ -413,6 +438,7 @@ class Resolver:
             ("fix", cli.fix),
             ("unsafe-fixes", cli.unsafe_fixes),
             ("file-timeout", cli.file_timeout),
+            ("max-file-size", cli.max_file_size),
         ):
             if value is not None:
                 values[key], sources[key] = value, "command line"

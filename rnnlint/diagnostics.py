@@ -56,6 +56,9 @@ class Fix:
     message: str
     applicability: Applicability
     edits: tuple[Edit, ...]
+    # What the fix sets, as (call's start, call's end, keyword) triples: two fixes setting one
+    # keyword on one call are never applied in one pass (rnnlint/fix.py).  Not serialised.
+    claims: tuple[tuple[Location, Location, str], ...] = field(default=(), compare=False)
 
 
 @dataclass

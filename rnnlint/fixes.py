@@ -23,8 +23,11 @@ _COMMENT = re.compile(r"#[^\r\n]*")
 
 
 class FixBuilder:
-    def __init__(self, index: LineIndex, facts: Iterable[Fact]) -> None:
+    def __init__(self, index: LineIndex, facts: Iterable[Fact], tree: ast.Module | None = None) -> None:
         self.index = index
+        self.tree = tree
+        self._parents: dict[int, ast.AST] | None = None  # built on first need (a helper's parameter)
+        self._only_calls: dict[int, ast.Call | None] = {}
         # construction node -> its call sites; call node -> the places its result is used
         self.call_sites: dict[int, set[int]] = defaultdict(set)
         self.uses: dict[int, set[int]] = defaultdict(set)
@@ -55,16 +58,123 @@ class FixBuilder:
         (RNN501: only an output every call discards changes).
         """
         target = layer.wrapped if layer.is_bidirectional and layer.wrapped is not None else layer
-        edit = self.keyword_edit(target.node, keyword, value)
-        if edit is None:
-            return None
         # The flag changes what every call of the layer returns: with one call whose
         # result is used in one place, the only use affected is the one being fixed.
         calls = self.call_sites[id(layer.node)]
         single_use = len(calls) <= 1 and all(len(self.uses[call]) <= 1 for call in calls)
+        existing = next((k for k in target.node.keywords if k.arg == keyword), None)
+        parameter = self.parameter_of(target.node, existing.value) if existing is not None else None
+        if parameter is not None:
+            # `GRU(16, return_sequences=seq)` in a helper: the value comes from the helper's caller.
+            return self.caller_fix(target, layer, keyword, value, parameter, safe=safe and (single_use or whatever_the_uses))
+        edit = self.keyword_edit(target.node, keyword, value)
+        if edit is None:
+            return None
         applicability = Applicability.SAFE if (single_use or whatever_the_uses) and safe else Applicability.UNSAFE
         message = f"Set `{keyword}={value}` on {target.class_name} (line {target.node.lineno})"
-        return Fix(message, applicability, (edit,))
+        return Fix(message, applicability, (edit,), claims=(self.claim(target.node, keyword),))
+
+    # --- a flag set from a helper's parameter --------------------------------------------
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        if self._parents is None:
+            self._parents = {}
+            if self.tree is not None:
+                for above in ast.walk(self.tree):
+                    for child in ast.iter_child_nodes(above):
+                        self._parents[id(child)] = above
+        return self._parents.get(id(node))
+
+    def parameter_of(self, call: ast.Call, value: ast.expr) -> tuple[ast.FunctionDef, ast.arg] | None:
+        """The function and parameter `value` names, when it is a parameter of the function around `call`."""
+        if not isinstance(value, ast.Name) or self.tree is None:
+            return None
+        function = self.parent(call)
+        while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            function = self.parent(function)
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None  # module level (a constant), or a lambda
+        arguments = function.args
+        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        found = next((a for a in every if a.arg == value.id), None)
+        return (function, found) if found is not None else None
+
+    def caller_fix(
+        self, target: Layer, layer: Layer, keyword: str, value: str, parameter: tuple[ast.FunctionDef, ast.arg], *, safe: bool
+    ) -> Fix | None:
+        """Pass `value` for the helper's parameter at its one call site; None when that cannot be said.
+
+        Rewriting the helper (`return_sequences=True` in place of `seq`) would leave
+        the parameter dead and change what every caller gets; editing the caller's
+        argument changes only the call being fixed.  With several call sites (or a
+        helper handed around by name), no fix is offered.
+        """
+        function, argument = parameter
+        name = argument.arg
+        loads = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == name]
+        if any(not isinstance(n.ctx, ast.Load) for n in loads):
+            return None  # reassigned in the helper: the keyword's value is not simply the argument
+        call = self.only_call_of(function)
+        if call is None or (layer.via is not None and layer.via is not call):
+            return None
+        edit = self.argument_edit(call, function, argument, value)
+        if edit is None:
+            return None
+        # The parameter feeding anything else in the helper changes that too.
+        applicability = Applicability.SAFE if safe and len(loads) == 1 else Applicability.UNSAFE
+        message = (
+            f"Pass `{name}={value}` to {function.name} (line {call.lineno}), "
+            f"which sets `{keyword}` on {target.class_name} (line {target.node.lineno})"
+        )
+        return Fix(message, applicability, (edit,), claims=(self.claim(call, name),))
+
+    def only_call_of(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Call | None:
+        """The one call of a module-level or nested function by its name, when its name is used for nothing else."""
+        if id(function) not in self._only_calls:
+            self._only_calls[id(function)] = self._find_only_call(function)
+        return self._only_calls[id(function)]
+
+    def _find_only_call(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Call | None:
+        if isinstance(self.parent(function), ast.ClassDef) or function.decorator_list:
+            return None  # a method (called through an object) or a wrapped function
+        assert self.tree is not None
+        calls: list[ast.Call] = []
+        other_uses = 0
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function.name:
+                calls.append(node)
+            elif isinstance(node, ast.Name) and node.id == function.name:
+                other_uses += 1
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == function.name:
+                other_uses += node is not function  # defined twice
+        # Each call's `func` is also a Name of the function: those are not other uses.
+        if len(calls) != 1 or other_uses != len(calls):
+            return None
+        return calls[0]
+
+    def argument_edit(
+        self, call: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef, argument: ast.arg, value: str
+    ) -> Edit | None:
+        """Set the argument `call` passes for `argument` to `value` (inserting it as a keyword when defaulted)."""
+        name = argument.arg
+        given = next((k for k in call.keywords if k.arg == name), None)
+        if given is not None:
+            return Edit(self.start(given.value), self.end(given.value), value)
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return None
+        positional = [*function.args.posonlyargs, *function.args.args]
+        if argument in positional:
+            position = positional.index(argument)
+            if position < len(call.args):
+                node = call.args[position]
+                return Edit(self.start(node), self.end(node), value)
+            if argument in function.args.posonlyargs:
+                return None  # cannot be given by keyword
+        return self.keyword_edit(call, name, value)
+
+    def claim(self, call: ast.Call, keyword: str) -> tuple[Location, Location, str]:
+        """What a fix setting `keyword` on `call` claims (see Fix.claims)."""
+        return (self.start(call), self.end(call), keyword)
 
     def keyword_edit(self, call: ast.Call, keyword: str, value: str) -> Edit | None:
         existing = next((k for k in call.keywords if k.arg == keyword), None)
@@ -85,16 +195,20 @@ class FixBuilder:
             return None
         return self.minimal_edit(start, original, rewritten)
 
-    def replace_name_fix(self, node: ast.AST, name: str, new_name: str, title: str, safe: bool = True) -> Fix:
+    def replace_name_fix(
+        self, node: ast.AST, name: str, new_name: str, title: str, safe: bool = True, call: ast.Call | None = None
+    ) -> Fix:
         """Replace the identifier `name` that `node` starts with (a keyword's name) or, for an
-        attribute (`layers.CuDNNLSTM`), ends with."""
+        attribute (`layers.CuDNNLSTM`), ends with.  `call`: the call whose keyword `node` is,
+        which the renamed keyword is then set on."""
         width = len(name.encode())
         if isinstance(node, ast.Attribute) and node.end_lineno is not None and node.end_col_offset is not None:
             row, column = node.end_lineno, node.end_col_offset - width
         else:
             row, column = node.lineno, node.col_offset  # type: ignore[attr-defined]
         edit = Edit(self.index.location(row, column), self.index.location(row, column + width), new_name)
-        return Fix(title, Applicability.SAFE if safe else Applicability.UNSAFE, (edit,))
+        claims = (self.claim(call, new_name),) if call is not None else ()
+        return Fix(title, Applicability.SAFE if safe else Applicability.UNSAFE, (edit,), claims=claims)
 
     def plain_insertion(self, call: ast.Call, end: Location, argument: str) -> Edit | None:
         """The common layout, edited as text: a one-line call with nothing but `)` after its last argument.

@@ -367,7 +367,7 @@ def _not_about_content(result: FileResult) -> bool:
 
 
 def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResult) -> None:
-    from rnnlint.fix import fix_bytes
+    from rnnlint.api import fix_bytes
 
     try:
         fixed = fix_bytes(data, target.name, target.settings, unsafe=unsafe)
@@ -403,7 +403,7 @@ def _fix(target: Target, data: bytes, mode: str, unsafe: bool, outcome: RunResul
 
 
 def _add_noqa(target: Target, data: bytes, outcome: RunResult) -> None:
-    from rnnlint.suppress import add_noqa_to_bytes
+    from rnnlint.api import add_noqa_to_bytes
 
     added = add_noqa_to_bytes(data, target.name, target.settings)
     if added.failed:  # nothing to add; keep the line saying why the file could not be analysed
@@ -431,10 +431,9 @@ def _add_noqa(target: Target, data: bytes, outcome: RunResult) -> None:
 def unified_diff(name: str, before: bytes, after: bytes) -> str:
     """What --diff prints for one file: a unified diff of the text (line endings kept as they are);
     for a notebook, one diff per changed cell of its code (as ruff does), not a diff of its JSON."""
-    import difflib
-
     from rnnlint.sources import is_notebook
     from rnnlint.sources.python import SourceText
+    from rnnlint.textdiff import unified_diff as diff_lines
 
     if is_notebook(name):
         return _cell_diffs(name, before, after)
@@ -442,7 +441,7 @@ def unified_diff(name: str, before: bytes, after: bytes) -> str:
     old = _LINES.findall(SourceText.from_bytes(before).text)
     new = _LINES.findall(SourceText.from_bytes(after).text)
     lines = []
-    for line in difflib.unified_diff(old, new, fromfile=name, tofile=name):
+    for line in diff_lines(old, new, fromfile=name, tofile=name):
         lines.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
     return "".join(lines)
 

@@ -63,3 +63,7 @@ class Settings:
     # True when a configuration file or the command line set target_keras: a file's own
     # `import tf_keras` or TF_USE_LEGACY_KERAS does not change it (see rnnlint.keras.file_target).
     target_keras_explicit: bool = False
+    # Bytes of source (a notebook: of its code cells) above which a file is skipped with one
+    # line, before it is parsed: parsing cannot be interrupted, and takes some 250 bytes of
+    # memory per byte of source (0: no limit).  Documented in docs/write-back.md.
+    max_file_size: int = 2 * 1024 * 1024

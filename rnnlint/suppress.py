@@ -23,7 +23,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rnnlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
-from rnnlint.settings import Settings
 from rnnlint.sources.python import LineIndex
 
 _CODE = r"[A-Za-z]+[0-9]+"
@@ -260,9 +259,12 @@ def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> AddedNoqa:
         # After the code or the comment already there; trailing blanks give way.
         end = len(line[: comments.comment_end.get(row, len(line))].rstrip())
         edits.append((start + end, start + len(line), f"  # noqa: {', '.join(sorted(codes))}"))
-    for begin, end, content in sorted(edits, reverse=True):
-        text = text[:begin] + content + text[end:]
-    return AddedNoqa(text, added, skipped)
+    parts: list[str] = []
+    position = 0
+    for begin, end, content in sorted(edits):  # the text built once, not copied per comment
+        parts += [text[position:begin], content]
+        position = end
+    return AddedNoqa("".join(parts) + text[position:], added, skipped)
 
 
 @dataclass
@@ -273,26 +275,3 @@ class NoqaOutcome:
     added: int
     skipped: list[Diagnostic]
     failed: bool = False
-
-
-def add_noqa_to_bytes(data: bytes, name: str, settings: Settings) -> NoqaOutcome:
-    from rnnlint.api import lint_bytes
-    from rnnlint.fix import parses
-    from rnnlint.sources import is_notebook
-    from rnnlint.sources.python import SourceText
-
-    if is_notebook(name):
-        from rnnlint.sources.notebook import add_noqa_to_notebook
-
-        return add_noqa_to_notebook(data, name, settings)  # into the cells, not the JSON text
-
-    result = lint_bytes(data, name, settings)
-    # A stale noqa is mended by removing it, not by another noqa.
-    findings = [d for d in result.diagnostics if d.code not in (*UNSUPPRESSABLE, UNUSED_NOQA)]
-    if result.failed or not findings:
-        return NoqaOutcome(None, 0, [], failed=result.failed)
-    source = SourceText.from_bytes(data)
-    outcome = add_noqa(source.text, findings)
-    if outcome.text == source.text or not parses(outcome.text):
-        return NoqaOutcome(None, 0, findings)
-    return NoqaOutcome(source.to_bytes(outcome.text), outcome.added, outcome.skipped)

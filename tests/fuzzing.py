@@ -29,8 +29,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from rnnlint.api import lint_bytes, lint_source
-from rnnlint.fix import fix_bytes, fix_text, parses
+from rnnlint.api import fix_bytes, lint_bytes, lint_source
+from rnnlint.fix import fix_text, parses
 from rnnlint.rules import all_rules
 from rnnlint.settings import Selection, Settings
 from rnnlint.sources.python import SourceError, SourceText

@@ -168,7 +168,7 @@ def test_unknown_key_is_a_one_line_error(project: Path):
     assert result.returncode == 2
     assert result.stderr == "rnnlint: error: pyproject.toml: [tool.rnnlint]: unknown key 'retrun-state' (known keys: " + (
         "select, extend-select, ignore, per-file-ignores, exclude, extend-exclude, respect-gitignore, "
-        "target-keras, output-format, fix, unsafe-fixes, file-timeout)\n"
+        "target-keras, output-format, fix, unsafe-fixes, file-timeout, max-file-size)\n"
     )
     assert result.stdout == ""
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from rnnlint.api import lint_source
+from rnnlint.api import fix_bytes, lint_source
 from rnnlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location, Severity
-from rnnlint.fix import apply_fixes, fix_bytes, fix_text
+from rnnlint.fix import apply_fixes, fix_text
 from rnnlint.settings import Selection, Settings
 from rnnlint.sources.python import SourceText
 from rnnlint.writeback import WriteRefused, write_if_unchanged

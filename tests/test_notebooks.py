@@ -14,10 +14,10 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from rnnlint.api import lint_bytes, may_build_recurrent
+from rnnlint.api import fix_bytes, lint_bytes, may_build_recurrent
 from rnnlint.settings import Settings
 from rnnlint.sources.ipython import mask_cell, restore, split_lines
-from rnnlint.sources.notebook import Notebook, Program, WriteBackError, edit_program, fix_notebook, write_back
+from rnnlint.sources.notebook import Notebook, Program, WriteBackError, edit_program, write_back
 from tests.helpers import run_cli
 
 IMPORTS = "from keras.layers import LSTM, GRU, Dense, TimeDistributed, Input\n"
@@ -429,7 +429,7 @@ def test_fix_round_trip_in_a_notebook_written_by_nbformat():
         nbformat.v4.new_code_cell("!nvidia-smi\nstates = encoder(x)\nout, h, c = states"),
     ]
     before = nbformat.writes(nb).encode("utf-8")
-    result = fix_notebook(before, "nb.ipynb", Settings())
+    result = fix_bytes(before, "nb.ipynb", Settings())
     assert result.problem is None and result.remaining == []
     assert [d.code for d in result.applied] == ["RNN101"]
     fixed_cell = IMPORTS + "%matplotlib inline\nencoder = LSTM(64, return_state=True)\nx = Input((5, 3))"
@@ -445,7 +445,7 @@ def test_fix_round_trip_in_a_notebook_written_by_nbformat():
     nbformat.validate(nbformat.reads(result.fixed.decode("utf-8"), as_version=4))
     assert nbformat.writes(nbformat.reads(result.fixed.decode(), as_version=4)).encode() == result.fixed
     # Idempotent: nothing left to fix.
-    assert fix_notebook(result.fixed, "nb.ipynb", Settings()).fixed is None
+    assert fix_bytes(result.fixed, "nb.ipynb", Settings()).fixed is None
 
 
 def test_fix_round_trip_keeps_an_unusual_layout_byte_for_byte():
@@ -473,7 +473,7 @@ def test_fix_round_trip_keeps_an_unusual_layout_byte_for_byte():
     }
     before = json.dumps(document, indent=2).encode()  # ensure_ascii: the file is pure ASCII
     assert before.isascii() and not before.endswith(b"\n")
-    result = fix_notebook(before, "nb.ipynb", Settings())
+    result = fix_bytes(before, "nb.ipynb", Settings())
     assert result.problem is None and result.remaining == []
     fixed_source = IMPORTS + "x = Input((5, 3))\r\nencoder = GRU(4, return_sequences=True)  # café"
     assert_only_sources_changed(before, result.fixed, {1: fixed_source})
@@ -510,21 +510,21 @@ def test_write_back_refuses_edits_to_ipython_lines():
 
 def test_time_magic_line_can_be_fixed_and_keeps_its_magic():
     data = dump(notebook(code(IMPORTS + "x = Input((5, 3))"), code("%time out, h, c = LSTM(8)(x)")))
-    result = fix_notebook(data, "nb.ipynb", Settings())
+    result = fix_bytes(data, "nb.ipynb", Settings())
     assert result.problem is None
     assert json.loads(result.fixed)["cells"][1]["source"] == ["%time out, h, c = LSTM(8, return_state=True)(x)"]
 
 
 def test_a_broken_cell_is_left_as_it_is_while_the_others_are_fixed():
     data = dump(notebook(code(IMPORTS + "out, h, c = LSTM(8)(x)"), code("def broken(:\n")))
-    result = fix_notebook(data, "nb.ipynb", Settings())
+    result = fix_bytes(data, "nb.ipynb", Settings())
     assert result.failed is True
     assert [(d.code, d.cell) for d in result.remaining] == [("RNN001", 2)]
     assert_only_sources_changed(data, result.fixed, {1: IMPORTS + "out, h, c = LSTM(8, return_state=True)(x)"})
 
 
 def test_unreadable_notebooks_are_not_fixed():
-    result = fix_notebook(b'{"cells": 1, "LSTM": 2}', "nb.ipynb", Settings())
+    result = fix_bytes(b'{"cells": 1, "LSTM": 2}', "nb.ipynb", Settings())
     assert result.fixed is None and result.failed is True
 
 
@@ -566,7 +566,7 @@ def test_unused_noqa_in_a_cell_is_reported_there_and_fixed_there():
         1,
         19,
     )
-    result = fix_notebook(data, "nb.ipynb", settings)
+    result = fix_bytes(data, "nb.ipynb", settings)
     assert result.remaining == [] and [d.code for d in result.applied] == ["RNN002"]
     assert_only_sources_changed(data, result.fixed, {3: "out = LSTM(8)(x)\nprint(out)"})
 
@@ -655,7 +655,7 @@ def test_fixture_notebook_layout_survives_a_real_file_round_trip(tmp_path):
     path = tmp_path / "nb.ipynb"
     path.write_bytes(dump(notebook(code(IMPORTS + "out, h, c = LSTM(8)(x)"))))
     before = path.read_bytes()
-    result = fix_notebook(before, str(path), Settings())
+    result = fix_bytes(before, str(path), Settings())
     path.write_bytes(result.fixed)
     assert found(lint(Path(path).read_bytes(), str(path))) == []
 

@@ -517,16 +517,16 @@ def test_a_crash_of_the_engine_costs_one_file_not_the_run(tmp_path: Path, monkey
 
 def test_a_crash_while_fixing_leaves_the_file_and_the_run_goes_on(tmp_path: Path, monkeypatch):
     """The safety net under --fix: the file stays as it was, one warning, exit 2; the other files are fixed."""
-    import rnnlint.fix
+    import rnnlint.api
 
-    real = rnnlint.fix.fix_bytes
+    real = rnnlint.api.fix_bytes
 
     def broken_for_one(data, name, settings, *, unsafe=False):
         if name.endswith("model_001.py"):
             raise KeyError("boom")
         return real(data, name, settings, unsafe=unsafe)
 
-    monkeypatch.setattr(rnnlint.fix, "fix_bytes", broken_for_one)
+    monkeypatch.setattr(rnnlint.api, "fix_bytes", broken_for_one)
     paths = _tree(tmp_path, 3)
     before = paths[1].read_bytes()
     outcome = run(list(targets([str(tmp_path)], Resolver())), FIX)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,7 +16,7 @@ import pytest
 from rnnlint.cache import Cache
 from rnnlint.runner import Target, check
 from rnnlint.settings import Selection, Settings
-from tests.helpers import run_cli, run_cli_as, unprivileged_user, world_readable_directory
+from tests.helpers import ROOT, run_cli, run_cli_as, unprivileged_user, world_readable_directory
 
 BUGGY = "from keras.layers import LSTM\nout, h, c = LSTM({units})(x)\n"
 
@@ -474,3 +477,27 @@ def test_what_the_analysis_knew_is_kept_only_when_asked(tmp_path):
     assert summary(kept) == summary(plain)
     assert all(d.origin is None for r in plain for d in r.diagnostics)
     assert all(d.origin is not None for r in kept for d in r.diagnostics) and any(r.diagnostics for r in kept)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE and SIGXFSZ")
+def test_a_cache_save_that_fails_leaves_no_temporary_file(tmp_path):
+    """A real write failure (the process may write no file over 4 KB, as on a full disk): one warning,
+    and no `.tmp-*.json` left in the cache directory."""
+    import resource
+
+    for n in range(40):
+        (tmp_path / f"model_{n}.py").write_text(f"from keras.layers import LSTM\nout, h, c = LSTM({n + 1})(x)\n")
+    cache_dir = tmp_path / ".rnnlint_cache"
+
+    def small_files_only() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "rnnlint", str(tmp_path), "--cache-dir", str(cache_dir), "--jobs", "1"],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        preexec_fn=small_files_only, timeout=120,
+    )
+    assert "cannot write cache" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in cache_dir.iterdir()) == [".gitignore"]

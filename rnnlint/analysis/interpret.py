@@ -68,6 +68,9 @@ MAX_UNROLL = 16
 # Total statements executed per module; past it loops stop unrolling and helper
 # calls stop being inlined (their results become UNKNOWN), so time stays bounded.
 WORK_BUDGET = 200_000
+# Constant folding: the largest integer folded (wider ones become unknown) and the folds per module.
+MAX_FOLD_BITS = 64
+MAX_FOLDS = 100_000
 
 FLAG_KEYWORDS = ("return_sequences", "return_state", "go_backwards", "stateful")
 # Decorators that leave a function's behaviour as written.
@@ -190,6 +193,8 @@ class _Args:
 
 
 class Interpreter:
+    folds = 0  # arithmetic folded so far (see MAX_FOLDS); counted per instance from the first fold
+
     def __init__(self, tree: ast.Module, target_keras: int = 3) -> None:
         self.tree = tree
         # The few places where Keras 2 and Keras 3 read the same code differently ask this.
@@ -768,11 +773,13 @@ class Interpreter:
     def binop(self, op: ast.operator, left: Value, right: Value, node: ast.AST) -> Value:
         if isinstance(left, Const) and isinstance(right, Const):
             fold = _BINOPS.get(type(op))
-            if fold is not None and _is_number(left.value) and _is_number(right.value):
+            if fold is not None and _is_number(left.value) and _is_number(right.value) and self.folds < MAX_FOLDS:
+                self.folds += 1
                 try:
-                    return Const(fold(left.value, right.value))
+                    folded = fold(left.value, right.value)
                 except (ArithmeticError, ValueError):
                     return UNKNOWN
+                return Const(folded) if _is_number(folded) else UNKNOWN
             return UNKNOWN
         lists = (Sequence, Outputs)
         if isinstance(op, ast.Add) and isinstance(left, lists) and isinstance(right, lists):
@@ -1603,7 +1610,10 @@ def _indexable(value: Value) -> bool:
 
 
 def _is_number(value: object) -> bool:
-    return type(value) in (int, float, bool)
+    """A number the analysis folds: a float, or an int of at most MAX_FOLD_BITS bits (no size is bigger;
+    `u = u * u` repeated would otherwise double the digits each time, for minutes and gigabytes)."""
+    kind = type(value)
+    return kind is float or (kind in (int, bool) and value.bit_length() <= MAX_FOLD_BITS)  # type: ignore[union-attr]
 
 
 def _flag(args: _Args, name: str) -> bool | None:

@@ -17,25 +17,14 @@ cuDNN eligibility check) say so and handle both.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
 
 from rnnlint.analysis.facts import Consumed, Indexed, ModelBuilt, Role, SequentialBuilt, Unpacked
 from rnnlint.analysis.values import DYNAMIC, Layer, Outputs, Sequence, Tensor, Value
+from rnnlint.confirm.builders import BUILDERS, reproduces
 from rnnlint.confirm.program import NotCheckable, Reproduction, Sketch
 from rnnlint.rules._base import Finding
 from rnnlint.rules._common import producing_call, recurrent_output
 from rnnlint.rules._states import needed_states
-
-Builder = Callable[[object, Finding, Sketch], Reproduction]
-BUILDERS: dict[str, Builder] = {}
-
-
-def reproduces(code: str) -> Callable[[Builder], Builder]:
-    def register(builder: Builder) -> Builder:
-        BUILDERS[code] = builder
-        return builder
-
-    return register
 
 
 def build(code: str, fact: object, finding: Finding) -> Reproduction:
@@ -357,5 +346,5 @@ def _token_output(fact: ModelBuilt, finding: Finding) -> tuple[Value, Layer | No
     return None, None
 
 
-# The other rule families register their builders when imported (kept apart to stay small).
+# The other rule families register their builders (rnnlint/confirm/builders.py) when imported.
 from rnnlint.confirm import reproductions_construction, reproductions_states, reproductions_waste  # noqa: F401

@@ -19,8 +19,8 @@ import ast
 
 from rnnlint.analysis.facts import Imported, LayerBuilt, LayerCalled, Merged
 from rnnlint.analysis.values import DYNAMIC, Const, Layer, Ref, Tensor, opposite_sequences
+from rnnlint.confirm.builders import reproduces
 from rnnlint.confirm.program import CUDNN_CHECK, NotCheckable, Reproduction, Sketch, with_keywords
-from rnnlint.confirm.reproductions import reproduces
 from rnnlint.keras import catalogue
 from rnnlint.rules._base import Finding
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from rnnlint.analysis.facts import Consumed, LayerCalled
 from rnnlint.analysis.values import DYNAMIC, Layer, Outputs, Tensor, Value
+from rnnlint.confirm.builders import reproduces
 from rnnlint.confirm.program import NotCheckable, Reproduction, Sketch
-from rnnlint.confirm.reproductions import reproduces
 from rnnlint.rules._base import Finding
 from rnnlint.rules._common import describe_tensor
 from rnnlint.rules._states import given_states, kind_mismatch, needed_states

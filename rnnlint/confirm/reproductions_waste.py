@@ -13,8 +13,8 @@ from dataclasses import replace
 
 from rnnlint.analysis.facts import LayerSummary
 from rnnlint.analysis.values import Layer
+from rnnlint.confirm.builders import reproduces
 from rnnlint.confirm.program import NotCheckable, Reproduction, Sketch
-from rnnlint.confirm.reproductions import reproduces
 from rnnlint.rules._base import Finding
 from rnnlint.rules._waste import positions
 

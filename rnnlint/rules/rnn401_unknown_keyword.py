@@ -119,5 +119,7 @@ class UnknownKeyword(Rule):
                 best_score, best = close[0]
                 runner_up = close[1][0] if len(close) > 1 else 0.0
                 if best_score >= FIX_CUTOFF and best_score - runner_up >= FIX_MARGIN and best not in given:
-                    fix = fixes.replace_name_fix(keyword, name, best, f"Rename `{name}` to `{best}`")
+                    fix = fixes.replace_name_fix(
+                        keyword, name, best, f"Rename `{name}` to `{best}`", call=layer.node
+                    )
             yield Finding(keyword, message, fix)

@@ -18,7 +18,7 @@ from rnnlint import api
 from rnnlint.analysis.query import Answer, Index
 from rnnlint.config import CONFIG_NAMES, ConfigError, Overrides, Resolved, Resolver, unknown_selectors
 from rnnlint.diagnostics import Applicability, Diagnostic, Edit, Location
-from rnnlint.fix import applicable, fix_bytes, fix_text
+from rnnlint.fix import applicable, fix_text
 from rnnlint.settings import Settings
 from rnnlint.sources.python import LineIndex
 from rnnlint.suppress import UNSUPPRESSABLE, UNUSED_NOQA, add_noqa
@@ -219,7 +219,7 @@ def fix_all_notebook(linted: LintedNotebook) -> Action | None:
     """Every applicable fix in the notebook (`rnnlint --fix` on it), as one edit per changed cell."""
     if not any(applicable(d.fix, linted.unsafe) for found in linted.found.values() for d in found):
         return None
-    outcome = fix_bytes(linted.data(), linted.name, linted.settings, unsafe=linted.unsafe)
+    outcome = api.fix_bytes(linted.data(), linted.name, linted.settings, unsafe=linted.unsafe)
     if outcome.fixed is None:
         return None
     edits = []

@@ -18,6 +18,8 @@ metadata, the trailing newline) stays as it was, and a source stored as a list
 of lines keeps its unchanged lines as they were written.
 
 The notebook's JSON is read with the standard library; nbformat is not needed.
+This module only converts (bytes <-> program with a cell index, and back);
+linting, fixing and `--add-noqa` over a notebook are orchestrated in rnnlint/api.py.
 """
 
 from __future__ import annotations
@@ -29,18 +31,12 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
+from rnnlint import prefilter
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Location, unreadable
 from rnnlint.keras.catalogue import RECURRENT_WORDS
-from rnnlint.settings import Settings
 from rnnlint.sources.ipython import MARK, MaskedCell, mask_all, mask_cell, restore, split_lines
 from rnnlint.sources.notebook_json import source_spans
-
-if TYPE_CHECKING:
-    from rnnlint.api import FileResult
-    from rnnlint.fix import FileFix
-    from rnnlint.suppress import NoqaOutcome
 
 NBFORMAT = 4
 # Ends each cell in the program, so an edited program can be cut back into cells.
@@ -70,7 +66,7 @@ def may_build_recurrent(data: bytes) -> bool:
         notebook = Notebook.from_bytes(data)
     except NotebookError:
         return True  # reported when it is linted
-    return _may_build_recurrent_text(notebook.code())
+    return prefilter.may_build_recurrent(notebook.code().encode("utf-8", "surrogatepass"))
 
 
 def _cut_inside_a_word(data: bytes) -> bool:
@@ -378,15 +374,18 @@ def cell_problems(notebook: Notebook, filename: str) -> list[Diagnostic]:
 # --- writing back ------------------------------------------------------------------
 
 
-def write_back(data: bytes, program_text: str) -> bytes:
+def write_back(data: bytes, program_text: str, program: Program | None = None) -> bytes:
     """The notebook `data` with each cell's source replaced by its part of the edited program.
 
     Pure: old notebook bytes + edited program text -> new notebook bytes.  Only
     the `source` values of cells whose text changed are rewritten; raises
-    WriteBackError when the edit cannot be expressed in the cells.
+    WriteBackError when the edit cannot be expressed in the cells.  `program`:
+    the one built from `data`, when the caller has it.  The JSON text is built
+    once, however many cells change (not copied once per replacement).
     """
-    notebook = Notebook.from_bytes(data)
-    changes = Program.build(notebook).edited_cells(program_text)
+    if program is None:
+        program = Program.build(Notebook.from_bytes(data))
+    changes = program.edited_cells(program_text)
     if not changes:
         return data
     bom = data.startswith(codecs.BOM_UTF8)
@@ -399,119 +398,37 @@ def write_back(data: bytes, program_text: str) -> bytes:
         if span is None:
             raise WriteBackError(f"cannot find the source of cell {number} in the notebook")
         replacements.extend(span.replacements(text, source, ascii_only))
-    for start, end, content in sorted(replacements, reverse=True):
-        text = text[:start] + content + text[end:]
-    return (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
+    parts: list[str] = []
+    position = 0
+    for start, end, content in sorted(replacements):
+        parts.append(text[position:start])
+        parts.append(content)
+        position = end
+    parts.append(text[position:])
+    return (codecs.BOM_UTF8 if bom else b"") + "".join(parts).encode("utf-8")
+
+
+def write_program(data: bytes, program: Program, program_text: str) -> tuple[bytes, Notebook, Program]:
+    """`write_back`, checked: the new bytes, and the notebook and program they read back as.
+
+    Raises WriteBackError (or NotebookError) when the written notebook does not
+    read back as `program_text`, masking marks aside.
+    """
+    fixed = write_back(data, program_text, program)
+    written = Notebook.from_bytes(fixed)
+    written_program = Program.build(written)
+    if _without_marks(written_program.text) != _without_marks(program_text):
+        raise WriteBackError("the written notebook does not read back as the fixed program")
+    return fixed, written, written_program
 
 
 def edit_program(data: bytes, edit: Callable[[str], str]) -> bytes:
     """Apply a text edit to the notebook's program and write it back (for --add-noqa and the like)."""
-    notebook = Notebook.from_bytes(data)
-    program = Program.build(notebook)
-    return write_back(data, edit(program.text))
+    program = Program.build(Notebook.from_bytes(data))
+    return write_back(data, edit(program.text), program)
 
 
-# --- linting, fixing, adding noqa ------------------------------------------------------
-
-
-@dataclass
-class _Linted:
-    result: FileResult  # what is reported: cell coordinates
-    notebook: Notebook | None = None
-    program: Program | None = None
-    found: list[Diagnostic] = field(default_factory=list)  # program coordinates
-
-    @property
-    def unreadable(self) -> bool:
-        """The notebook itself cannot be read (not one of its cells)."""
-        return self.notebook is None and self.result.failed
-
-
-def _lint(data: bytes, name: str, settings: Settings) -> _Linted:
-    from rnnlint.api import FileResult, lint_source
-
-    try:
-        notebook = Notebook.from_bytes(data)
-    except NotebookError as error:
-        return _Linted(FileResult(name, [error.diagnostic(name)], failed=True))
-    if notebook.other_language is not None:
-        notice = f"{name}: skipped: not a Python notebook (kernel language {notebook.other_language!r})"
-        return _Linted(FileResult(name, notices=[notice]))
-    if not _may_build_recurrent_text(notebook.code()):
-        return _Linted(FileResult(name))
-    program = Program.build(notebook)
-    found = lint_source(program.text, name, settings)  # analysis and suppression comments, on the program's rows
-    diagnostics = sorted(cell_problems(notebook, name) + [program.to_cells(d) for d in found], key=Diagnostic.sort_key)
-    result = FileResult(name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics))
-    return _Linted(result, notebook, program, found)
-
-
-def lint_notebook(data: bytes, name: str, settings: Settings) -> FileResult:
-    """Lint a notebook's bytes: findings in cell coordinates, one RNN001 line for an unreadable notebook."""
-    return _lint(data, name, settings).result
-
-
-def _may_build_recurrent_text(code: str) -> bool:
-    from rnnlint.api import may_build_recurrent
-
-    return may_build_recurrent(code.encode("utf-8", "surrogatepass"))
-
-
-def fix_notebook(data: bytes, name: str, settings: Settings, *, unsafe: bool = False) -> FileFix:
-    """Fix a notebook to a fixed point in program coordinates, then write the edited cells back.
-
-    Cells that do not parse are never touched, so the others are fixed even
-    when one is broken (its RNN001 stays in `remaining`, and `failed` is set).
-    """
-    from rnnlint.api import lint_source
-    from rnnlint.fix import MAX_PASSES, FileFix, applicable, fix_text
-
-    linted = _lint(data, name, settings)
-    result = linted.result
-    unchanged = FileFix(name, data, None, [], result.diagnostics, failed=result.failed, notices=result.notices)
-    if linted.program is None or not any(applicable(d.fix, unsafe) for d in result.diagnostics):
-        return unchanged
-    program = linted.program
-    outcome = fix_text(
-        program.text, lambda text: lint_source(text, name, settings), unsafe=unsafe, diagnostics=linted.found
-    )
-    problem = None if outcome.converged else f"fixes did not reach a fixed point after {MAX_PASSES} passes"
-    if outcome.text == program.text:
-        unchanged.problem = problem
-        return unchanged
-    try:
-        fixed = write_back(data, outcome.text)
-        written = Notebook.from_bytes(fixed)
-        written_program = Program.build(written)
-    except (WriteBackError, NotebookError) as error:
-        unchanged.problem = f"not fixed: {error}"
-        return unchanged
-    if _without_marks(written_program.text) != _without_marks(outcome.text):
-        unchanged.problem = "not fixed: the written notebook does not read back as the fixed program"
-        return unchanged
-    remaining = cell_problems(written, name) + [written_program.to_cells(d) for d in outcome.remaining]
-    applied = [program.to_cells(d) for d in outcome.applied]
-    return FileFix(name, data, fixed, applied, sorted(remaining, key=Diagnostic.sort_key), result.failed, problem)
-
-
-def add_noqa_to_notebook(data: bytes, name: str, settings: Settings) -> NoqaOutcome:
-    """--add-noqa for a notebook: the comments go into the cells, on the findings' rows."""
-    from rnnlint.suppress import UNSUPPRESSABLE, UNUSED_NOQA, NoqaOutcome, add_noqa
-
-    linted = _lint(data, name, settings)
-    findings = [d for d in linted.found if d.code not in (*UNSUPPRESSABLE, UNUSED_NOQA)]
-    if linted.program is None or not findings:
-        return NoqaOutcome(None, 0, [], failed=linted.result.failed)
-    program = linted.program
-    outcome = add_noqa(program.text, findings)
-    skipped = [program.to_cells(d) for d in outcome.skipped]
-    try:
-        fixed = write_back(data, outcome.text)
-    except WriteBackError:
-        return NoqaOutcome(None, 0, [program.to_cells(d) for d in findings], failed=linted.result.failed)
-    if fixed == data:
-        return NoqaOutcome(None, 0, skipped, failed=linted.result.failed)
-    return NoqaOutcome(fixed, outcome.added, skipped, failed=linted.result.failed)
+# --- showing source --------------------------------------------------------------------
 
 
 def cell_lines(data: bytes) -> dict[int, list[str]]:
