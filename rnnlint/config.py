@@ -15,6 +15,7 @@ key: a typo never silently does nothing.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
