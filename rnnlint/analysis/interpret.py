@@ -228,7 +228,6 @@ class Interpreter:
         # Statements run, and statements known never to run (a folded branch, code after a return).
         self.executed: set[int] = set()
         self.dead: set[int] = set()
-        self.constructed: set[int] = set()
         self.comprehensions = 0  # how many comprehensions (or lambdas) the evaluation is inside
         self.import_guards = 0  # how many `try` bodies catching ImportError the execution is inside
 
@@ -843,7 +842,7 @@ class Interpreter:
         if isinstance(func, Ref):
             return self.call_ref(func, args)
         if isinstance(func, Layer):
-            return self.call_layer(func, args, scope)
+            return self.call_layer(func, args)
         if isinstance(func, Function):
             return self.inline(func, args, None)
         if isinstance(func, BoundMethod):
@@ -1058,7 +1057,6 @@ class Interpreter:
         return UNKNOWN
 
     def construct(self, symbol: str, args: _Args, qualified: str | None = None) -> Value:
-        self.constructed.add(id(args.node))
         layer = Layer(
             symbol,
             args.node,
@@ -1131,7 +1129,7 @@ class Interpreter:
                 found[flag] = value
         return found
 
-    def call_layer(self, layer: Layer, args: _Args, scope: Scope | None = None) -> Value:
+    def call_layer(self, layer: Layer, args: _Args) -> Value:
         node = args.node
         if self.comprehensions:
             layer.escaped = True  # called any number of times, the results collected: the hints stay silent
@@ -1150,7 +1148,7 @@ class Interpreter:
                 initial_state = None  # `initial_state=None` is the default: zeros
             if initial_state is not None:
                 self.record(Consumed(initial_state, layer, Role.INITIAL_STATE, node))
-            base = _order_base(inputs, args, scope) if layer.flag("return_sequences") else None
+            base = _order_base(inputs, args) if layer.flag("return_sequences") else None
             result = self.recurrent_result(layer, node, inputs, base)
             count = layer.returned_count
             if count is not None:
@@ -1552,7 +1550,7 @@ def _multiple(node: ast.expr | None, scope: Scope | None) -> Multiple | None:
     return Multiple(factor, binding, node.id) if binding is not None else None
 
 
-def _order_base(inputs: Value, args: _Args, scope: Scope | None) -> object:
+def _order_base(inputs: Value, args: _Args) -> object:
     """What stands for a recurrent layer's input when its time order is unknown (see Tensor.order_base).
 
     A known tensor stands for itself; an unknown one read through a name stands for
@@ -1560,9 +1558,9 @@ def _order_base(inputs: Value, args: _Args, scope: Scope | None) -> object:
     """
     if isinstance(inputs, Tensor):
         return inputs if inputs.reversed is None and inputs.order_base is None else None
-    node = args.node.args[0] if args.node.args else next((k.value for k in args.node.keywords if k.arg == "inputs"), None)
-    if inputs is UNKNOWN and isinstance(node, ast.Name) and scope is not None:
-        return scope.binding(node.id)
+    node = _argument_node(args.node, 0, "inputs")
+    if inputs is UNKNOWN and isinstance(node, ast.Name) and args.scope is not None:
+        return args.scope.binding(node.id)
     return None
 
 
