@@ -227,7 +227,7 @@ def test_show_settings_says_where_each_value_came_from(project: Path):
     assert "Configuration file: pyproject.toml [tool.rnnlint]" in out
     assert 'select            = ["RNN1"]                 # pyproject.toml [tool.rnnlint]' in out
     assert 'ignore            = ["RNN104"]               # command line' in out
-    assert "target-keras      = 2                        # inferred from pyproject.toml: dependency 'tensorflow<2.16'" in out
+    assert "target-keras      = 2                        # inferred from pyproject.toml:3: tensorflow<2.16" in out
     assert "Enabled rules: RNN001, RNN101, RNN102, RNN103\n" in out
 
 
