@@ -60,7 +60,16 @@ def _add_confirm_options(parser: argparse.ArgumentParser) -> None:
     confirm.add_argument(
         "--confirm", action="store_true", help="rebuild each finding as a tiny Keras program and run it (never runs your code)"
     )
-    confirm.add_argument("--confirm-timeout", type=float, default=60.0, help="seconds allowed per reproduction")
+    confirm.add_argument(
+        "--confirm-timeout", type=_confirm_seconds, default=60.0, metavar="SECONDS", help="seconds allowed per reproduction"
+    )
+    confirm.add_argument(
+        "--confirm-budget",
+        type=_confirm_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="seconds allowed for all reproductions together (default 600); later findings are not checked",
+    )
 
 
 def _add_gate_options(parser: argparse.ArgumentParser) -> None:
@@ -122,6 +131,17 @@ def _seconds(value: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
     if not seconds >= 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more: {value!r}")
+    return seconds
+
+
+def _confirm_seconds(value: str) -> float:
+    """A positive, finite time for --confirm (at most a week: a longer wait is no bound)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 0 < seconds <= 7 * 24 * 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 604800: {value!r}")
     return seconds
 
 
@@ -311,11 +331,14 @@ def _check_command(argv: list[str]) -> int:
 
     diagnostics = _gate(args, diagnostics, [r.path for r in results], text_of, changes)
     if args.confirm:
-        from rnnlint.cache import default_cache_dir
-        from rnnlint.confirm.runner import confirm
+        from rnnlint.confirm.runner import confirm, user_cache_dir
 
-        cache_dir = args.cache_dir or str(default_cache_dir())
-        confirm(diagnostics, target_keras=target_keras, cache_dir=cache_dir, timeout=args.confirm_timeout)
+        # The answers are verdicts: kept out of the linted repository unless --cache-dir says otherwise.
+        cache_dir = None if args.no_cache else (args.cache_dir or user_cache_dir())
+        stats = confirm(diagnostics, target_keras=target_keras, cache_dir=cache_dir, timeout=args.confirm_timeout,
+                        budget=args.confirm_budget)
+        if stats.warning:
+            print(f"rnnlint: warning: {stats.warning}", file=sys.stderr)
 
     # With the fixed source on stdout, the report goes to stderr (as ruff does).
     out = sys.stderr if outcome.stdin_output is not None else sys.stdout

@@ -237,3 +237,76 @@ def test_a_reproduction_that_keras_refuses_to_set_up_is_not_checkable(keras_work
     reproduction = Reproduction(setup="layer = keras.layers.LSTM(-3)\n", trigger="layer\n")
     status, detail = judge(keras_worker.run(reproduction), reproduction)
     assert status == NOT_CHECKABLE and "not a verdict" in detail
+
+
+# --- the --confirm cache: never written through a link, untrusted when read back (issue 15, items 15 and 20) ---
+
+from rnnlint.confirm import runner as confirm_runner  # noqa: E402
+
+ANSWER = {"setup_error": None, "raised": {"type": "ValueError", "message": "expected ndim=3"},
+          "confirmations": [], "observations": [], "seconds": 0.5}
+
+
+def test_the_confirm_cache_never_writes_through_a_planted_link(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    cache_dir = tmp_path / "repo" / ".rnnlint_cache"
+    cache_dir.mkdir(parents=True)
+    (cache_dir / "confirm.tmp").symlink_to(victim)
+    (cache_dir / ".gitignore").symlink_to(tmp_path / "created-outside")
+    cache = confirm_runner.Cache(cache_dir)
+    cache.put("k" * 64, ANSWER)
+    cache.save()
+    assert victim.read_text() == "precious\n"
+    assert not (tmp_path / "created-outside").exists()
+    assert confirm_runner.Cache(cache_dir).get("k" * 64) == ANSWER
+
+
+def test_a_confirm_cache_directory_that_is_a_link_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "cache").symlink_to(elsewhere)
+    cache = confirm_runner.Cache(tmp_path / "cache")
+    cache.put("k" * 64, ANSWER)
+    cache.save()
+    assert os.listdir(elsewhere) == [] and "symbolic link" in cache.warning
+
+
+@pytest.mark.parametrize("entry", [{"raised": 5}, [], "text", {"observations": "abc"}, {"setup_error": {"type": 1}},
+                                   {"confirmations": [None]}, {"seconds": "fast"}])
+def test_malformed_cached_answers_are_not_used(tmp_path, entry):
+    (tmp_path / "confirm.json").write_text(json.dumps({"format": 1, "entries": {"k": entry}}))
+    assert confirm_runner.Cache(tmp_path).get("k") is None
+
+
+def test_the_default_confirm_cache_is_outside_the_repository(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert confirm_runner.user_cache_dir() == tmp_path / "xdg" / "rnnlint"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert confirm_runner.user_cache_dir() == tmp_path / "home" / ".cache" / "rnnlint"
+
+
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\r\n::error file=x.py::forged\u202e"
+
+
+def test_a_forged_cached_outcome_is_printed_escaped(tmp_path):
+    """A pre-seeded confirm.json under --cache-dir: its text reaches the report escaped, on one line."""
+    source = "import keras\nencoder = keras.layers.LSTM(8)\nout, h, c = encoder(keras.Input(shape=(5, 4)))\n"
+    (target := tmp_path / "model.py").write_text(source)
+    (diagnostic,) = lint_source(source, str(target))
+    reproduction = build(diagnostic.code, *diagnostic.origin)
+    key = reproduction.cache_key(confirm_runner.installed_keras_version(3), 3)
+    forged = {"setup_error": None, "raised": {"type": "ValueError", "message": HOSTILE},
+              "confirmations": [], "observations": [HOSTILE], "seconds": 0.1}
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "confirm.json").write_text(json.dumps({"format": 1, "entries": {key: forged}}))
+    confirm([diagnostic], cache_dir=tmp_path / "cache")
+    confirmation = diagnostic.extra["confirmation"]
+    assert confirmation["cached"] and confirmation["status"] == CONFIRMED
+    for text in (confirmation["detail"], *confirmation["observations"], confirmation["exception"]["message"]):
+        assert text.isprintable() and "\\x1b" in text and "\\r\\n::error" in text and "\\u202e" in text
+    from rnnlint.output.text import confirmation_lines
+
+    for line in confirmation_lines(confirmation):
+        assert line.isprintable() and not line.startswith("::")
