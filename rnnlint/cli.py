@@ -213,11 +213,15 @@ def _trace_command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="rnnlint trace",
         description="RUN the target with Keras instrumented (as importing it would) and check the static findings "
-        "against what happened.  Needs the trace extra.",
+        "against what happened.  This executes your code, and whatever it imports: only trace code you would "
+        "import.  It runs in a subprocess with its own session; at the end or on --timeout the whole session "
+        "(processes the code started included) is killed.  Needs the trace extra.  See docs/confirm-and-trace.md.",
     )
     parser.add_argument("targets", nargs="+", metavar="TARGET", help="path.py or path.py:function")
     parser.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="an argument of the function")
-    parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed for the whole run")
+    parser.add_argument(
+        "--timeout", type=_confirm_seconds, default=600.0, help="seconds allowed for the whole run (default 600)"
+    )
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
     parser.add_argument("--select", type=_codes, help="rule codes or prefixes to reconcile (default: the default rules)")
     parser.add_argument("--target-keras", type=int, choices=(2, 3), default=3, help="Keras major version (default 3)")

@@ -157,3 +157,104 @@ def test_a_waste_finding_is_decided_by_whether_the_dropped_items_were_read(tmp_p
     assert read.verdict == REFUTED and "were read afterwards" in read.evidence
     nothing = reconcile(Target(str(path)), [diagnostic], {"events": [], "calls": [], "blocked": []}).verdicts[0]
     assert nothing.verdict == NOT_REACHED
+
+
+# --- the traced code's processes are killed with it (issue 15, items 11 and 22) -------------------------------
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for init to reap it counts as dead)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def _all_dead(pids: list[int], patience: float = 10.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        if not any(_alive(pid) for pid in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+FORKER = '''\
+import os, subprocess, sys, time
+pids = []
+for _ in range(3):
+    child = os.fork()
+    if child == 0:
+        time.sleep(600)  # holds the stdout pipe it inherited
+        os._exit(0)
+    pids.append(child)
+pids.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"]).pid)
+with open(sys.argv[1], "w") as handle:
+    handle.write(" ".join(map(str, pids)))
+print(sys.stdin.read().upper(), flush=True)
+if sys.argv[2] == "hang":
+    time.sleep(600)
+'''
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or not Path("/proc/self/stat").exists(), reason="needs fork and /proc")
+@pytest.mark.parametrize("ending", ["finish", "hang"])
+def test_every_process_the_traced_code_started_is_killed_with_it(tmp_path, ending):
+    import tempfile
+
+    from rnnlint.confirm.trace import TraceError, run_in_own_session
+
+    script = tmp_path / "forker.py"
+    script.write_text(FORKER)
+    pid_file = tmp_path / "pids"
+    command = [sys.executable, str(script), str(pid_file), ending]
+    with tempfile.TemporaryFile() as stderr:
+        if ending == "finish":
+            lines = run_in_own_session(command, "report", env=dict(os.environ), stderr=stderr, timeout=120)
+            assert lines == ["REPORT\n"]
+        else:
+            with pytest.raises(TraceError, match="did not finish within 8 s"):
+                run_in_own_session(command, "report", env=dict(os.environ), stderr=stderr, timeout=8)
+    pids = [int(pid) for pid in pid_file.read_text().split()]
+    assert len(pids) == 4 and _all_dead(pids), [pid for pid in pids if _alive(pid)]
+
+
+TRACED_FORKER = '''\
+import os, subprocess, sys, time
+import keras
+
+pids = []
+child = os.fork()
+if child == 0:
+    time.sleep(600)
+    os._exit(0)
+pids.append(child)
+pids.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"]).pid)
+with open({pid_file!r}, "w") as handle:
+    handle.write(" ".join(map(str, pids)))
+model = keras.Sequential([keras.Input(shape=(5, 4)), keras.layers.LSTM(4)])
+'''
+
+
+@pytest.mark.keras
+@pytest.mark.skipif(not hasattr(os, "fork") or not Path("/proc/self/stat").exists(), reason="needs fork and /proc")
+def test_trace_kills_the_processes_a_traced_module_forked(tmp_path, keras_worker):
+    pid_file = tmp_path / "pids"
+    target = tmp_path / "forks.py"
+    target.write_text(TRACED_FORKER.format(pid_file=str(pid_file)))
+    result = run_trace(str(target), "--timeout", "300", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "exercised model 'sequential': ran" in result.stdout
+    pids = [int(pid) for pid in pid_file.read_text().split()]
+    assert len(pids) == 2 and _all_dead(pids), [pid for pid in pids if _alive(pid)]
+
+
+def test_trace_help_says_it_runs_the_users_code():
+    result = run_trace("--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "executes your code" in text and "only trace code you would import" in text
+    assert "whole session" in text

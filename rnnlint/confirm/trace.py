@@ -1,7 +1,9 @@
 """`rnnlint trace TARGET`: run the target under instrumented Keras and reconcile with the static findings.
 
-The target runs in a subprocess (`python -m rnnlint.confirm.tracer`) with a
-timeout; this module never imports Keras.  Reconciliation works statement by
+This RUNS the user's code, by design (as importing it would): only trace code
+you would import.  The target runs in a subprocess (`python -m rnnlint.confirm.tracer`)
+in a session of its own, with a timeout; whatever the traced code started is
+killed with it (see `run_in_own_session`).  This module never imports Keras.  Reconciliation works statement by
 statement (a finding and a runtime event agree when they point into the same
 statement of the target):
 
@@ -17,9 +19,11 @@ from __future__ import annotations
 import ast
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,28 +81,68 @@ def run_tracer(targets: list[Target], *, target_keras: int = 3, timeout: float =
         "targets": [{"path": t.path, "function": t.function, "args": t.args} for t in targets],
     }
     with tempfile.TemporaryFile() as stderr:
-        try:
-            completed = subprocess.run(
-                [sys.executable, "-m", "rnnlint.confirm.tracer"],
-                input=json.dumps(request),
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-                encoding="utf-8",
-                env=env,
-                timeout=timeout,
-            )
-        except subprocess.TimeoutExpired:
-            raise TraceError(f"the traced code did not finish within {timeout:g} s and was stopped") from None
+        output = run_in_own_session([sys.executable, "-m", "rnnlint.confirm.tracer"], json.dumps(request),
+                                    env=env, stderr=stderr, timeout=timeout)
         stderr.seek(0)
         errors = [line for line in stderr.read().decode("utf-8", "replace").splitlines() if line.strip()]
-    lines = [line for line in completed.stdout.splitlines() if line.strip()]
+    lines = [line for line in output if line.strip()]
     if not lines:
         raise TraceError(f"the tracer stopped without a report: {errors[-1] if errors else 'no reason given'}")
     report = json.loads(lines[-1])
     if not report.get("ready"):
         raise TraceError(f"the tracer could not import Keras: {report.get('error')}")
     return report
+
+
+def run_in_own_session(command: list[str], request: str, *, env: dict, stderr, timeout: float) -> list[str]:  # noqa: ANN001
+    """Run `command` in a session of its own, feeding it `request`; the lines it wrote to stdout.
+
+    The traced code may start processes (subprocess, multiprocessing, os.fork) that outlive it;
+    they belong to the session, and the whole session is killed when the command ends or runs
+    out of time (a process that starts a session of its own escapes this).  The output is read
+    line by line, so a child still holding the pipe does not keep rnnlint waiting.
+    """
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env,
+                               text=True, encoding="utf-8", start_new_session=True)
+    lines: list[str] = []
+
+    def feed() -> None:
+        try:
+            process.stdin.write(request)
+            process.stdin.close()
+        except (OSError, ValueError):
+            pass  # it stopped before reading: its exit says why
+
+    def drain() -> None:
+        try:
+            for line in process.stdout:
+                lines.append(line)
+        except (OSError, ValueError):
+            pass
+
+    readers = [threading.Thread(target=feed, daemon=True), threading.Thread(target=drain, daemon=True)]
+    for reader in readers:
+        reader.start()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise TraceError(f"the traced code did not finish within {timeout:g} s and was stopped") from None
+    finally:
+        _kill_session(process)
+        readers[1].join(timeout=5)
+    return list(lines)
+
+
+def _kill_session(process: subprocess.Popen) -> None:
+    """Kill every process of the session `process` leads (it, and what the traced code started)."""
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    else:
+        process.kill()
+    process.wait()
 
 
 def statement_spans(tree: ast.Module) -> list[tuple[int, int]]:
