@@ -333,7 +333,7 @@ def _check_command(argv: list[str]) -> int:
                 return None
         return read_source(filename)
 
-    diagnostics = _gate(args, diagnostics, [r.path for r in results], text_of, changes)
+    diagnostics, baselined = _gate(args, diagnostics, [r.path for r in results], text_of, changes)
     if args.confirm:
         from rnnlint.confirm.runner import confirm, user_cache_dir
 
@@ -369,7 +369,12 @@ def _check_command(argv: list[str]) -> int:
         if args.output_format in TEXT_FORMATS and not args.quiet:
             if args.show_fixes and outcome.fixed_count:
                 report += fixed_listing(outcome.fixed)
-            report += summary(diagnostics, fixed=outcome.fixed_count, unsafe_fixes=unsafe)
+            if baselined is not None:
+                # Not "All checks passed!": the findings were accepted, not absent.
+                noun = "finding" if baselined == 1 else "findings"
+                report += f"Recorded {baselined} {noun} in the baseline {args.baseline}; only new findings are reported.\n"
+            if baselined is None or diagnostics:
+                report += summary(diagnostics, fixed=outcome.fixed_count, unsafe_fixes=unsafe)
     _write_report(report, args.output_file, out)
     return _exit_code(args, diagnostics, failed=failed, fixed=outcome.fixed_count)
 
@@ -518,16 +523,20 @@ def _changed_lines(revision: str):  # noqa: ANN202
         raise UsageError(str(error)) from None
 
 
-def _gate(args: argparse.Namespace, diagnostics: list, linted: list[str], text_of, changes) -> list:  # noqa: ANN001
-    """Apply --diff-base and --baseline: keep the findings a change introduced."""
-    if changes is not None:
-        from rnnlint.baseline import recordable
+def _gate(args: argparse.Namespace, diagnostics: list, linted: list[str], text_of, changes) -> tuple[list, int | None]:  # noqa: ANN001
+    """Apply --baseline and --diff-base: keep the findings a change introduced.
 
+    Also returns how many findings --write-baseline recorded (None without it).  The baseline
+    is matched against every finding of the files linted, before --diff-base narrows them: an
+    entry outside the diff still occurs, and occurrence numbers must not depend on the diff.
+    """
+    from rnnlint.baseline import recordable
+
+    if changes is not None:
         outside = next((name for name in linted if name != "-" and not changes.is_inside(name)), None)
         if outside is not None:
             raise UsageError(f"--diff-base: {outside} is outside the git checkout at {changes.root}")
-        # A file that cannot be analysed is reported whatever changed: it is a failure, not a finding.
-        diagnostics = [d for d in diagnostics if not recordable(d) or changes.touches(d)]
+    written = None
     if args.baseline:
         from rnnlint import baseline
         from rnnlint.fingerprints import fingerprint_all
@@ -536,6 +545,7 @@ def _gate(args: argparse.Namespace, diagnostics: list, linted: list[str], text_o
         try:
             if args.write_baseline:
                 count = baseline.write(args.baseline, diagnostics, fingerprints, linted)
+                written = sum(1 for d in diagnostics if recordable(d))
                 print(f"rnnlint: wrote {count} baseline entries to {args.baseline}", file=sys.stderr)
             recorded = baseline.read(args.baseline)
         except (baseline.BaselineError, OSError) as error:
@@ -548,7 +558,10 @@ def _gate(args: argparse.Namespace, diagnostics: list, linted: list[str], text_o
                 f"prune {args.baseline} with --write-baseline",
                 file=sys.stderr,
             )
-    return diagnostics
+    if changes is not None:
+        # A file that cannot be analysed is reported whatever changed: it is a failure, not a finding.
+        diagnostics = [d for d in diagnostics if not recordable(d) or changes.touches(d)]
+    return diagnostics, written
 
 
 def _format_context(output_format: str, diagnostics: list, text_of) -> dict:  # noqa: ANN001
