@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -87,7 +86,7 @@ def create_once(directory_path: Path, name: str, text: str, *, mode: int = 0o644
 def replace(directory_path: Path, name: str, data: bytes, *, mode: int = 0o600) -> None:
     """Write `data` to `directory_path/name` atomically, through a fresh randomly named temporary file."""
     with directory(directory_path) as handle:
-        temporary = f".tmp-{secrets.token_hex(8)}-{name}"
+        temporary = f".tmp-{os.urandom(8).hex()}-{name}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | _BINARY
         fd = _open(temporary, flags, mode, handle, directory_path)
         try:

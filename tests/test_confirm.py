@@ -88,6 +88,10 @@ def test_judge_reads_the_workers_answer():
     assert status == NOT_REPRODUCED and "false positive" in detail
     broken_setup = {"setup_error": {"type": "TypeError", "message": "bad"}, "raised": None, "confirmations": []}
     assert judge(broken_setup, loud)[0] == NOT_CHECKABLE
+    # Running out of the worker's memory cap confirms nothing (issue 15, item 21).
+    out_of_memory = dict(raised, raised={"type": "_ArrayMemoryError", "message": "Unable to allocate 12.0 GiB"})
+    status, detail = judge(out_of_memory, loud)
+    assert status == NOT_CHECKABLE and "memory cap" in detail
 
 
 def test_reproduction_uses_literal_flags_units_and_named_placeholders():

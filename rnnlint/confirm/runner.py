@@ -232,6 +232,11 @@ def judge(answer: dict, reproduction: Reproduction) -> tuple[str, str]:
             "this is a limit of rnnlint's reproduction, not a verdict on the finding"
         )
     raised = answer.get("raised")
+    if raised and "MemoryError" in raised["type"]:
+        return NOT_CHECKABLE, (
+            f"the reproduction ran out of the worker's memory cap ({raised['type']}: {raised['message']}); "
+            "this is a limit of rnnlint's reproduction, not a verdict on the finding"
+        )
     if raised:
         text = f"{raised['type']}: {raised['message']}"
         if reproduction.expects_silence:
