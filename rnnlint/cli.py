@@ -220,7 +220,11 @@ def _trace_command(argv: list[str]) -> int:
     parser.add_argument("targets", nargs="+", metavar="TARGET", help="path.py or path.py:function")
     parser.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="an argument of the function")
     parser.add_argument(
-        "--timeout", type=_confirm_seconds, default=600.0, help="seconds allowed for the whole run (default 600)"
+        "--timeout",
+        type=_confirm_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="seconds allowed for the whole run (default 600)",
     )
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
     parser.add_argument("--select", type=_codes, help="rule codes or prefixes to reconcile (default: the default rules)")

@@ -358,6 +358,10 @@ def test_a_function_target_reconciles_only_that_functions_findings(tmp_path):
     result = reconcile(Target(str(path), "build"), diagnostics, _report_for([], []))
     assert [v.diagnostic.code for v in result.verdicts] == ["RNN101"]
     assert result.hint is None
+    # Code outside the function that it reached (a helper it called, here `other`) keeps its findings.
+    reached = dict(_report_for([], []), lines_run=[4, 5, 6, 11, 12])
+    result = reconcile(Target(str(path), "build"), diagnostics, reached)
+    assert sorted(v.diagnostic.code for v in result.verdicts) == ["RNN101", "RNN201"]
 
 
 def test_a_file_that_only_defines_functions_suggests_tracing_one(tmp_path):

@@ -213,6 +213,8 @@ class Sketch:
             written = str(value) if value < 10**12 else f"a {len(str(value))}-digit size"
             self.placeholder(name, LARGEST_KEPT_SIZE + len(self._large) + 1, f"stands for {written} (kept small)")
             self._large[value] = name
+            self.note(f"sizes above {LARGEST_KEPT_SIZE} are replaced by LARGE_n placeholders; a size Keras derives "
+                      "from one (a Bidirectional's concatenation) is derived from the placeholder")
         return self._large[value]
 
     def reproduction(self, *, expects_silence: bool = False) -> Reproduction:

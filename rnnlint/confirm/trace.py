@@ -121,7 +121,7 @@ def run_in_own_session(command: list[str], request: str, *, env: dict, stderr, t
     def drain() -> None:
         try:
             for line in process.stdout:
-                lines.append(line)
+                lines.append(line)  # noqa: PERF402 - one by one: a child holding the pipe must not hide the report
         except (OSError, ValueError):
             pass
 
@@ -175,10 +175,6 @@ def reconcile(target: Target, diagnostics: list[Diagnostic], report: dict) -> Ta
     except (OSError, SyntaxError, ValueError):
         tree, spans = None, []
     functions = _top_level_functions(tree)
-    if target.function is not None and target.function in functions:
-        # path.py:function reconciles the function's findings, not the whole file's.
-        first, last = functions[target.function]
-        diagnostics = [d for d in diagnostics if any(first <= row <= last for row in _finding_rows(d))]
     events = report.get("events", [])
     calls = report.get("calls", [])
     blocked = [tuple(span) for span in report.get("blocked", [])]
@@ -229,7 +225,18 @@ def reconcile(target: Target, diagnostics: list[Diagnostic], report: dict) -> Ta
             verdicts.append(Verdict(diagnostic, NOT_REACHED, "nothing this finding is about ran"))
     # An event is missed when no finding is about any of its places (one event, counted once).
     missed = [event for event in events if not any(place in reported for place in _event_places(spans, event, calls))]
+    if target.function is not None and target.function in functions:
+        verdicts = _about_the_function(verdicts, functions[target.function], set(report.get("lines_run") or ()))
     return TargetResult(target, verdicts, missed, report, _hint(target, verdicts, functions))
+
+
+def _about_the_function(verdicts: list[Verdict], span: tuple[int, int], lines_run: set[int]) -> list[Verdict]:
+    """path.py:function: the findings inside the function, and those in code it reached (the module's
+    top level, the helpers and classes it called); not those of code that never ran, such as other functions."""
+    first, last = span
+    return [v for v in verdicts
+            if v.verdict != NOT_REACHED
+            or any(first <= row <= last or row in lines_run for row in _finding_rows(v.diagnostic))]
 
 
 def _top_level_functions(tree: ast.Module | None) -> dict[str, tuple[int, int]]:
