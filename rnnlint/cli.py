@@ -70,6 +70,13 @@ def _add_confirm_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="seconds allowed for all reproductions together (default 600); later findings are not checked",
     )
+    confirm.add_argument(
+        "--confirm-memory",
+        type=_megabytes,
+        default=8192,
+        metavar="MB",
+        help="address space the Keras worker may use (default 8192; 0: no cap)",
+    )
 
 
 def _add_gate_options(parser: argparse.ArgumentParser) -> None:
@@ -143,6 +150,12 @@ def _confirm_seconds(value: str) -> float:
     if not 0 < seconds <= 7 * 24 * 3600:  # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"must be more than 0 and at most 604800: {value!r}")
     return seconds
+
+
+def _megabytes(value: str) -> int:
+    if not value.isdigit() or len(value) > 9:
+        raise argparse.ArgumentTypeError(f"not a number of megabytes: {value!r}")
+    return int(value)
 
 
 def _patterns(value: str) -> tuple[str, ...]:
@@ -344,7 +357,7 @@ def _check_command(argv: list[str]) -> int:
         # The answers are verdicts: kept out of the linted repository unless --cache-dir says otherwise.
         cache_dir = None if args.no_cache else (args.cache_dir or user_cache_dir())
         stats = confirm(diagnostics, target_keras=target_keras, cache_dir=cache_dir, timeout=args.confirm_timeout,
-                        budget=args.confirm_budget)
+                        budget=args.confirm_budget, memory_limit=args.confirm_memory * 1024**2 or None)
         if stats.warning:
             print(f"rnnlint: warning: {stats.warning}", file=sys.stderr)
 

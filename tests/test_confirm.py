@@ -413,3 +413,10 @@ def test_the_confirm_cache_stays_out_of_the_repository_and_no_cache_writes_none(
     assert json.loads(second.stdout)[0]["confirmation"]["status"] == CONFIRMED
     assert list(tmp_path.rglob("confirm.json")) == [xdg / "rnnlint" / "confirm.json"]
     assert (xdg / "rnnlint").stat().st_mode & 0o077 == 0  # private to its user
+
+
+def test_confirm_memory_is_a_number_of_megabytes():
+    target = str(ARCHITECTURES / "seq2seq_functional_broken.py")
+    for value in ("-1", "lots", "1e9", "9" * 20):
+        result = run_cli("--confirm", "--confirm-memory", value, target)
+        assert result.returncode == 2 and "--confirm-memory" in result.stderr and "Traceback" not in result.stderr

@@ -127,6 +127,9 @@ class Worker:
         # Isolated: the worker must import the installed Keras and this very rnnlint, never a
         # module of the same name in the working directory or on the user's PYTHONPATH.
         env = {name: value for name, value in os.environ.items() if not name.startswith("PYTHON")}
+        # glibc reserves 64 MB of address space per malloc arena, up to 8 per core: on a large machine
+        # TensorFlow's threads would spend the RLIMIT_AS cap on reservations alone.
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         root = str(Path(rnnlint.__file__).resolve().parent.parent)
         self._stderr = tempfile.TemporaryFile()
         started = time.perf_counter()
