@@ -198,16 +198,12 @@ def reconcile(target: Target, diagnostics: list[Diagnostic], report: dict) -> Ta
         places = [statement_of(spans, row) for row in _finding_rows(diagnostic)]
         reported.update(places)
         expected = EXPECTED.get(diagnostic.code)
-
-        def matching(place: tuple | None, expected=expected, diagnostic=diagnostic) -> list[dict]:  # noqa: ANN001
-            found = events_at.get(place, [])
-            return found if expected is None else [e for e in found if expected(diagnostic, e, calls)]
-
-        where = next((place for place in places if matching(place)), places[0])
+        matching = {place: _expected_events(diagnostic, events_at.get(place, []), calls) for place in places}
+        where = next((place for place in places if matching[place]), places[0])
         observer = OBSERVERS.get(diagnostic.code)
         other = next((e for place in places for e in events_at.get(place, []) if e["kind"] == "failure"), None)
-        if matching(where):
-            verdicts.append(Verdict(diagnostic, CONFIRMED, _event_text(matching(where)[0])))
+        if matching[where]:
+            verdicts.append(Verdict(diagnostic, CONFIRMED, _event_text(matching[where][0])))
         elif expected is not None and other is not None:
             # Something else failed here first (another layer's error): what the finding predicts never ran.
             verdicts.append(Verdict(diagnostic, NOT_REACHED, "the run failed here before reaching what this finding "
@@ -228,6 +224,12 @@ def reconcile(target: Target, diagnostics: list[Diagnostic], report: dict) -> Ta
     if target.function is not None and target.function in functions:
         verdicts = _about_the_function(verdicts, functions[target.function], set(report.get("lines_run") or ()))
     return TargetResult(target, verdicts, missed, report, _hint(target, verdicts, functions))
+
+
+def _expected_events(diagnostic: Diagnostic, events: list[dict], calls: list[dict]) -> list[dict]:
+    """The events at a finding's statement that are the failure it predicts (all of them, for most rules)."""
+    expected = EXPECTED.get(diagnostic.code)
+    return events if expected is None else [e for e in events if expected(diagnostic, e, calls)]
 
 
 def _about_the_function(verdicts: list[Verdict], span: tuple[int, int], lines_run: set[int]) -> list[Verdict]:
