@@ -28,7 +28,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from rnnlint import __version__
+from rnnlint import __version__, privatefiles
 from rnnlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location, Severity
 
 CACHE_DIR_NAME = ".rnnlint_cache"
@@ -42,6 +42,9 @@ MAX_FILE_RECORDS = 100_000
 RACY_NS = 2_000_000_000
 # The outcome recorded for a file the prefilter skipped (otherwise: its content key).
 FILTERED = ""
+# A cache file larger than this is not ours (MAX_ENTRIES clean files and MAX_FILE_RECORDS records are far less).
+MAX_CACHE_BYTES = 512 * 1024 * 1024
+GITIGNORE = "# Created by rnnlint\n*\n"
 
 
 def settings_key(settings: object) -> str:
@@ -110,8 +113,11 @@ class Cache:
 
     def _load(self) -> tuple[dict[str, list[dict]], dict[str, list]]:
         try:
-            raw = self.path.read_bytes()
+            raw = privatefiles.read(self.path, limit=MAX_CACHE_BYTES)
         except FileNotFoundError:
+            return {}, {}
+        except privatefiles.UnsafePath as error:
+            self.warning = f"cache {error}"
             return {}, {}
         except OSError as error:
             self.warning = f"cache {self.path} not readable ({error.strerror}); ignoring it"
@@ -198,8 +204,6 @@ class Cache:
         """
         if not self.dirty:
             return
-        import tempfile
-
         used = dict.fromkeys(self.used)
         older = [key for key in self.entries if key not in used]
         room = max(0, MAX_ENTRIES - len(used))
@@ -214,27 +218,12 @@ class Cache:
             return
         document = {"format": _FORMAT, "version": __version__, "code": _code_identity(), "entries": kept, "files": files}
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            gitignore = self.directory / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("# Created by rnnlint\n*\n")
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump(document, stream)
-                os.replace(temporary, self.path)
-            except BaseException:  # a full disk, Ctrl-C: no half-written temporary file stays behind
-                _remove(temporary)
-                raise
+            privatefiles.create_once(self.directory, ".gitignore", GITIGNORE)
+            privatefiles.replace(self.directory, self.path.name, json.dumps(document).encode("utf-8"))
+        except privatefiles.UnsafePath as error:
+            self.warning = f"cache {error}; results were not cached"
         except OSError as error:
             self.warning = f"cannot write cache {self.path} ({error.strerror}); results were not cached"
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def _diagnostic_to_dict(diagnostic: Diagnostic) -> dict:

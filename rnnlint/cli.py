@@ -9,7 +9,19 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rnnlint import __version__
-from rnnlint.cli_args import Parser, UsageError, choices_help, closest, codes, jobs, patterns, positive_seconds, seconds, size
+from rnnlint.cli_args import (
+    Parser,
+    UsageError,
+    choices_help,
+    closest,
+    codes,
+    jobs,
+    megabytes,
+    patterns,
+    positive_seconds,
+    seconds,
+    size,
+)
 from rnnlint.output import FORMATS, TEXT_FORMATS
 
 if TYPE_CHECKING:
@@ -80,6 +92,20 @@ def _add_confirm_options(parser: argparse.ArgumentParser) -> None:
     )
     confirm.add_argument(
         "--confirm-timeout", type=positive_seconds, default=60.0, metavar="SECONDS", help="seconds allowed per reproduction"
+    )
+    confirm.add_argument(
+        "--confirm-budget",
+        type=positive_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="seconds allowed for all reproductions together (default 600); later findings are not checked",
+    )
+    confirm.add_argument(
+        "--confirm-memory",
+        type=megabytes,
+        default=8192,
+        metavar="MB",
+        help="address space the Keras worker may use (default 8192; 0: no cap)",
     )
 
 
@@ -262,12 +288,18 @@ def _trace_command(argv: list[str]) -> int:
     parser = Parser(
         prog="rnnlint trace",
         description="RUN the target with Keras instrumented (as importing it would) and check the static findings "
-        "against what happened.  Needs the trace extra.",
+        "against what happened.  This executes your code, and whatever it imports: only trace code you would "
+        "import.  It runs in a subprocess with its own session; at the end or on --timeout the whole session "
+        "(processes the code started included) is killed.  Needs the trace extra.  See docs/confirm-and-trace.md.",
     )
     parser.add_argument("targets", nargs="+", metavar="TARGET", help="path.py or path.py:function")
     parser.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="an argument of the function")
     parser.add_argument(
-        "--timeout", type=positive_seconds, default=600.0, metavar="SECONDS", help="seconds allowed for the whole run"
+        "--timeout",
+        type=positive_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="seconds allowed for the whole run (default 600)",
     )
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
     parser.add_argument("--select", type=codes, metavar="CODES", help="rule codes or prefixes to reconcile (default: the default rules)")
@@ -395,13 +427,16 @@ def _check_command(argv: list[str]) -> int:
                 return None
         return read_source(filename)
 
-    diagnostics = _gate(args, diagnostics, [r.path for r in results], text_of, changes)
+    diagnostics, baselined = _gate(args, diagnostics, [r.path for r in results], text_of, changes)
     if args.confirm:
-        from rnnlint.cache import default_cache_dir
-        from rnnlint.confirm.runner import confirm
+        from rnnlint.confirm.runner import confirm, user_cache_dir
 
-        cache_dir = args.cache_dir or str(default_cache_dir())
-        confirm(diagnostics, target_keras=target_keras, cache_dir=cache_dir, timeout=args.confirm_timeout)
+        # The answers are verdicts: kept out of the linted repository unless --cache-dir says otherwise.
+        cache_dir = None if args.no_cache else (args.cache_dir or user_cache_dir())
+        stats = confirm(diagnostics, target_keras=target_keras, cache_dir=cache_dir, timeout=args.confirm_timeout,
+                        budget=args.confirm_budget, memory_limit=args.confirm_memory * 1024**2 or None)
+        if stats.warning:
+            print(f"rnnlint: warning: {stats.warning}", file=sys.stderr)
 
     # With the fixed source on stdout, the report goes to stderr (as ruff does).
     out = sys.stderr if outcome.stdin_output is not None else sys.stdout
@@ -428,7 +463,12 @@ def _check_command(argv: list[str]) -> int:
         if args.output_format in TEXT_FORMATS and not args.quiet and files:
             if args.show_fixes and outcome.fixed_count:
                 report += fixed_listing(outcome.fixed)
-            report += summary(diagnostics, fixed=outcome.fixed_count, unsafe_fixes=unsafe)
+            if baselined is not None:
+                # Not "All checks passed!": the findings were accepted, not absent.
+                noun = "finding" if baselined == 1 else "findings"
+                report += f"Recorded {baselined} {noun} in the baseline {args.baseline}; only new findings are reported.\n"
+            if baselined is None or diagnostics:
+                report += summary(diagnostics, fixed=outcome.fixed_count, unsafe_fixes=unsafe)
     _write_report(report, args.output_file, out)
     return _exit_code(args, diagnostics, failed=failed, fixed=outcome.fixed_count)
 
@@ -621,16 +661,20 @@ def _changed_lines(revision: str):  # noqa: ANN202
         raise UsageError(str(error)) from None
 
 
-def _gate(args: argparse.Namespace, diagnostics: list, linted: list[str], text_of, changes) -> list:  # noqa: ANN001
-    """Apply --diff-base and --baseline: keep the findings a change introduced."""
-    if changes is not None:
-        from rnnlint.baseline import recordable
+def _gate(args: argparse.Namespace, diagnostics: list, linted: list[str], text_of, changes) -> tuple[list, int | None]:  # noqa: ANN001
+    """Apply --baseline and --diff-base: keep the findings a change introduced.
 
+    Also returns how many findings --write-baseline recorded (None without it).  The baseline
+    is matched against every finding of the files linted, before --diff-base narrows them: an
+    entry outside the diff still occurs, and occurrence numbers must not depend on the diff.
+    """
+    from rnnlint.baseline import recordable
+
+    if changes is not None:
         outside = next((name for name in linted if name != "-" and not changes.is_inside(name)), None)
         if outside is not None:
             raise UsageError(f"--diff-base: {outside} is outside the git checkout at {changes.root}")
-        # A file that cannot be analysed is reported whatever changed: it is a failure, not a finding.
-        diagnostics = [d for d in diagnostics if not recordable(d) or changes.touches(d)]
+    written = None
     if args.baseline:
         from rnnlint import baseline
         from rnnlint.fingerprints import fingerprint_all
@@ -639,6 +683,7 @@ def _gate(args: argparse.Namespace, diagnostics: list, linted: list[str], text_o
         try:
             if args.write_baseline:
                 count = baseline.write(args.baseline, diagnostics, fingerprints, linted)
+                written = sum(1 for d in diagnostics if recordable(d))
                 print(f"rnnlint: wrote {count} baseline entries to {args.baseline}", file=sys.stderr)
             recorded = baseline.read(args.baseline)
         except (baseline.BaselineError, OSError) as error:
@@ -651,7 +696,10 @@ def _gate(args: argparse.Namespace, diagnostics: list, linted: list[str], text_o
                 f"prune {args.baseline} with --write-baseline",
                 file=sys.stderr,
             )
-    return diagnostics
+    if changes is not None:
+        # A file that cannot be analysed is reported whatever changed: it is a failure, not a finding.
+        diagnostics = [d for d in diagnostics if not recordable(d) or changes.touches(d)]
+    return diagnostics, written
 
 
 def _format_context(output_format: str, diagnostics: list, text_of) -> dict:  # noqa: ANN001

@@ -80,11 +80,18 @@ def seconds(value: str) -> float:
 
 
 def positive_seconds(value: str) -> float:
-    """A time allowed for something to run: finite and more than 0."""
+    """A time allowed for something to run: more than 0, and at most a week (a longer wait is no bound)."""
     number = seconds(value)
-    if number == 0:
-        raise argparse.ArgumentTypeError(f"expected more than 0 seconds: {value!r}")
+    if not 0 < number <= 7 * 24 * 3600:
+        raise argparse.ArgumentTypeError(f"expected more than 0 and at most 604800 seconds: {value!r}")
     return number
+
+
+def megabytes(value: str) -> int:
+    """A memory cap in megabytes (0: no cap)."""
+    if not value.isdigit() or len(value) > 9:
+        raise argparse.ArgumentTypeError(f"not a number of megabytes: {value!r}")
+    return int(value)
 
 
 def codes(value: str) -> tuple[str, ...]:

@@ -4,7 +4,8 @@ A finding is known by its code, its file and the text of the flagged
 construction with its whitespace ignored, never by its line: code added above
 it or reindented around it leaves the identity unchanged.  Identical
 constructions flagged with the same code in one file are told apart by their
-order (the occurrence index).  The baseline, GitLab's fingerprints and SARIF's
+order (the occurrence index).  In a notebook the text is read from the
+finding's cell (the cell's number is not part of the identity: cells move).  The baseline, GitLab's fingerprints and SARIF's
 partial fingerprints all use this.
 """
 
@@ -49,16 +50,25 @@ def read_source(filename: str) -> str | None:
 
 
 def fingerprint_all(diagnostics: Sequence[Diagnostic], text_of: Callable[[str], str | None]) -> list[Fingerprint]:
-    """Fingerprints aligned with `diagnostics`; `text_of(filename)` gives a file's source (None if unreadable)."""
-    indexes: dict[str, LineIndex | None] = {}
+    """Fingerprints aligned with `diagnostics`; `text_of(filename)` gives a file's source (None if unreadable).
+
+    A notebook's finding (with a cell) is located in its cell's text, read from the notebook's JSON.
+    """
+    texts: dict[str, str | None] = {}
+    indexes: dict[tuple[str, int | None], LineIndex | None] = {}
     seen: dict[tuple[str, str, str], int] = {}
     found: list[Fingerprint | None] = [None] * len(diagnostics)
     for position in sorted(range(len(diagnostics)), key=lambda i: diagnostics[i].sort_key()):
         diagnostic = diagnostics[position]
-        if diagnostic.filename not in indexes:
-            text = text_of(diagnostic.filename)
-            indexes[diagnostic.filename] = LineIndex(text) if text is not None else None
-        flagged = _flagged_text(indexes[diagnostic.filename], diagnostic)
+        where = (diagnostic.filename, diagnostic.cell)
+        if where not in indexes:
+            if diagnostic.filename not in texts:
+                texts[diagnostic.filename] = text_of(diagnostic.filename)
+            text = texts[diagnostic.filename]
+            if text is not None and diagnostic.cell is not None:
+                text = _cell_text(text, diagnostic.cell)
+            indexes[where] = LineIndex(text) if text is not None else None
+        flagged = _flagged_text(indexes[where], diagnostic)
         digest = hashlib.sha256(normalised(flagged).encode("utf-8", "surrogatepass")).hexdigest()[:16]
         group = (diagnostic.filename, diagnostic.code, digest)
         occurrence = seen.get(group, 0)
@@ -68,8 +78,15 @@ def fingerprint_all(diagnostics: Sequence[Diagnostic], text_of: Callable[[str], 
     return found  # type: ignore[return-value]
 
 
+def _cell_text(notebook_text: str, cell: int) -> str | None:
+    from rnnlint.sources.notebook import cell_lines
+
+    lines = cell_lines(notebook_text.encode("utf-8", "surrogatepass")).get(cell)
+    return None if lines is None else "\n".join(lines) + "\n"
+
+
 def _flagged_text(index: LineIndex | None, diagnostic: Diagnostic) -> str:
-    if index is None or diagnostic.cell is not None:
+    if index is None:
         return ""
     start, end = index.offset(diagnostic.location), index.offset(diagnostic.end_location)
     return " ".join(index.text[start:end].split())

@@ -44,8 +44,19 @@ def project(tmp_path: Path) -> Path:
     written = rnnlint(tmp_path, "--baseline", "rnnlint-baseline.json", "--write-baseline", "src")
     assert written.returncode == 0, written.stdout + written.stderr
     assert "wrote 4 baseline entries" in written.stderr
-    assert "All checks passed!" in written.stdout
     return tmp_path
+
+
+def test_writing_the_baseline_says_how_many_findings_it_recorded(project: Path) -> None:
+    """Not "All checks passed!": the findings were accepted, not absent (issue 15, item 13)."""
+    again = rnnlint(project, "--baseline", "rnnlint-baseline.json", "--write-baseline", "src")
+    assert again.returncode == 0
+    assert "All checks passed!" not in again.stdout
+    assert again.stdout.splitlines()[-1] == (
+        "Recorded 4 findings in the baseline rnnlint-baseline.json; only new findings are reported."
+    )
+    # A plain run against the baseline with nothing new does pass.
+    assert "All checks passed!" in rnnlint(project, "--baseline", "rnnlint-baseline.json", "src").stdout
 
 
 def test_the_baseline_file_is_reviewable(project: Path) -> None:
@@ -148,3 +159,50 @@ def test_bad_baseline_use_is_one_line_exit_2(project: Path, arguments: list[str]
     assert completed.returncode == 2
     assert message in completed.stderr
     assert completed.stderr.count("\n") == 1 and "Traceback" not in completed.stderr
+
+
+def _notebook(*cells: str) -> str:
+    return json.dumps({
+        "cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
+                   "source": source} for i, source in enumerate(cells)],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    })
+
+
+def test_notebook_entries_are_fingerprinted_on_their_cells_text(tmp_path: Path) -> None:
+    header = "from keras import layers\n"
+    first, second = "encoder = layers.LSTM(8)\nout, h, c = encoder(x)\n", "gru = layers.GRU(4)\nz, state = gru(x)\n"
+    (tmp_path / "nb.ipynb").write_text(_notebook(header, first, second), encoding="utf-8")
+    written = rnnlint(tmp_path, "--baseline", "b.json", "--write-baseline", "nb.ipynb")
+    assert written.returncode == 0, written.stdout + written.stderr
+    entries = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))["entries"]
+    assert sorted(e["source"] for e in entries) == ["out, h, c = encoder(x)", "z, state = gru(x)"]
+    assert len({e["fingerprint"] for e in entries}) == 2
+    # Cells moved around: still the same findings.
+    (tmp_path / "nb.ipynb").write_text(_notebook(header, "import os\n", second, first), encoding="utf-8")
+    assert codes_and_rows(rnnlint(tmp_path, "--baseline", "b.json", "nb.ipynb")) == []
+    # One construction replaced by another with the same code: that one is new.
+    third = "other = layers.LSTM(2)\na, b, c = other(x)\n"
+    (tmp_path / "nb.ipynb").write_text(_notebook(header, third, second), encoding="utf-8")
+    completed = rnnlint(tmp_path, "--baseline", "b.json", "nb.ipynb")
+    assert completed.returncode == 1
+    (finding,) = [line for line in completed.stdout.splitlines() if " RNN" in line]
+    assert " RNN101 " in finding and "'other'" in finding
+    assert "a, b, c = other(x)" not in (tmp_path / "b.json").read_text(encoding="utf-8")
+
+
+def test_with_diff_base_entries_outside_the_diff_still_occur(project: Path) -> None:
+    """Only the changed lines are gated; the baseline entries of unchanged code are not "no longer occurring"."""
+    from tests.test_diff_base import git
+
+    git(project, "-c", "init.defaultBranch=main", "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "legacy")
+    (project / "src" / "other.py").write_text(LEGACY + NEW_BUG, encoding="utf-8")
+    completed = rnnlint(project, "--baseline", "rnnlint-baseline.json", "--diff-base", "HEAD", "src")
+    assert codes_and_rows(completed) == ["other.py:8 RNN101"]
+    assert "no longer occur" not in completed.stderr, completed.stderr
+    # A fixed finding inside the linted files is still counted, diff or not.
+    (project / "src" / "model.py").write_text(LEGACY.replace("LSTM(8)\nout", "LSTM(8, return_state=True)\nout"))
+    completed = rnnlint(project, "--baseline", "rnnlint-baseline.json", "--diff-base", "HEAD", "src")
+    assert "1 baseline entry no longer occurs" in completed.stderr

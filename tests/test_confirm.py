@@ -88,6 +88,10 @@ def test_judge_reads_the_workers_answer():
     assert status == NOT_REPRODUCED and "false positive" in detail
     broken_setup = {"setup_error": {"type": "TypeError", "message": "bad"}, "raised": None, "confirmations": []}
     assert judge(broken_setup, loud)[0] == NOT_CHECKABLE
+    # Running out of the worker's memory cap confirms nothing (issue 15, item 21).
+    out_of_memory = dict(raised, raised={"type": "_ArrayMemoryError", "message": "Unable to allocate 12.0 GiB"})
+    status, detail = judge(out_of_memory, loud)
+    assert status == NOT_CHECKABLE and "memory cap" in detail
 
 
 def test_reproduction_uses_literal_flags_units_and_named_placeholders():
@@ -237,3 +241,182 @@ def test_a_reproduction_that_keras_refuses_to_set_up_is_not_checkable(keras_work
     reproduction = Reproduction(setup="layer = keras.layers.LSTM(-3)\n", trigger="layer\n")
     status, detail = judge(keras_worker.run(reproduction), reproduction)
     assert status == NOT_CHECKABLE and "not a verdict" in detail
+
+
+# --- the --confirm cache: never written through a link, untrusted when read back (issue 15, items 15 and 20) ---
+
+from rnnlint.confirm import runner as confirm_runner  # noqa: E402
+
+ANSWER = {"setup_error": None, "raised": {"type": "ValueError", "message": "expected ndim=3"},
+          "confirmations": [], "observations": [], "seconds": 0.5}
+
+
+def test_the_confirm_cache_never_writes_through_a_planted_link(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    cache_dir = tmp_path / "repo" / ".rnnlint_cache"
+    cache_dir.mkdir(parents=True)
+    (cache_dir / "confirm.tmp").symlink_to(victim)
+    (cache_dir / ".gitignore").symlink_to(tmp_path / "created-outside")
+    cache = confirm_runner.Cache(cache_dir)
+    cache.put("k" * 64, ANSWER)
+    cache.save()
+    assert victim.read_text() == "precious\n"
+    assert not (tmp_path / "created-outside").exists()
+    assert confirm_runner.Cache(cache_dir).get("k" * 64) == ANSWER
+
+
+def test_a_confirm_cache_directory_that_is_a_link_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "cache").symlink_to(elsewhere)
+    cache = confirm_runner.Cache(tmp_path / "cache")
+    cache.put("k" * 64, ANSWER)
+    cache.save()
+    assert os.listdir(elsewhere) == [] and "symbolic link" in cache.warning
+
+
+@pytest.mark.parametrize("entry", [{"raised": 5}, [], "text", {"observations": "abc"}, {"setup_error": {"type": 1}},
+                                   {"confirmations": [None]}, {"seconds": "fast"}])
+def test_malformed_cached_answers_are_not_used(tmp_path, entry):
+    (tmp_path / "confirm.json").write_text(json.dumps({"format": 1, "entries": {"k": entry}}))
+    assert confirm_runner.Cache(tmp_path).get("k") is None
+
+
+def test_the_default_confirm_cache_is_outside_the_repository(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert confirm_runner.user_cache_dir() == tmp_path / "xdg" / "rnnlint"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert confirm_runner.user_cache_dir() == tmp_path / "home" / ".cache" / "rnnlint"
+
+
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\r\n::error file=x.py::forged\u202e"
+
+
+def test_a_forged_cached_outcome_is_printed_escaped(tmp_path):
+    """A pre-seeded confirm.json under --cache-dir: its text reaches the report escaped, on one line."""
+    source = "import keras\nencoder = keras.layers.LSTM(8)\nout, h, c = encoder(keras.Input(shape=(5, 4)))\n"
+    (target := tmp_path / "model.py").write_text(source)
+    (diagnostic,) = lint_source(source, str(target))
+    reproduction = build(diagnostic.code, *diagnostic.origin)
+    key = reproduction.cache_key(confirm_runner.installed_keras_version(3), 3)
+    forged = {"setup_error": None, "raised": {"type": "ValueError", "message": HOSTILE},
+              "confirmations": [], "observations": [HOSTILE], "seconds": 0.1}
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "confirm.json").write_text(json.dumps({"format": 1, "entries": {key: forged}}))
+    confirm([diagnostic], cache_dir=tmp_path / "cache")
+    confirmation = diagnostic.extra["confirmation"]
+    assert confirmation["cached"] and confirmation["status"] == CONFIRMED
+    for text in (confirmation["detail"], *confirmation["observations"], confirmation["exception"]["message"]):
+        assert text.isprintable() and "\\x1b" in text and "\\r\\n::error" in text and "\\u202e" in text
+    from rnnlint.output.text import confirmation_lines
+
+    for line in confirmation_lines(confirmation):
+        assert line.isprintable() and not line.startswith("::")
+
+
+# --- isolation and resource bounds of the worker (issue 15, items 11 and 21) ---------------------------------
+
+
+def test_large_sizes_are_kept_small_in_reproductions_and_equal_sizes_stay_equal():
+    code = (
+        "import keras\n"
+        "encoder = keras.layers.LSTM(20000, return_state=True)\n"
+        "out, h, c = encoder(keras.Input(shape=(5, 4)))\n"
+        "decoder = keras.layers.LSTM(20000)\n"
+        "y = decoder(keras.Input(shape=(5, 4)), initial_state=[h])\n"  # RNN301: one state of the two an LSTM takes
+        "z, s = keras.layers.GRU(30000)(keras.Input(shape=(5, 4)))\n"  # RNN101
+    )
+    diagnostics = lint_source(code, "example.py")
+    assert {d.code for d in diagnostics} >= {"RNN101"}
+    for diagnostic in diagnostics:
+        reproduction = build(diagnostic.code, *diagnostic.origin)
+        program = reproduction.text()
+        compile(program, "<reproduction>", "exec")
+        assert "20000" not in reproduction.setup + reproduction.trigger
+        assert "30000" not in reproduction.setup + reproduction.trigger
+        values = {name: (value, meaning) for name, value, meaning in reproduction.placeholders}
+        for name, (value, meaning) in values.items():
+            if name.startswith("LARGE_"):
+                assert 256 < value <= 300 and "kept small" in meaning
+    rnn301 = next(d for d in diagnostics if d.code == "RNN301")
+    reproduction = build(rnn301.code, *rnn301.origin)
+    # The encoder's and the decoder's 20000 are one placeholder: their widths still agree.
+    assert "LSTM(LARGE_1" in reproduction.setup and reproduction.setup.count("LARGE_2") == 0
+
+
+def test_the_whole_confirm_run_has_a_time_budget(tmp_path):
+    (diagnostic,) = lint_source("import keras\nout, h, c = keras.layers.LSTM(8)(keras.Input(shape=(5, 4)))\n", "e.py")
+    stats = confirm([diagnostic], cache_dir=tmp_path, budget=1e-9)
+    confirmation = diagnostic.extra["confirmation"]
+    assert confirmation["status"] == NOT_CHECKABLE and "time budget" in confirmation["detail"]
+    assert stats.startup_seconds is None and stats.reproductions_run == 0  # no worker was started
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "0", "-1", "1e308"])
+def test_confirm_times_must_be_finite_and_positive(value):
+    for option in ("--confirm-timeout", "--confirm-budget"):
+        result = run_cli("--confirm", option, value, str(ARCHITECTURES / "seq2seq_functional_broken.py"))
+        assert result.returncode == 2 and "Traceback" not in result.stderr and option in result.stderr
+
+
+PLANTED = "import pathlib\npathlib.Path({marker!r}).write_text({name!r})\nraise ImportError('planted {name}')\n"
+
+
+@keras
+def test_the_worker_never_imports_modules_planted_in_the_working_directory_or_pythonpath(tmp_path, monkeypatch):
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    marker = tmp_path / "a-planted-module-was-imported"
+    for name in ("keras", "json", "numpy", "tensorflow", "sitecustomize", "usercustomize"):
+        (planted / f"{name}.py").write_text(PLANTED.format(marker=str(marker), name=name))
+    monkeypatch.chdir(planted)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join((str(planted), str(ROOT))))
+    worker = confirm_runner.Worker(3, timeout=120)
+    try:
+        worker.start()
+        reproduction = Reproduction(setup="x = keras.Input(shape=(TIME, FEATURES))\n",
+                                    trigger="out, h, c = keras.layers.LSTM(4)(x)\n",
+                                    placeholders=(("BATCH", 2, ""), ("TIME", 5, ""), ("FEATURES", 3, "")))
+        answer = worker.run(reproduction)
+    finally:
+        worker.stop()
+    assert not marker.exists(), f"the worker imported the planted {marker.read_text()}.py"
+    assert worker.keras_version and worker.keras_version[0].isdigit()
+    assert answer["setup_error"] is None and answer["raised"]["type"] == "NotImplementedError", answer
+
+
+@keras
+def test_the_workers_memory_is_capped(keras_worker):
+    """A reproduction asking for 12 GiB gets a MemoryError (numpy's zeros would otherwise map it lazily)."""
+    reproduction = Reproduction(setup="big = np.zeros(12 * 1024**3, dtype=np.uint8)\n", trigger="big\n")
+    answer = keras_worker.run(reproduction)
+    assert answer["setup_error"] is not None and "MemoryError" in answer["setup_error"]["type"], answer
+    # The worker survives it and keeps answering.
+    small = Reproduction(setup="x = keras.Input(shape=(5, 4))\n", trigger="keras.layers.LSTM(4)(x)\n")
+    assert keras_worker.run(small)["setup_error"] is None
+
+
+@keras
+def test_the_confirm_cache_stays_out_of_the_repository_and_no_cache_writes_none(tmp_path, keras_worker):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pyproject.toml").write_text("")
+    (repo / "model.py").write_text("import keras\nout, h, c = keras.layers.LSTM(4)(keras.Input(shape=(5, 3)))\n")
+    xdg = tmp_path / "xdg"
+    env = {"XDG_CACHE_HOME": str(xdg)}
+    first = run_cli("--confirm", "--no-cache", "--output-format", "json", "model.py", cwd=repo, env_extra=dict(env))
+    assert json.loads(first.stdout)[0]["confirmation"]["status"] == CONFIRMED, first.stderr[-2000:]
+    assert list(tmp_path.rglob("confirm.json")) == []
+    second = run_cli("--confirm", "--output-format", "json", "model.py", cwd=repo, env_extra=dict(env))
+    assert json.loads(second.stdout)[0]["confirmation"]["status"] == CONFIRMED
+    assert list(tmp_path.rglob("confirm.json")) == [xdg / "rnnlint" / "confirm.json"]
+    assert (xdg / "rnnlint").stat().st_mode & 0o077 == 0  # private to its user
+
+
+def test_confirm_memory_is_a_number_of_megabytes():
+    target = str(ARCHITECTURES / "seq2seq_functional_broken.py")
+    for value in ("-1", "lots", "1e9", "9" * 20):
+        result = run_cli("--confirm", "--confirm-memory", value, target)
+        assert result.returncode == 2 and "--confirm-memory" in result.stderr and "Traceback" not in result.stderr

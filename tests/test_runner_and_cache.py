@@ -501,3 +501,84 @@ def test_a_cache_save_that_fails_leaves_no_temporary_file(tmp_path):
     assert "cannot write cache" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(p.name for p in cache_dir.iterdir()) == [".gitignore"]
+
+
+# --- a cloned repository may plant links in its cache directory: no write goes through them (issue 15, item 15) ---
+
+
+def _repository_with_a_finding(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pyproject.toml").write_text("")  # the project root: the default cache is repo/.rnnlint_cache
+    (repo / "model.py").write_text(BUGGY.format(units=8))
+    return repo
+
+
+def test_a_committed_dangling_gitignore_link_does_not_make_rnnlint_write_outside_the_repository(tmp_path):
+    repo = _repository_with_a_finding(tmp_path)
+    outside = tmp_path / "outside" / "created-by-rnnlint"
+    outside.parent.mkdir()
+    (repo / ".rnnlint_cache").mkdir()
+    (repo / ".rnnlint_cache" / ".gitignore").symlink_to(outside)
+    result = run_cli("model.py", cwd=repo)
+    assert result.returncode == 1 and "RNN101" in result.stdout, result.stdout + result.stderr
+    assert not outside.exists() and not outside.is_symlink()
+    assert (repo / ".rnnlint_cache" / ".gitignore").is_symlink()  # left as it was
+    assert any(name.startswith("v1-") for name in os.listdir(repo / ".rnnlint_cache"))  # the cache itself is written
+    again = run_cli("model.py", cwd=repo)
+    assert again.stdout == result.stdout
+
+
+def test_a_cache_directory_that_is_a_link_is_not_written_through(tmp_path):
+    repo = _repository_with_a_finding(tmp_path)
+    victim_directory = tmp_path / "victim"
+    victim_directory.mkdir()
+    (repo / ".rnnlint_cache").symlink_to(victim_directory)
+    result = run_cli("model.py", cwd=repo)
+    assert result.returncode == 1 and "RNN101" in result.stdout
+    assert os.listdir(victim_directory) == []
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith("rnnlint: warning: cache directory ") and "symbolic link" in warning
+
+
+def test_cache_files_are_written_through_fresh_random_temporary_names_only(tmp_path):
+    """A planted link at any name the writer might use as its temporary file is never followed."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    cache_dir = tmp_path / ".rnnlint_cache"
+    cache_dir.mkdir()
+    for name in (".tmp-cache.json", "confirm.tmp", ".tmp-0.json", ".gitignore"):
+        (cache_dir / name).symlink_to(victim)
+    cache = Cache(cache_dir)
+    run(make_tree(tmp_path, count=3), lambda _: Settings(), cache=cache)
+    cache.save()
+    assert cache.warning is None
+    assert victim.read_text() == "precious\n"
+    leftovers = [name for name in os.listdir(cache_dir) if name.startswith(".tmp-") and not (cache_dir / name).is_symlink()]
+    assert leftovers == []
+    assert Cache(cache_dir).entries  # and the cache was saved
+
+
+def test_a_cache_file_that_is_a_link_to_a_device_is_refused_not_read(tmp_path):
+    files = make_tree(tmp_path, count=3)
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    Cache(cache_dir).path.symlink_to("/dev/zero")
+    result = run_cli(*files, "--cache-dir", str(cache_dir), "--output-format", "concise")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "symbolic link" in result.stderr
+
+
+def test_a_failed_cache_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    files = make_tree(tmp_path, count=3)
+    cache_dir = tmp_path / "cache"
+    cache = Cache(cache_dir)
+    run(files, lambda _: Settings(), cache=cache)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("rnnlint.privatefiles.os.replace", disk_full)
+    cache.save()
+    assert "No space left on device" in cache.warning
+    assert [name for name in os.listdir(cache_dir) if name != ".gitignore"] == []

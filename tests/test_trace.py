@@ -157,3 +157,249 @@ def test_a_waste_finding_is_decided_by_whether_the_dropped_items_were_read(tmp_p
     assert read.verdict == REFUTED and "were read afterwards" in read.evidence
     nothing = reconcile(Target(str(path)), [diagnostic], {"events": [], "calls": [], "blocked": []}).verdicts[0]
     assert nothing.verdict == NOT_REACHED
+
+
+# --- the traced code's processes are killed with it (issue 15, items 11 and 22) -------------------------------
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for init to reap it counts as dead)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def _all_dead(pids: list[int], patience: float = 10.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        if not any(_alive(pid) for pid in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+FORKER = '''\
+import os, subprocess, sys, time
+pids = []
+for _ in range(3):
+    child = os.fork()
+    if child == 0:
+        time.sleep(600)  # holds the stdout pipe it inherited
+        os._exit(0)
+    pids.append(child)
+pids.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"]).pid)
+with open(sys.argv[1], "w") as handle:
+    handle.write(" ".join(map(str, pids)))
+print(sys.stdin.read().upper(), flush=True)
+if sys.argv[2] == "hang":
+    time.sleep(600)
+'''
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or not Path("/proc/self/stat").exists(), reason="needs fork and /proc")
+@pytest.mark.parametrize("ending", ["finish", "hang"])
+def test_every_process_the_traced_code_started_is_killed_with_it(tmp_path, ending):
+    import tempfile
+
+    from rnnlint.confirm.trace import TraceError, run_in_own_session
+
+    script = tmp_path / "forker.py"
+    script.write_text(FORKER)
+    pid_file = tmp_path / "pids"
+    command = [sys.executable, str(script), str(pid_file), ending]
+    with tempfile.TemporaryFile() as stderr:
+        if ending == "finish":
+            lines = run_in_own_session(command, "report", env=dict(os.environ), stderr=stderr, timeout=120)
+            assert lines == ["REPORT\n"]
+        else:
+            with pytest.raises(TraceError, match="did not finish within 8 s"):
+                run_in_own_session(command, "report", env=dict(os.environ), stderr=stderr, timeout=8)
+    pids = [int(pid) for pid in pid_file.read_text().split()]
+    assert len(pids) == 4 and _all_dead(pids), [pid for pid in pids if _alive(pid)]
+
+
+TRACED_FORKER = '''\
+import os, subprocess, sys, time
+import keras
+
+pids = []
+child = os.fork()
+if child == 0:
+    time.sleep(600)
+    os._exit(0)
+pids.append(child)
+pids.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"]).pid)
+with open({pid_file!r}, "w") as handle:
+    handle.write(" ".join(map(str, pids)))
+model = keras.Sequential([keras.Input(shape=(5, 4)), keras.layers.LSTM(4)])
+'''
+
+
+@pytest.mark.keras
+@pytest.mark.skipif(not hasattr(os, "fork") or not Path("/proc/self/stat").exists(), reason="needs fork and /proc")
+def test_trace_kills_the_processes_a_traced_module_forked(tmp_path, keras_worker):
+    pid_file = tmp_path / "pids"
+    target = tmp_path / "forks.py"
+    target.write_text(TRACED_FORKER.format(pid_file=str(pid_file)))
+    result = run_trace(str(target), "--timeout", "300", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "exercised model 'sequential': ran" in result.stdout
+    pids = [int(pid) for pid in pid_file.read_text().split()]
+    assert len(pids) == 2 and _all_dead(pids), [pid for pid in pids if _alive(pid)]
+
+
+def test_trace_help_says_it_runs_the_users_code():
+    result = run_trace("--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "executes your code" in text and "only trace code you would import" in text
+    assert "whole session" in text
+
+
+# --- reconciliation is right about which finding an event belongs to (issue 15, item 12) ---------------------
+
+
+def test_one_event_is_never_both_confirmed_and_missed(tmp_path):
+    """A failure while the model ran belongs to where the layer was built and where it was called."""
+    source = "import keras\nlayer = keras.layers.LSTM(8)\nout, h, c = layer(x)\n"
+    path = tmp_path / "t.py"
+    path.write_text(source)
+    (diagnostic,) = lint_source(source, str(path))
+    assert diagnostic.location.row == 3
+    symbolic = {"layer": "LSTM 'lstm'", "call_line": 3, "built_line": 2, "error": None, "inputs": [None, 5, 4],
+                "output": [None, 8]}
+    running = dict(symbolic, call_line=None, output=None, error={"type": "E", "message": "m"})
+    event = {"kind": "failure", "what": "LSTM 'lstm' raised", "line": 2, "call": 1, "exception": running["error"]}
+    result = reconcile(Target(str(path)), [diagnostic], {"events": [event], "calls": [symbolic, running], "blocked": []})
+    assert [v.verdict for v in result.verdicts] == [CONFIRMED]
+    assert result.missed == []
+
+
+def _report_for(calls: list[dict], events: list[dict]) -> dict:
+    return {"events": events, "calls": calls, "blocked": []}
+
+
+SEQUENTIAL_104 = """\
+import keras
+
+model = keras.Sequential([
+    keras.Input(shape=(5, 4)),
+    keras.layers.GRU(4),
+    keras.layers.LSTM(8, return_state=True),
+    keras.layers.Dense(3),
+])
+"""
+
+
+def test_rnn104_is_not_credited_with_another_layers_error(tmp_path):
+    path = tmp_path / "t.py"
+    path.write_text(SEQUENTIAL_104)
+    rnn104 = [d for d in lint_source(SEQUENTIAL_104, str(path)) if d.code == "RNN104"]
+    assert len(rnn104) == 1 and rnn104[0].location.row == 6
+    gru = {"index": 0, "layer": "GRU 'gru'", "call_line": 3, "built_line": 5, "error": None, "output": [None, 4],
+           "fed_by": []}
+    lstm_error = {"type": "ValueError", "message": "expected ndim=3, found ndim=2"}
+    lstm = {"index": 1, "layer": "LSTM 'lstm'", "call_line": 3, "built_line": 6, "error": lstm_error, "output": None,
+            "fed_by": [{"call": 0, "layer": "GRU 'gru'", "role": "output"}]}
+    event = {"kind": "failure", "what": "LSTM 'lstm' raised", "line": 3, "call": 1, "exception": lstm_error}
+    (verdict,) = reconcile(Target(str(path)), rnn104, _report_for([gru, lstm], [event])).verdicts
+    assert verdict.verdict == NOT_REACHED and "before reaching" in verdict.evidence
+    # The Dense receiving the LSTM's [output, h, c] is what RNN104 predicts.
+    lstm_ok = dict(lstm, error=None, output=[[None, 8]] * 3, fed_by=[])
+    dense_error = {"type": "ValueError", "message": 'Layer "dense" expects 1 input(s), but it received 3'}
+    dense = {"index": 2, "layer": "Dense 'dense'", "call_line": 3, "built_line": 7, "error": dense_error,
+             "output": None, "fed_by": [{"call": 1, "layer": "LSTM 'lstm'", "role": role}
+                                        for role in ("output", "state", "state")]}
+    event = {"kind": "failure", "what": "Dense 'dense' raised", "line": 3, "call": 2, "exception": dense_error}
+    (verdict,) = reconcile(Target(str(path)), rnn104, _report_for([gru, lstm_ok, dense], [event])).verdicts
+    assert verdict.verdict == CONFIRMED and "received 3" in verdict.evidence
+
+
+def test_rnn401_is_confirmed_by_the_error_that_names_its_keyword(tmp_path):
+    source = "import keras\nlayer = keras.layers.LSTM(8, return_sequence=True)\n"
+    path = tmp_path / "t.py"
+    path.write_text(source)
+    (diagnostic,) = lint_source(source, str(path))
+    named = {"type": "ValueError", "message": "Unrecognized keyword arguments passed to LSTM: {'return_sequence': True}"}
+    event = {"kind": "failure", "what": "constructing LSTM raised", "line": 2, "call": None, "exception": named}
+    (verdict,) = reconcile(Target(str(path)), [diagnostic], _report_for([], [event])).verdicts
+    assert verdict.verdict == CONFIRMED and "return_sequence" in verdict.evidence
+    unrelated = dict(event, exception={"type": "ValueError", "message": "units must be positive"})
+    (verdict,) = reconcile(Target(str(path)), [diagnostic], _report_for([], [unrelated])).verdicts
+    assert verdict.verdict == NOT_REACHED
+
+
+FUNCTIONS_ONLY = """\
+import keras
+
+
+def build():
+    inputs = keras.Input(shape=(5, 4))
+    out, h, c = keras.layers.LSTM(8)(inputs)
+    return keras.Model(inputs, out)
+
+
+def other():
+    inputs = keras.Input(shape=(5, 4))
+    y = keras.layers.TimeDistributed(keras.layers.Dense(3))(keras.layers.GRU(4)(inputs))
+    return keras.Model(inputs, y)
+"""
+
+
+def test_a_function_target_reconciles_only_that_functions_findings(tmp_path):
+    path = tmp_path / "t.py"
+    path.write_text(FUNCTIONS_ONLY)
+    diagnostics = lint_source(FUNCTIONS_ONLY, str(path))
+    assert sorted(d.code for d in diagnostics) == ["RNN101", "RNN201"]
+    result = reconcile(Target(str(path), "build"), diagnostics, _report_for([], []))
+    assert [v.diagnostic.code for v in result.verdicts] == ["RNN101"]
+    assert result.hint is None
+    # Code outside the function that it reached (a helper it called, here `other`) keeps its findings.
+    reached = dict(_report_for([], []), lines_run=[4, 5, 6, 11, 12])
+    result = reconcile(Target(str(path), "build"), diagnostics, reached)
+    assert sorted(v.diagnostic.code for v in result.verdicts) == ["RNN101", "RNN201"]
+
+
+def test_a_file_that_only_defines_functions_suggests_tracing_one(tmp_path):
+    path = tmp_path / "t.py"
+    path.write_text(FUNCTIONS_ONLY)
+    result = reconcile(Target(str(path)), lint_source(FUNCTIONS_ONLY, str(path)), _report_for([], []))
+    assert {v.verdict for v in result.verdicts} == {NOT_REACHED}
+    assert result.hint is not None and f"trace {path}:build" in result.hint and "build, other" in result.hint
+    from rnnlint.confirm.trace import render_text
+
+    assert "  hint: the findings are inside functions build, other" in render_text([result], "3")
+
+
+def test_a_notebook_target_says_notebooks_cannot_be_traced(tmp_path):
+    notebook = tmp_path / "model.ipynb"
+    notebook.write_text("{}")
+    for text in (str(notebook), f"{notebook}:build"):
+        result = run_trace(text)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        (line,) = result.stderr.splitlines()
+        assert "a notebook cannot be traced" in line and "nbconvert --to script" in line
+
+
+@pytest.mark.keras
+def test_trace_matches_keras_construction_errors_and_each_findings_own_failure(tmp_path, keras_worker):
+    (tmp_path / "unknown_keyword.py").write_text("import keras\n\nlayer = keras.layers.LSTM(8, return_sequence=True)\n")
+    (tmp_path / "sequential.py").write_text(SEQUENTIAL_104)
+    (tmp_path / "functions.py").write_text(FUNCTIONS_ONLY)
+    result = run_trace("--output-format", "json", str(tmp_path / "unknown_keyword.py"), str(tmp_path / "sequential.py"),
+                       f"{tmp_path / 'functions.py'}:build", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    data = json.loads(result.stdout)
+    assert sorted(verdicts(data)) == [
+        ("functions.py", "RNN101", 6, CONFIRMED),
+        ("sequential.py", "RNN104", 6, NOT_REACHED),  # the LSTM failed first (RNN201's failure), not the Dense
+        ("sequential.py", "RNN201", 6, CONFIRMED),
+        ("unknown_keyword.py", "RNN401", 3, CONFIRMED),
+    ]
+    keyword = data["targets"][0]["findings"][0]["trace"]["evidence"]
+    assert "Unrecognized keyword arguments" in keyword and "return_sequence" in keyword
+    assert all(t["missed"] == [] and t["other_failures"] == [] for t in data["targets"])

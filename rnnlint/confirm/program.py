@@ -150,6 +150,9 @@ _CONSUMER_ARGUMENTS = {
     "GroupQueryAttention": "head_dim=4, num_query_heads=2, num_key_value_heads=1",
 }
 _LARGEST_KEPT_UNITS = 64
+# Units, state widths and declared axes above this are replaced by LARGE_n placeholders just above it:
+# LSTM(20000) would make the worker build 1.6e9 weights (12 GB) to check a flag.
+LARGEST_KEPT_SIZE = 256
 
 
 class Sketch:
@@ -161,6 +164,7 @@ class Sketch:
         self._aside: list[str] = []
         self._placeholders: dict[str, tuple[object, str]] = {}
         self._taken: set[str] = set()
+        self._large: dict[int, str] = {}
         self.notes: list[str] = []
 
     # --- writing ------------------------------------------------------------------------
@@ -192,6 +196,26 @@ class Sketch:
                 value, meaning = BASE_PLACEHOLDERS[name]
             self._placeholders[name] = (value, meaning)
         return name
+
+    def size(self, value: int | None) -> str:
+        """A size (units, a state's width, an axis) as the program writes it, kept small.
+
+        A size above LARGEST_KEPT_SIZE becomes a placeholder just above it; the same size always
+        gets the same placeholder and different sizes different ones, so equal widths stay equal
+        and unequal ones unequal.  A size the analysis does not know becomes UNITS.
+        """
+        if value is None:
+            return self.placeholder("UNITS", 8, "units the analysis could not read")
+        if value <= LARGEST_KEPT_SIZE:
+            return str(value)
+        if value not in self._large:
+            name = f"LARGE_{len(self._large) + 1}"
+            written = str(value) if value < 10**12 else f"a {len(str(value))}-digit size"
+            self.placeholder(name, LARGEST_KEPT_SIZE + len(self._large) + 1, f"stands for {written} (kept small)")
+            self._large[value] = name
+            self.note(f"sizes above {LARGEST_KEPT_SIZE} are replaced by LARGE_n placeholders; a size Keras derives "
+                      "from one (a Bidirectional's concatenation) is derived from the placeholder")
+        return self._large[value]
 
     def reproduction(self, *, expects_silence: bool = False) -> Reproduction:
         # random_like() reads BATCH and TIME, so they are always defined.
@@ -254,11 +278,9 @@ class Sketch:
         return self._consumer(layer)
 
     def _units(self, layer: Layer) -> str:
-        if layer.units is not None:
-            return str(layer.units)
-        if layer.units_of is not None:
+        if layer.units is None and layer.units_of is not None:
             return self.multiple(layer.units_of)
-        return self.placeholder("UNITS", 8, "units the analysis could not read")
+        return self.size(layer.units)
 
     def multiple(self, size: Multiple) -> str:
         """A size known only as a multiple of a name's value: that multiple of a placeholder for it."""

@@ -309,7 +309,7 @@ def decoder_emits_last_step(fact: Consumed | ModelBuilt, finding: Finding, sketc
     sequence = sketch.name("decoder_input")
     sketch.setup(f"{sequence} = keras.Input(shape=({time}, {sketch.placeholder('FEATURES')}))")
     width = decoder.state_units
-    width_text = str(width) if width is not None else sketch.placeholder("UNITS", 8, "units the analysis could not read")
+    width_text = sketch.size(width)
     states = [sketch.name("state") for _ in range(count)]
     for state in states:
         sketch.setup(f"{state} = keras.Input(shape=({width_text},))")

@@ -46,7 +46,7 @@ def removed_api(fact: LayerBuilt | Imported, finding: Finding, sketch: Sketch) -
             _construct_with_current_name(layer, finding.node, sketch)
         return _construct_with_keyword(layer, finding.node, sketch)
     # A removed class: the targeted Keras has no such attribute.
-    units = layer.units if layer.units is not None else sketch.placeholder("UNITS", 8, "units the analysis could not read")
+    units = sketch.size(layer.units)
     if catalogue.is_v1_path(layer.qualified):
         sketch.note("reached as keras.layers: the rule reports tf.compat.v1 paths only for Keras 3, which has none")
     sketch.trigger(f"layer = keras.layers.{layer.class_name}({units})")

@@ -19,8 +19,6 @@ from rnnlint.rules._base import Finding
 from rnnlint.rules._common import describe_tensor
 from rnnlint.rules._states import given_states, kind_mismatch, needed_states
 
-_LARGEST_KEPT_WIDTH = 256
-
 
 @dataclass
 class States:
@@ -169,18 +167,16 @@ def _state_part(sketch: Sketch, tensor: Tensor, receiver: Layer, results: dict, 
             raise NotCheckable(f"{describe_tensor(tensor)} is not among what {producer.label_text} returns")
         return f"{result}[{index}]" if len(items) > 1 else result
     if tensor.producer is None and tensor.shape is not None and tensor.projection is None and tensor.state is None:
-        shape = tuple(tensor.shape)
+        dims = [sketch.size(dim) if type(dim) is int else repr(dim) for dim in tensor.shape]
         name = sketch.name("state_input")
-        sketch.setup(f"{name} = keras.Input(shape={shape!r})")
+        sketch.setup(f"{name} = keras.Input(shape=({', '.join(dims)}{',' if len(dims) == 1 else ''}))")
         states.inputs.append(name)
         return name
     width = tensor.width if tensor.width is not None else receiver.state_units
     if width is None and tensor.width_of is not None:
         width_text = sketch.multiple(tensor.width_of)
-    elif width is None or width > _LARGEST_KEPT_WIDTH:
-        width_text = sketch.placeholder("UNITS", 8, "units the analysis could not read")
     else:
-        width_text = str(width)
+        width_text = sketch.size(width)
     spatial = tensor.spatial_dims or 0
     dims = [sketch.placeholder("SIDE", 3, "size of each spatial axis")] * spatial + [width_text]
     name = sketch.name("state_input")

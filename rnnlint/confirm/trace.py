@@ -1,7 +1,9 @@
 """`rnnlint trace TARGET`: run the target under instrumented Keras and reconcile with the static findings.
 
-The target runs in a subprocess (`python -m rnnlint.confirm.tracer`) with a
-timeout; this module never imports Keras.  Reconciliation works statement by
+This RUNS the user's code, by design (as importing it would): only trace code
+you would import.  The target runs in a subprocess (`python -m rnnlint.confirm.tracer`)
+in a session of its own, with a timeout; whatever the traced code started is
+killed with it (see `run_in_own_session`).  This module never imports Keras.  Reconciliation works statement by
 statement (a finding and a runtime event agree when they point into the same
 statement of the target):
 
@@ -17,9 +19,11 @@ from __future__ import annotations
 import ast
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +49,9 @@ class Target:
         path, function = text, None
         if ":" in text and not os.path.exists(text):
             path, _, function = text.rpartition(":")
+        if path.endswith(".ipynb"):
+            raise TraceError(f"{path}: a notebook cannot be traced (trace runs Python files); export it with "
+                             f"`jupyter nbconvert --to script {path}` and trace the .py file")
         if not path.endswith(".py"):
             raise TraceError(f"{text}: a target is path.py or path.py:function")
         if not os.path.isfile(path):
@@ -65,6 +72,8 @@ class TargetResult:
     verdicts: list[Verdict]
     missed: list[dict]
     report: dict
+    # What to do when nothing was reached (the findings are in functions the file never calls).
+    hint: str | None = None
 
 
 def run_tracer(targets: list[Target], *, target_keras: int = 3, timeout: float = DEFAULT_TIMEOUT) -> dict:
@@ -77,28 +86,68 @@ def run_tracer(targets: list[Target], *, target_keras: int = 3, timeout: float =
         "targets": [{"path": t.path, "function": t.function, "args": t.args} for t in targets],
     }
     with tempfile.TemporaryFile() as stderr:
-        try:
-            completed = subprocess.run(
-                [sys.executable, "-m", "rnnlint.confirm.tracer"],
-                input=json.dumps(request),
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-                encoding="utf-8",
-                env=env,
-                timeout=timeout,
-            )
-        except subprocess.TimeoutExpired:
-            raise TraceError(f"the traced code did not finish within {timeout:g} s and was stopped") from None
+        output = run_in_own_session([sys.executable, "-m", "rnnlint.confirm.tracer"], json.dumps(request),
+                                    env=env, stderr=stderr, timeout=timeout)
         stderr.seek(0)
         errors = [line for line in stderr.read().decode("utf-8", "replace").splitlines() if line.strip()]
-    lines = [line for line in completed.stdout.splitlines() if line.strip()]
+    lines = [line for line in output if line.strip()]
     if not lines:
         raise TraceError(f"the tracer stopped without a report: {errors[-1] if errors else 'no reason given'}")
     report = json.loads(lines[-1])
     if not report.get("ready"):
         raise TraceError(f"the tracer could not import Keras: {report.get('error')}")
     return report
+
+
+def run_in_own_session(command: list[str], request: str, *, env: dict, stderr, timeout: float) -> list[str]:  # noqa: ANN001
+    """Run `command` in a session of its own, feeding it `request`; the lines it wrote to stdout.
+
+    The traced code may start processes (subprocess, multiprocessing, os.fork) that outlive it;
+    they belong to the session, and the whole session is killed when the command ends or runs
+    out of time (a process that starts a session of its own escapes this).  The output is read
+    line by line, so a child still holding the pipe does not keep rnnlint waiting.
+    """
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env,
+                               text=True, encoding="utf-8", start_new_session=True)
+    lines: list[str] = []
+
+    def feed() -> None:
+        try:
+            process.stdin.write(request)
+            process.stdin.close()
+        except (OSError, ValueError):
+            pass  # it stopped before reading: its exit says why
+
+    def drain() -> None:
+        try:
+            for line in process.stdout:
+                lines.append(line)  # noqa: PERF402 - one by one: a child holding the pipe must not hide the report
+        except (OSError, ValueError):
+            pass
+
+    readers = [threading.Thread(target=feed, daemon=True), threading.Thread(target=drain, daemon=True)]
+    for reader in readers:
+        reader.start()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise TraceError(f"the traced code did not finish within {timeout:g} s and was stopped") from None
+    finally:
+        _kill_session(process)
+        readers[1].join(timeout=5)
+    return list(lines)
+
+
+def _kill_session(process: subprocess.Popen) -> None:
+    """Kill every process of the session `process` leads (it, and what the traced code started)."""
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    else:
+        process.kill()
+    process.wait()
 
 
 def statement_spans(tree: ast.Module) -> list[tuple[int, int]]:
@@ -124,7 +173,8 @@ def reconcile(target: Target, diagnostics: list[Diagnostic], report: dict) -> Ta
         tree = ast.parse(Path(target.path).read_text(encoding="utf-8"))
         spans = statement_spans(tree)
     except (OSError, SyntaxError, ValueError):
-        spans = []
+        tree, spans = None, []
+    functions = _top_level_functions(tree)
     events = report.get("events", [])
     calls = report.get("calls", [])
     blocked = [tuple(span) for span in report.get("blocked", [])]
@@ -147,10 +197,17 @@ def reconcile(target: Target, diagnostics: list[Diagnostic], report: dict) -> Ta
         # arguments) is about the statement inside the helper too: both are where it may fail.
         places = [statement_of(spans, row) for row in _finding_rows(diagnostic)]
         reported.update(places)
-        where = next((place for place in places if events_at.get(place)), places[0])
+        expected = EXPECTED.get(diagnostic.code)
+        matching = {place: _expected_events(diagnostic, events_at.get(place, []), calls) for place in places}
+        where = next((place for place in places if matching[place]), places[0])
         observer = OBSERVERS.get(diagnostic.code)
-        if events_at.get(where):
-            verdicts.append(Verdict(diagnostic, CONFIRMED, _event_text(events_at[where][0])))
+        other = next((e for place in places for e in events_at.get(place, []) if e["kind"] == "failure"), None)
+        if matching[where]:
+            verdicts.append(Verdict(diagnostic, CONFIRMED, _event_text(matching[where][0])))
+        elif expected is not None and other is not None:
+            # Something else failed here first (another layer's error): what the finding predicts never ran.
+            verdicts.append(Verdict(diagnostic, NOT_REACHED, "the run failed here before reaching what this finding "
+                                                             f"is about: {_event_text(other)}"))
         elif observer is not None:
             # The finding describes no failure, so a clean run refutes nothing by itself:
             # what was recorded about the layer decides.
@@ -162,11 +219,50 @@ def reconcile(target: Target, diagnostics: list[Diagnostic], report: dict) -> Ta
                                                          f"output {call['output']}, without an error"))
         else:
             verdicts.append(Verdict(diagnostic, NOT_REACHED, "nothing this finding is about ran"))
-    missed = []
-    for where, found in events_at.items():
-        if where not in reported:
-            missed.extend(found)
-    return TargetResult(target, verdicts, missed, report)
+    # An event is missed when no finding is about any of its places (one event, counted once).
+    missed = [event for event in events if not any(place in reported for place in _event_places(spans, event, calls))]
+    if target.function is not None and target.function in functions:
+        verdicts = _about_the_function(verdicts, functions[target.function], set(report.get("lines_run") or ()))
+    return TargetResult(target, verdicts, missed, report, _hint(target, verdicts, functions))
+
+
+def _expected_events(diagnostic: Diagnostic, events: list[dict], calls: list[dict]) -> list[dict]:
+    """The events at a finding's statement that are the failure it predicts (all of them, for most rules)."""
+    expected = EXPECTED.get(diagnostic.code)
+    return events if expected is None else [e for e in events if expected(diagnostic, e, calls)]
+
+
+def _about_the_function(verdicts: list[Verdict], span: tuple[int, int], lines_run: set[int]) -> list[Verdict]:
+    """path.py:function: the findings inside the function, and those in code it reached (the module's
+    top level, the helpers and classes it called); not those of code that never ran, such as other functions."""
+    first, last = span
+    return [v for v in verdicts
+            if v.verdict != NOT_REACHED
+            or any(first <= row <= last or row in lines_run for row in _finding_rows(v.diagnostic))]
+
+
+def _top_level_functions(tree: ast.Module | None) -> dict[str, tuple[int, int]]:
+    """The file's top-level functions: name -> (first line, last line), decorators included."""
+    if tree is None:
+        return {}
+    return {
+        node.name: (min([node.lineno] + [d.lineno for d in node.decorator_list]), node.end_lineno or node.lineno)
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+
+
+def _hint(target: Target, verdicts: list[Verdict], functions: dict[str, tuple[int, int]]) -> str | None:
+    """When nothing a finding is about ran because it sits in functions the file never calls: which to trace."""
+    if target.function is not None or not verdicts or any(v.verdict != NOT_REACHED for v in verdicts):
+        return None
+    inside = [name for name, (first, last) in functions.items()
+              if any(first <= row <= last for v in verdicts for row in _finding_rows(v.diagnostic))]
+    if not inside:
+        return None
+    names = ", ".join(inside)
+    return (f"the findings are inside {'function' if len(inside) == 1 else 'functions'} {names}, which the file "
+            f"never calls at its top level: trace {target.path}:{inside[0]} (add --arg NAME=VALUE for its arguments)")
 
 
 def _event_places(spans: list[tuple[int, int]], event: dict, calls: list[dict]) -> list[tuple]:
@@ -302,6 +398,36 @@ def _decoder_last_step(run: _Run, places: list) -> tuple[str, str]:
     return _NOTHING_RAN
 
 
+def _received_the_list(diagnostic: Diagnostic, event: dict, calls: list[dict]) -> bool:
+    """RNN104: the failing layer is the one that received the flagged layer's several tensors."""
+    index = event.get("call")
+    if index is None or index >= len(calls):
+        return False
+    sources = [f["call"] for f in calls[index].get("fed_by") or []]
+    return any(sources.count(source) >= 2 and source < len(calls)
+               and calls[source].get("built_line") == diagnostic.location.row for source in set(sources))
+
+
+def _names_the_keyword(diagnostic: Diagnostic, event: dict, calls: list[dict]) -> bool:
+    """RNN401/RNN402 (a keyword): Keras' error names the keyword the finding names."""
+    if diagnostic.origin is None:
+        return True
+    node = diagnostic.origin[1].node
+    if not isinstance(node, ast.keyword) or node.arg is None:
+        return diagnostic.code != "RNN401"
+    exception = event.get("exception") or {}
+    return node.arg in exception.get("message", "")
+
+
+# Rules whose findings predict which layer fails and how: an event at the finding's statement
+# confirms it only when it is that failure (another layer's error at the same statement does not).
+EXPECTED = {
+    "RNN104": _received_the_list,
+    "RNN401": _names_the_keyword,
+    "RNN402": _names_the_keyword,
+}
+
+
 # Rules whose findings describe no failure Keras would raise: their verdict comes from
 # what was recorded about the layer, not from whether its statement ran cleanly.
 OBSERVERS = {
@@ -345,6 +471,8 @@ def render_text(results: list[TargetResult], keras_version: str) -> str:
             d = verdict.diagnostic
             lines.append(f"  {verdict.verdict}: {location_text(d)}: {d.code} {d.message}")
             lines.append(f"      {verdict.evidence}")
+        if result.hint:
+            lines.append(f"  hint: {result.hint}")
         for event in result.missed:
             counts[MISSED] += 1
             lines.append(f"  missed: {result.target.path}:{event.get('line')}: {_event_text(event)}")
@@ -373,6 +501,7 @@ def render_json(results: list[TargetResult], tracer_report: dict) -> str:
                 "findings": [dict(as_dict(v.diagnostic), trace={"verdict": v.verdict, "evidence": v.evidence})
                              for v in r.verdicts],
                 "missed": r.missed,
+                "hint": r.hint,
                 "other_failures": r.report.get("other_failures", []),
                 "exercised": r.report.get("exercised", []),
                 "calls": r.report.get("calls", []),

@@ -236,7 +236,17 @@ class Instrumentation:
                 else:
                     if isinstance(layer, instrumentation.cudnn_types):
                         recorder.constructed.append(layer)
-            return original(layer, *args, **kwargs)
+            try:
+                return original(layer, *args, **kwargs)
+            except Exception as error:
+                # Keras refusing to build a recurrent layer (an unknown keyword, RNN401): an event at the
+                # line that built it, so the finding there is matched with Keras' own message.
+                if recorder is not None and isinstance(layer, instrumentation.recurrent_types):
+                    line = layer.__dict__.get("_rnnlint_built_at")
+                    summary = _summary(error)
+                    if not any(e["exception"] == summary and e["line"] == line for e in recorder.events):
+                        recorder.event("failure", f"constructing {type(layer).__name__} raised", line, None, summary)
+                raise
 
         return __init__
 

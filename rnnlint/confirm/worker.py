@@ -1,7 +1,10 @@
 """The --confirm worker: `python -m rnnlint.confirm.worker`, one per run.
 
-Reads JSON lines on stdin.  The first is `{"target_keras": 3}`; the worker
-imports Keras and answers `{"ready": true, "keras_version": ..., "startup_seconds": ...}`
+Started isolated by rnnlint.confirm.runner (`python -I`, rnnlint's location on
+the path).  Reads JSON lines on stdin.  The first is
+`{"target_keras": 3, "memory_limit": bytes or null}`; the worker caps its own
+address space (RLIMIT_AS: an allocation past it raises MemoryError, reported
+like any other exception, instead of taking the machine's memory), imports Keras and answers `{"ready": true, "keras_version": ..., "startup_seconds": ...}`
 (or `{"ready": false, "error": ...}`).  Each further line is a reproduction
 `{"id", "constants", "setup", "trigger", "aside"}`; the answer reports what
 happened, without judging (rnnlint.confirm.runner does that):
@@ -68,6 +71,21 @@ def run_reproduction(request: dict, keras) -> dict:  # noqa: ANN001
     return answer
 
 
+def limit_memory(limit: object) -> None:
+    """Cap the address space of this process at `limit` bytes (never raising an existing lower cap)."""
+    if type(limit) is not int or limit <= 0:
+        return
+    try:
+        import resource
+    except ImportError:  # not on this platform (Windows): no cap
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft == resource.RLIM_INFINITY or limit < soft:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def main() -> int:
     out = protocol_stream()
 
@@ -78,7 +96,9 @@ def main() -> int:
     first = sys.stdin.readline()
     if not first:
         return 0
-    target = int(json.loads(first).get("target_keras", 3))
+    request = json.loads(first)
+    target = int(request.get("target_keras", 3))
+    limit_memory(request.get("memory_limit"))
     started = time.perf_counter()
     try:
         keras = import_keras(target)
