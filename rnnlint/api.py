@@ -14,7 +14,7 @@ import threading
 import warnings
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ from rnnlint.sources.python import LineIndex, SourceError, SourceText
 
 if TYPE_CHECKING:  # the analysis is imported lazily, so that a run over clean files starts fast
     from rnnlint.analysis.facts import Fact
+    from rnnlint.analysis.project import ModuleRecord, ProjectIndex
 
 
 
@@ -37,6 +38,9 @@ class FileResult:
     failed: bool = False
     # One line each about a file skipped on purpose (a notebook of another language); not findings.
     notices: list[str] = field(default_factory=list)
+    # The project modules the analysis read for this file (absolute path -> digest of their bytes):
+    # its findings hold only while they are unchanged (rnnlint/cache.py checks them).
+    dependencies: dict[str, str] = field(default_factory=dict)
 
 
 def lint_source(text: str, filename: str = "<stdin>", settings: Settings | None = None) -> list[Diagnostic]:
@@ -93,8 +97,11 @@ def lint_bytes(data: bytes, name: str, settings: Settings) -> FileResult:
         source = SourceText.from_bytes(data)
     except SourceError as error:
         return FileResult(name, [_file_error(name, str(error))], failed=True)
-    diagnostics = analyse(source.text, name, settings).diagnostics
-    return FileResult(name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics))
+    analysis = analyse(source.text, name, settings)
+    diagnostics = analysis.diagnostics
+    return FileResult(
+        name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics), dependencies=analysis.dependencies
+    )
 
 
 def lint_paths(paths: Iterable[str | Path], settings: Settings | None = None) -> Iterator[FileResult]:
@@ -127,6 +134,8 @@ class Analysis:
     tree: ast.Module | None = None
     facts: list[Fact] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
+    # Project modules read for this file (see FileResult.dependencies).
+    dependencies: dict[str, str] = field(default_factory=dict)
 
 
 def analyse(text: str, filename: str, settings: Settings) -> Analysis:
@@ -180,21 +189,51 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
         return Analysis([_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")])
     # The time limit covers everything after parsing (the C parser cannot be interrupted):
     # the interpreter, the rules and the fixes they build.
+    index = project_index(settings.target_keras)
+    context = index.begin(filename if os.path.isfile(filename) else None)
     try:
         with _time_limit(settings.file_timeout), _recursion_room():
             try:
-                facts = interpret(tree, settings.target_keras)
+                facts = interpret(tree, settings.target_keras, context)
             except RecursionError:
                 return Analysis([_file_error(filename, "skipped: code nested too deeply to analyse")], tree)
-            return _apply_rules(tree, facts, text, filename, settings, every_rule=every_rule)
+            analysis = _apply_rules(tree, facts, text, filename, settings, every_rule=every_rule)
+            analysis.dependencies = {path: record.digest for path, record in index.read.items()}
+            return analysis
     except _TookTooLong:
         return Analysis([_file_error(filename, f"skipped: took longer than {settings.file_timeout:g} s to analyse")], tree)
+
+
+# One project index per targeted Keras, per process (each worker builds its own on first use).
+_INDEXES: dict[int, ProjectIndex] = {}
+# The directories named on the command line: searched for project imports after the project root.
+_PROJECT_ROOTS: list[str] = []
+
+
+def use_project_roots(directories: Iterable[str]) -> None:
+    """Search these directories (the command line's) for the project modules a file imports."""
+    for directory in directories:
+        absolute = os.path.abspath(directory)
+        if absolute not in _PROJECT_ROOTS:
+            _PROJECT_ROOTS.append(absolute)
+    _INDEXES.clear()
+
+
+def project_index(target_keras: int) -> ProjectIndex:
+    """The process's index of project modules (rnnlint/analysis/project.py), built on first use."""
+    index = _INDEXES.get(target_keras)
+    if index is None:
+        from rnnlint.analysis.project import ProjectIndex
+
+        index = _INDEXES[target_keras] = ProjectIndex(_PROJECT_ROOTS, target_keras)
+    return index
 
 
 def _apply_rules(
     tree: ast.Module, facts: list[Fact], text: str, filename: str, settings: Settings, *, every_rule: bool
 ) -> Analysis:
     """The rules over the facts, each finding with its fix, deduplicated."""
+    from rnnlint.analysis.project import origin_of
     from rnnlint.fixes import FixBuilder
     from rnnlint.rules import all_rules
 
@@ -217,7 +256,17 @@ def _apply_rules(
         try:
             for fact_type in rule.facts:
                 for fact in by_type.get(fact_type, ()):
+                    fixes.foreign = False
                     for finding in rule.check(fact, fixes):
+                        if fixes.foreign:
+                            # A fix that would edit another module of the project is not offered
+                            # (docs/project-analysis.md): that edit changes every importer.
+                            finding = replace(finding, fix=None)
+                            fixes.foreign = False
+                        if origin_of(finding.node) is not None and (
+                            fact.via is None or _reported_there(finding.node, rule.code, settings)
+                        ):
+                            continue  # the other module's own finding: reported when it is linted
                         key = (rule.code, id(finding.node))
                         seen.append((fact, finding.node, key))
                         known = candidates.get(key)
@@ -233,7 +282,7 @@ def _apply_rules(
                             severity=rule.severity,
                             fix=finding.fix,
                             name=rule.name,
-                            extra=_markers(via=fact.via is not None, enabled=enabled),
+                            extra=_markers(via=fact.via is not None, enabled=enabled, related=_producers(fact)),
                             origin=(fact, finding),
                         )
         except Exception as error:  # noqa: BLE001 - one broken rule must not take down the run
@@ -257,6 +306,85 @@ def _apply_rules(
     reports = [Report(fact, node, final[key]) for fact, node, key in seen]
     diagnostics = sorted([*unique.values(), *failures], key=Diagnostic.sort_key)
     return Analysis(diagnostics, tree, facts, reports)
+
+
+def _reported_there(node: ast.AST, code: str, settings: Settings) -> bool:
+    """Whether the module `node` belongs to reports `code` at `node` itself, whatever its callers pass.
+
+    A helper of another module run with this file's arguments can show a finding that
+    is the helper's own (its code is wrong for any argument): that module reports it;
+    only findings that exist for this file's arguments are reported here, at its call.
+    """
+    from rnnlint.analysis.project import origin_of
+
+    record = origin_of(node)
+    if record is None:
+        return False
+    if record.own_findings is None:
+        record.own_findings = set()  # (a re-entry while computing them sees none)
+        record.own_findings = _own_findings(record, settings)
+    return (code, *_position(node)) in record.own_findings
+
+
+def _own_findings(record: ModuleRecord, settings: Settings) -> set[tuple]:
+    """(code, position) of every finding a module's own analysis makes, every rule on."""
+    from rnnlint.analysis.interpret import interpret
+    from rnnlint.fixes import FixBuilder
+    from rnnlint.rules import all_rules
+
+    assert record.tree is not None
+    index = project_index(settings.target_keras)
+    with index.aside():
+        facts = interpret(record.tree, settings.target_keras, index.begin(record.path))
+    fixes = FixBuilder(LineIndex(record.text), facts)
+    found: set[tuple] = set()
+    by_type: dict[type, list] = {}
+    for fact in facts:
+        by_type.setdefault(type(fact), []).append(fact)
+    for rule_class in all_rules():
+        rule = rule_class(settings)
+        for fact_type in rule_class.facts:
+            for fact in by_type.get(fact_type, ()):
+                if fact.via is None:
+                    found.update((rule.code, *_position(f.node)) for f in rule.check(fact, fixes))
+    return found
+
+
+def _position(node: ast.AST) -> tuple:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0), getattr(node, "end_lineno", 0), getattr(node, "end_col_offset", 0))
+
+
+def _producers(fact: Fact) -> list[dict]:
+    """The layers of a fact built in another module of the project: where (for JSON and --diff-base)."""
+    from rnnlint.analysis.project import origin_of
+    from rnnlint.analysis.values import Layer, Outputs, Sequence, Tensor
+
+    layers: list[Layer] = []
+    pending = [getattr(fact, name, None) for name in ("layer", "value", "consumer", "values", "inputs")]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, Layer):
+            layers.append(value)
+        elif isinstance(value, Tensor):
+            pending.extend((value.producer, value.projection))
+        elif isinstance(value, Outputs):
+            pending.append(value.producer)
+        elif isinstance(value, (Sequence, tuple)):
+            pending.extend(value.items if isinstance(value, Sequence) else value)
+    related = []
+    for layer in layers:
+        record = origin_of(layer.node)
+        if record is None:
+            continue
+        entry = {
+            "filename": os.path.relpath(record.path),
+            "row": layer.node.lineno,
+            "end_row": layer.node.end_lineno or layer.node.lineno,
+            "message": f"{layer.display_class} built here",
+        }
+        if entry not in related:
+            related.append(entry)
+    return related
 
 
 def parse(text: str, filename: str = "<unknown>") -> ast.Module:
@@ -308,9 +436,10 @@ def _recursion_room() -> Iterator[None]:
         sys.setrecursionlimit(previous)
 
 
-def _markers(*, via: bool, enabled: bool) -> dict:
-    """Bookkeeping carried on a diagnostic until the stages that read it drop it."""
-    extra: dict = {}
+def _markers(*, via: bool, enabled: bool, related: list[dict] | None = None) -> dict:
+    """Bookkeeping carried on a diagnostic until the stages that read it drop it; and
+    `related`: the producers in other modules of the project (kept: --diff-base reads them)."""
+    extra: dict = {"related": related} if related else {}
     if via:
         extra["via"] = True  # read by the de-duplication at the end of analyse()
     if not enabled:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from rnnlint.analysis.facts import (
     Consumed,
@@ -57,6 +58,9 @@ from rnnlint.analysis.values import (
 )
 from rnnlint.keras import catalogue
 from rnnlint.keras.catalogue import Effect, Needs
+
+if TYPE_CHECKING:
+    from rnnlint.analysis.project import FileContext
 
 MAX_INLINE_DEPTH = 6
 MAX_UNROLL = 16
@@ -175,8 +179,10 @@ class _Args:
 
 
 class Interpreter:
-    def __init__(self, tree: ast.Module, target_keras: int = 3) -> None:
+    def __init__(self, tree: ast.Module, target_keras: int = 3, project: FileContext | None = None) -> None:
         self.tree = tree
+        # The project index as this module sees it (analysis/project.py); None: project imports stay unknown.
+        self.project = project
         # The few places where Keras 2 and Keras 3 read the same code differently ask this.
         self.target_keras = target_keras
         self.facts: list[Fact] = []
@@ -340,6 +346,8 @@ class Interpreter:
 
     def stmt_Import(self, stmt: ast.Import, scope: Scope, frame: Frame) -> None:
         for alias in stmt.names:
+            if self.project is not None and self.project.bind_import(alias, scope):
+                continue
             if alias.asname:
                 scope.set(alias.asname, Ref(alias.name))
             else:
@@ -347,6 +355,8 @@ class Interpreter:
                 scope.set(top, Ref(top))
 
     def stmt_ImportFrom(self, stmt: ast.ImportFrom, scope: Scope, frame: Frame) -> None:
+        if self.project is not None and self.project.bind_from(stmt, scope):
+            return
         if stmt.level or not stmt.module:
             for alias in stmt.names:
                 scope.set(alias.asname or alias.name, UNKNOWN)
@@ -1230,9 +1240,9 @@ _EXPR_HANDLERS = _dispatch_table("expr_")
 # --- helpers --------------------------------------------------------------------------------
 
 
-def interpret(tree: ast.Module, target_keras: int = 3) -> list[Fact]:
-    """All facts about one module, read as the targeted Keras reads it."""
-    return Interpreter(tree, target_keras).run()
+def interpret(tree: ast.Module, target_keras: int = 3, project: FileContext | None = None) -> list[Fact]:
+    """All facts about one module, read as the targeted Keras reads it (its project imports through `project`)."""
+    return Interpreter(tree, target_keras, project).run()
 
 
 def _mark_escaped(value: Value) -> None:
