@@ -212,11 +212,10 @@ _PROJECT_ROOTS: list[str] = []
 
 def use_project_roots(directories: Iterable[str]) -> None:
     """Search these directories (the command line's) for the project modules a file imports."""
-    for directory in directories:
-        absolute = os.path.abspath(directory)
-        if absolute not in _PROJECT_ROOTS:
-            _PROJECT_ROOTS.append(absolute)
-    _INDEXES.clear()
+    added = [os.path.abspath(d) for d in directories if os.path.abspath(d) not in _PROJECT_ROOTS]
+    if added:
+        _PROJECT_ROOTS.extend(added)
+        _INDEXES.clear()
 
 
 def project_index(target_keras: int) -> ProjectIndex:
@@ -377,7 +376,7 @@ def _producers(fact: Fact) -> list[dict]:
         if record is None:
             continue
         entry = {
-            "filename": os.path.relpath(record.path),
+            "filename": record.path,  # absolute: a cached finding may be read from another directory
             "row": layer.node.lineno,
             "end_row": layer.node.end_lineno or layer.node.lineno,
             "message": f"{layer.display_class} built here",

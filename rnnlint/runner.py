@@ -26,7 +26,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from rnnlint.api import FileResult, file_error_result, lint_bytes, lint_file, may_build_recurrent, read_file
+from rnnlint.api import (
+    FileResult,
+    file_error_result,
+    lint_bytes,
+    lint_file,
+    may_build_recurrent,
+    read_file,
+    use_project_roots,
+)
 from rnnlint.config import Resolver
 from rnnlint.diagnostics import Diagnostic
 from rnnlint.settings import Settings
@@ -163,6 +171,9 @@ def check(
     """Check the targets.  `keep_origins`: each diagnostic keeps what the analysis knew
     (`Diagnostic.origin`, for --confirm); it lives only in this process, so no workers."""
     results: list[FileResult | None] = [None] * len(targets)
+    # Project imports are searched in the directories named on the command line too (set before
+    # any worker starts: forked workers inherit it).
+    use_project_roots(sorted({target.root for target in targets if target.root and os.path.isdir(target.root)}))
     keys: dict[int, str | None] = {}  # the cache key of each file sent to the analysis
     analysis = _Analysis(1 if keep_origins else jobs or default_jobs(), keep_origins)
     if cache is not None:
@@ -218,7 +229,7 @@ def check(
         results[index] = result
         key = keys[index]
         if cache is not None and key is not None and not _not_about_content(result):
-            cache.put(key, result.diagnostics)
+            cache.put(key, result.diagnostics, result.dependencies)
     return [r for r in results if r is not None]
 
 

@@ -1,0 +1,3 @@
+from tensorflow.keras import layers
+
+STEP = layers.LSTM(8)
