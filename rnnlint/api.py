@@ -27,6 +27,7 @@ from rnnlint.sources.python import LineIndex, SourceError, SourceText
 if TYPE_CHECKING:  # the analysis is imported lazily, so that a run over clean files starts fast
     from rnnlint.analysis.facts import Fact
     from rnnlint.analysis.project import ModuleRecord, ProjectIndex
+    from rnnlint.projectfiles import ProjectFiles
 
 
 
@@ -46,21 +47,37 @@ class FileResult:
 def lint_source(text: str, filename: str = "<stdin>", settings: Settings | None = None) -> list[Diagnostic]:
     """Lint Python source text."""
     settings = settings or Settings()
-    if not prefilter.text_may_build_recurrent(text):
+    if not prefilter.text_may_build_recurrent(text) and not imports_recurrent(text.encode("utf-8", "surrogatepass"), filename):
         return []
     return analyse(text, filename, settings).diagnostics
 
 
 def may_build_recurrent(data: bytes, name: str = "") -> bool:
-    """False only when no rule can fire in a file with these bytes (rnnlint/prefilter.py; binary files pass)."""
+    """False only when no rule can fire in a file with these bytes (rnnlint/prefilter.py; binary files pass),
+    nor in what it imports from its project (a file that never names a recurrent layer may misuse
+    one a helper of the project builds: rnnlint/projectfiles.py)."""
     if not is_notebook(name):
-        return prefilter.may_build_recurrent(data)
+        return prefilter.may_build_recurrent(data) or imports_recurrent(data, name)
     if prefilter.may_build_recurrent(data):
         return True
     from rnnlint.sources import notebook
 
     # In a notebook the words may be escaped in the JSON, or cut between two list items.
     return notebook.may_build_recurrent(data)
+
+
+def imports_recurrent(data: bytes, name: str) -> bool:
+    """Whether a project module the file `name` imports (directly or through others) may build a recurrent layer."""
+    if b"import" not in data or not name or not os.path.isfile(name):
+        return False
+    return project_files().imports_recurrent(data, os.path.abspath(name))
+
+
+def imports_project(data: bytes, name: str) -> bool:
+    """Whether the file `name` may import a module of its project."""
+    if b"import" not in data or not name or not os.path.isfile(name):
+        return False
+    return bool(project_files().imported_modules(data, os.path.abspath(name)))
 
 
 def lint_file(path: str | Path, settings: Settings | None = None, display_name: str | None = None) -> FileResult:
@@ -204,7 +221,9 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
         return Analysis([_file_error(filename, f"skipped: took longer than {settings.file_timeout:g} s to analyse")], tree)
 
 
-# One project index per targeted Keras, per process (each worker builds its own on first use).
+# Where the project's modules are, and one index of them per targeted Keras: per process
+# (each worker builds its own on first use).
+_FILES: list[ProjectFiles] = []
 _INDEXES: dict[int, ProjectIndex] = {}
 # The directories named on the command line: searched for project imports after the project root.
 _PROJECT_ROOTS: list[str] = []
@@ -215,7 +234,17 @@ def use_project_roots(directories: Iterable[str]) -> None:
     added = [os.path.abspath(d) for d in directories if os.path.abspath(d) not in _PROJECT_ROOTS]
     if added:
         _PROJECT_ROOTS.extend(added)
+        _FILES.clear()
         _INDEXES.clear()
+
+
+def project_files() -> ProjectFiles:
+    """The process's finder of project modules (rnnlint/projectfiles.py), built on first use."""
+    if not _FILES:
+        from rnnlint.projectfiles import ProjectFiles
+
+        _FILES.append(ProjectFiles(_PROJECT_ROOTS))
+    return _FILES[0]
 
 
 def project_index(target_keras: int) -> ProjectIndex:
@@ -224,7 +253,7 @@ def project_index(target_keras: int) -> ProjectIndex:
     if index is None:
         from rnnlint.analysis.project import ProjectIndex
 
-        index = _INDEXES[target_keras] = ProjectIndex(_PROJECT_ROOTS, target_keras)
+        index = _INDEXES[target_keras] = ProjectIndex(project_files(), target_keras)
     return index
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from rnnlint.api import (
     FileResult,
     file_error_result,
+    imports_project,
     lint_bytes,
     lint_file,
     may_build_recurrent,
@@ -210,7 +211,8 @@ def check(
                 continue
         if not may_build_recurrent(data, target.name):
             results[index] = FileResult(target.name)
-            if status is not None:
+            # Filtered out for good only when no project module could change the answer (they are not watched).
+            if status is not None and not imports_project(data, target.name):
                 cache.remember(target.path, status, read_at, "", FILTERED)
             continue
         key = None

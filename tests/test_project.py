@@ -70,7 +70,7 @@ def test_the_expectations_are_there() -> None:
     # The test project must keep exercising each case: a guard against an edit that drops them.
     names = {line.split(":")[0] for line in expected(PROJECT)}
     assert {"seq2seq/train.py", "seq2seq/more.py", "app/run.py", "cyc/a.py", "broken/bad.py"} <= names
-    assert len(expected(PROJECT)) == 13
+    assert len(expected(PROJECT)) == 14
 
 
 def test_a_run_over_the_directory_reports_exactly_the_expected_findings(project: Path) -> None:
@@ -79,7 +79,17 @@ def test_a_run_over_the_directory_reports_exactly_the_expected_findings(project:
 
 @pytest.mark.parametrize(
     "name",
-    ["seq2seq/train.py", "seq2seq/more.py", "seq2seq/clean.py", "app/run.py", "cyc/a.py", "cyc/b.py", "broken/use.py"],
+    [
+        "seq2seq/train.py",
+        "seq2seq/more.py",
+        "seq2seq/clean.py",
+        "seq2seq/wiring.py",
+        "app/run.py",
+        "cyc/a.py",
+        "cyc/b.py",
+        "broken/use.py",
+        "other/plain.py",
+    ],
 )
 def test_a_run_over_one_file_reads_the_modules_it_imports_and_reports_only_on_it(project: Path, name: str) -> None:
     # broken/use.py imports a module that does not parse: its RNN001 belongs to a run that lints it.
@@ -146,6 +156,30 @@ def test_a_change_in_an_imported_module_is_not_served_from_the_cache(project: Pa
         encoding="utf-8",
     )
     assert run() == {"10 RNN201", "11 RNN202"}  # a GRU returns (output, h): `out, h = ...` is right now
+
+
+def test_a_file_that_names_no_recurrent_layer_is_analysed_when_its_imports_build_one(project: Path) -> None:
+    from rnnlint.projectfiles import ProjectFiles
+
+    files = ProjectFiles()
+    wiring, plain = project / "seq2seq" / "wiring.py", project / "other" / "plain.py"
+    assert files.imports_recurrent(wiring.read_bytes(), str(wiring))
+    assert files.imported_modules(plain.read_bytes(), str(plain)) == [str(project / "other" / "helpers" / "nothing_recurrent.py")]
+    assert not files.imports_recurrent(plain.read_bytes(), str(plain))
+
+
+def test_a_filtered_file_is_analysed_again_once_a_module_it_imports_builds_a_layer(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "helpers.py").write_text("def make():\n    return None\n", encoding="utf-8")
+    (tmp_path / "use.py").write_text(
+        "import keras\nfrom helpers import make\n\nout, h = make()(keras.Input((5, 3)))\n", encoding="utf-8"
+    )
+    assert run_cli("use.py", cwd=tmp_path).returncode == 0
+    (tmp_path / "helpers.py").write_text(
+        "import keras\n\ndef make():\n    return keras.layers.LSTM(4, return_state=True)\n", encoding="utf-8"
+    )
+    completed = run_cli("--output-format", "concise", "use.py", cwd=tmp_path)
+    assert "use.py:4:1: RNN101 LSTM built in helpers.py:4" in completed.stdout
 
 
 def git(repo: Path, *arguments: str) -> None:

@@ -20,11 +20,8 @@ module does not bind at its top level (or rebinds from a function: `global`), a
 star import of such a module.  Modules outside the project (site-packages, the
 standard library, Keras itself) are never looked up here.
 
-The project's roots, searched for absolute imports: the nearest directory above
-the importing file holding a pyproject.toml, setup.py, setup.cfg or .git (and its
-`src/`), then the directories named on the command line; the file's own directory
-when no marker is found (as `python file.py` would).  Relative imports resolve
-from the importing file's directory.
+Where modules are found (the project's roots, src layouts, namespace packages) is
+rnnlint/projectfiles.py's business.
 
 Values handed out are copies where the importer could change them (a layer
 object collects the calls made on it; an instance its attributes), so what one
@@ -56,13 +53,11 @@ from rnnlint.analysis.values import (
     SequentialModel,
     Value,
 )
+from rnnlint.projectfiles import ProjectFiles, module_file
 
-ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 # Import chains longer than this are not followed (the deepest module stays unknown to
 # the ones above it); the rule depends only on the chain, not on the order files are linted.
 MAX_IMPORT_DEPTH = 24
-# Top-level names that are never a project module, whatever directories sit in the project.
-EXTERNAL_TOP_LEVEL = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "__future__", "typing"})
 
 
 def origin_of(node: object) -> ModuleRecord | None:
@@ -123,12 +118,10 @@ class _ForeignNames(dict):
 class ProjectIndex:
     """Resolves a file's project imports to values, reading each module at most once per process."""
 
-    def __init__(self, roots: Iterable[str] = (), target_keras: int = 3) -> None:
-        self.command_line_roots = [os.path.abspath(r) for r in roots if os.path.isdir(r)]
+    def __init__(self, files: ProjectFiles | None = None, target_keras: int = 3) -> None:
+        self.files = files or ProjectFiles()
         self.target_keras = target_keras
         self.records: dict[str, ModuleRecord] = {}
-        self._markers: dict[str, str | None] = {}
-        self._found: dict[tuple[tuple[str, ...], str], str | None] = {}
         self._in_progress: list[str] = []
         # Per analysed file: copies handed out (by id of the original), modules read, statuses checked.
         self._handed: dict[int, Value] = {}
@@ -136,14 +129,16 @@ class ProjectIndex:
         self._checked: set[str] = set()
 
     # --- per analysed file ------------------------------------------------------------------
-    def begin(self, filename: str | None, roots: Iterable[str] = ()) -> FileContext:
+    def begin(self, filename: str | None) -> FileContext:
         """Start analysing `filename` (the path on disk; None for text with no file)."""
         self._handed = {}
         self.read = {}
         self._checked = set()
         path = os.path.abspath(filename) if filename else None
-        extra = [os.path.abspath(r) for r in roots if os.path.isdir(r)]
-        return FileContext(self, path, self.search_roots(path, extra))
+        return self.context(path)
+
+    def context(self, path: str | None) -> FileContext:
+        return FileContext(self, path, self.files.search_roots(path))
 
     @contextmanager
     def aside(self) -> Iterator[None]:
@@ -156,62 +151,8 @@ class ProjectIndex:
             read.update(self.read)
             self._handed, self.read, self._checked = handed, read, checked
 
-    def search_roots(self, path: str | None, extra: list[str]) -> tuple[str, ...]:
-        roots: list[str] = []
-        if path is not None:
-            marker = self.marker_root(os.path.dirname(path))
-            if marker is not None:
-                roots.append(marker)
-                if os.path.isdir(os.path.join(marker, "src")):
-                    roots.append(os.path.join(marker, "src"))
-        for root in extra + self.command_line_roots:
-            if root not in roots and (path is None or _is_under(path, root)):
-                roots.append(root)
-        if not roots and path is not None:
-            roots.append(os.path.dirname(path))
-        return tuple(roots)
-
-    def marker_root(self, directory: str) -> str | None:
-        """The nearest directory at or above `directory` holding a project marker (memoised per directory)."""
-        if directory in self._markers:
-            return self._markers[directory]
-        found: str | None = None
-        if any(os.path.exists(os.path.join(directory, marker)) for marker in ROOT_MARKERS):
-            found = directory
-        else:
-            parent = os.path.dirname(directory)
-            found = self.marker_root(parent) if parent != directory else None
-        self._markers[directory] = found
-        return found
-
-    # --- finding modules ----------------------------------------------------------------------
     def find(self, roots: tuple[str, ...], dotted: str) -> str | None:
-        """The file (or namespace directory) of the absolute module `dotted` in the project, if any."""
-        top = dotted.split(".")[0]
-        if not dotted or top in EXTERNAL_TOP_LEVEL:
-            return None
-        key = (roots, dotted)
-        if key not in self._found:
-            self._found[key] = self._find_uncached(roots, dotted.split("."))
-        return self._found[key]
-
-    def _find_uncached(self, roots: tuple[str, ...], parts: list[str]) -> str | None:
-        namespace: str | None = None
-        for root in roots:
-            found = _module_file(os.path.join(root, *parts))
-            if found is not None and not os.path.isdir(found):
-                return found
-            namespace = namespace or found
-        return namespace
-
-    def find_relative(self, importer: str, level: int, module: str | None) -> str | None:
-        """`from ..pkg import x` in `importer`: the module file (or namespace directory) it names."""
-        base = os.path.dirname(importer)
-        for _ in range(level - 1):
-            base = os.path.dirname(base)
-        if not module:
-            return _module_file(base)
-        return _module_file(os.path.join(base, *module.split(".")))
+        return self.files.find(roots, dotted)
 
     # --- module values ----------------------------------------------------------------------------
     def module_ref(self, dotted: str, path: str) -> ModuleRef:
@@ -227,7 +168,7 @@ class ProjectIndex:
                 return names[name]
         package = os.path.dirname(module.path) if module.path.endswith("__init__.py") else module.path
         if os.path.isdir(package):
-            sub = _module_file(os.path.join(package, name))
+            sub = module_file(os.path.join(package, name))
             if sub is not None:
                 return self.module_ref(f"{module.qualified}.{name}", sub)
         return UNKNOWN
@@ -250,7 +191,7 @@ class ProjectIndex:
         from rnnlint.analysis.interpret import Frame, Interpreter, Scope, _declared_global
 
         assert record.tree is not None
-        interpreter = Interpreter(record.tree, self.target_keras, project=FileContext(self, record.path, self.search_roots(record.path, [])))
+        interpreter = Interpreter(record.tree, self.target_keras, project=self.context(record.path))
         module = Scope()
         self._in_progress.append(record.path)
         try:
@@ -336,7 +277,7 @@ class ProjectIndex:
         return record
 
     def display_path(self, path: str) -> str:
-        root = self.marker_root(os.path.dirname(path)) or os.getcwd()
+        root = self.files.marker_root(os.path.dirname(path)) or os.getcwd()
         try:
             relative = os.path.relpath(path, root)
         except ValueError:  # another drive (Windows)
@@ -347,7 +288,7 @@ class ProjectIndex:
     def imports_of(self, record: ModuleRecord) -> list[str]:
         """The project modules the module's top level imports (not its functions': those run later)."""
         if record.imports is None:
-            context = FileContext(self, record.path, self.search_roots(record.path, []))
+            context = self.context(record.path)
             found: list[str] = []
             for statement in _top_level_imports(record.tree.body if record.tree else []):
                 for target in context.targets(statement):
@@ -427,7 +368,7 @@ class FileContext:
         if os.path.isdir(module[1]) or module[1].endswith("__init__.py"):
             package = module[1] if os.path.isdir(module[1]) else os.path.dirname(module[1])
             for alias in statement.names:
-                sub = _module_file(os.path.join(package, alias.name)) if alias.name != "*" else None
+                sub = module_file(os.path.join(package, alias.name)) if alias.name != "*" else None
                 if sub is not None:
                     found.append(sub)
         return found
@@ -437,7 +378,7 @@ class FileContext:
         if statement.level:
             if self.path is None:
                 return None
-            path = self.index.find_relative(self.path, statement.level, statement.module)
+            path = self.index.files.find_relative(self.path, statement.level, statement.module)
             dotted = "." * statement.level + (statement.module or "")
         else:
             path = self.index.find(self.roots, statement.module or "")
@@ -490,20 +431,6 @@ def content_digest(data: bytes) -> str:
     import hashlib
 
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def _module_file(base: str) -> str | None:
-    """`base.py`, `base/__init__.py`, or the directory `base` (a namespace package), whichever exists first."""
-    if os.path.isfile(base + ".py"):
-        return base + ".py"
-    if os.path.isdir(base):
-        init = os.path.join(base, "__init__.py")
-        return init if os.path.isfile(init) else base
-    return None
-
-
-def _is_under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _top_level_imports(body: list[ast.stmt]) -> Iterable[ast.Import | ast.ImportFrom]:
