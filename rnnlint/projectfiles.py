@@ -27,10 +27,8 @@ from rnnlint import prefilter
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 # Top-level names that are never a project module, whatever directories sit in the project.
 EXTERNAL_TOP_LEVEL = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "__future__", "typing"})
-_IMPORT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\r\n#;]*)|import[ \t]+([^\r\n#;]*))",
-    re.MULTILINE,
-)
+# One import statement, matched from the start of its line.
+_IMPORT = re.compile(rb"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\r\n#;]*)|import[ \t]+([^\r\n#;]*))")
 
 
 class ProjectFiles:
@@ -42,6 +40,9 @@ class ProjectFiles:
         self._found: dict[tuple[tuple[str, ...], str], str | None] = {}
         self._roots: dict[str | None, tuple[str, ...]] = {}
         self._reaches: dict[str, bool] = {}
+        self._module_files: dict[str, str | None] = {}
+        self._relative: dict[tuple[str, int, str | None], str | None] = {}
+        self._top_names: dict[tuple[str, ...], frozenset[str]] = {}
 
     def marker_root(self, directory: str) -> str | None:
         """The nearest directory at or above `directory` holding a project marker (memoised per directory)."""
@@ -89,6 +90,8 @@ class ProjectFiles:
         if not dotted or top in EXTERNAL_TOP_LEVEL or not all(part.isidentifier() for part in dotted.split(".")):
             return None
         key = (roots, dotted)
+        if key not in self._found and top not in self.top_level_names(roots):
+            self._found[key] = None
         if key not in self._found:
             self._found[key] = self._find_uncached(roots, dotted.split("."))
         return self._found[key]
@@ -102,9 +105,21 @@ class ProjectFiles:
             namespace = namespace or found
         return namespace
 
-    @staticmethod
-    def find_relative(importer: str, level: int, module: str | None) -> str | None:
+    def find_relative(self, importer: str, level: int, module: str | None) -> str | None:
         """`from ..pkg import x` in `importer`: the module file (or namespace directory) it names."""
+        key = (os.path.dirname(importer), level, module)
+        if key not in self._relative:
+            self._relative[key] = self._find_relative_uncached(importer, level, module)
+        return self._relative[key]
+
+    def module_file(self, base: str) -> str | None:
+        """module_file(), memoised."""
+        if base not in self._module_files:
+            self._module_files[base] = module_file(base)
+        return self._module_files[base]
+
+    @staticmethod
+    def _find_relative_uncached(importer: str, level: int, module: str | None) -> str | None:
         base = os.path.dirname(importer)
         for _ in range(level - 1):
             base = os.path.dirname(base)
@@ -113,34 +128,55 @@ class ProjectFiles:
         return module_file(os.path.join(base, *module.split(".")))
 
     # --- the prefilter's second question ---------------------------------------------------------
+    def top_level_names(self, roots: tuple[str, ...]) -> frozenset[str]:
+        """The names an absolute project import can start with: the modules and directories in the roots."""
+        known = self._top_names.get(roots)
+        if known is None:
+            names: set[str] = set()
+            for root in roots:
+                try:
+                    entries = os.listdir(root)
+                except OSError:
+                    continue
+                for entry in entries:
+                    name = entry[:-3] if entry.endswith(".py") else entry
+                    if name.isidentifier() and name not in EXTERNAL_TOP_LEVEL:
+                        names.add(name)
+            known = self._top_names[roots] = frozenset(names)
+        return known
+
     def imported_modules(self, data: bytes, path: str) -> list[str]:
         """The project modules (files) the import statements in `data` may name, read from the bytes."""
         roots = self.search_roots(path)
+        tops = self.top_level_names(roots)
         found: list[str] = []
-        for match in _IMPORT.finditer(data):
-            source, names, plain = match.groups()
+        for source, names, plain in _import_statements(data):
             if plain is not None:
                 for part in plain.split(b","):
                     words = part.split()
                     if words:
-                        found.append(self.find(roots, words[0].decode("ascii", "replace")) or "")
+                        module = words[0].decode("ascii", "replace")
+                        if module.split(".")[0] in tops:
+                            found.append(self.find(roots, module) or "")
                 continue
             module = source.decode("ascii", "replace")
             dots = len(module) - len(module.lstrip("."))
             if dots:
                 base = self.find_relative(path, dots, module[dots:] or None)
-            else:
+            elif module.split(".")[0] in tops:
                 base = self.find(roots, module)
+            else:
+                continue
             if base is None:
                 continue
             found.append(base)
-            package = base if os.path.isdir(base) else os.path.dirname(base) if base.endswith("__init__.py") else None
+            package = base if not base.endswith(".py") else os.path.dirname(base) if base.endswith("__init__.py") else None
             if package is not None:  # `from pkg import sub`: sub may be a module of the package
                 for name in re.split(rb"[\s,()\\]+", names):
                     text = name.decode("ascii", "replace")
                     if text.isidentifier() and text != "as":
-                        found.append(module_file(os.path.join(package, text)) or "")
-        return [f for f in dict.fromkeys(found) if f and not os.path.isdir(f)]
+                        found.append(self.module_file(os.path.join(package, text)) or "")
+        return [f for f in dict.fromkeys(found) if f.endswith(".py")]  # (a namespace package is a directory)
 
     def imports_recurrent(self, data: bytes, path: str) -> bool:
         """Whether a project module that `data` imports (directly or through others) names a recurrent layer."""
@@ -172,6 +208,25 @@ class ProjectFiles:
             self._reaches[path] = True
             return True
         return any(self._explore(module, seen) for module in self.imported_modules(data, path))
+
+
+def _import_statements(data: bytes) -> Iterable[tuple[bytes | None, bytes | None, bytes | None]]:
+    """(module, names, None) for each `from module import names`, (None, None, modules) for each `import modules`.
+
+    Found from the occurrences of `import` (a substring search) rather than a regular
+    expression over every line: ten times faster on files that import a lot.
+    """
+    position = data.find(b"import")
+    last = -1
+    old_mac = b"\r" in data and b"\n" not in data  # lines end with \r alone
+    while position != -1:
+        start = data.rfind(b"\r" if old_mac else b"\n", 0, position) + 1
+        if start != last:
+            last = start
+            match = _IMPORT.match(data, start)
+            if match is not None:
+                yield match.groups()  # type: ignore[misc]
+        position = data.find(b"import", position + 6)
 
 
 def module_file(base: str) -> str | None:
