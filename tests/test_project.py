@@ -268,3 +268,25 @@ def test_a_long_import_chain_is_cut_at_the_depth_limit(tmp_path: Path) -> None:
     near = index.names_of(index.find(context.roots, "m3"))
     assert near["UNITS"] == Const(8)
     assert index.names_of(index.find(context.roots, f"m{count - 1}")) is None
+
+
+def test_a_notebook_of_the_project_sees_the_modules_it_imports(project: Path) -> None:
+    cell = (
+        "from tensorflow.keras import layers\n"
+        "from seq2seq.encoders import last_step_block\n"
+        "x = layers.Input((10, 8))\n"
+        "y = layers.LSTM(16)(last_step_block(x, 16))\n"
+    )
+    notebook = {
+        "cells": [{"cell_type": "code", "metadata": {}, "source": cell.splitlines(keepends=True), "outputs": [], "execution_count": None}],
+        "metadata": {"language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (project / "notebooks").mkdir()
+    (project / "notebooks" / "explore.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    completed = run_cli("--no-cache", "--output-format", "json", "notebooks/explore.ipynb", cwd=project)
+    [finding] = json.loads(completed.stdout)
+    assert finding["code"] == "RNN201"
+    assert finding["cell"] == 1 and finding["location"]["row"] == 4
+    assert "LSTM built in seq2seq/encoders.py:9 (made by the call on line 4)" in finding["message"]

@@ -53,7 +53,7 @@ from rnnlint.analysis.values import (
     SequentialModel,
     Value,
 )
-from rnnlint.projectfiles import ProjectFiles, module_file
+from rnnlint.projectfiles import ProjectFiles
 
 # Import chains longer than this are not followed (the deepest module stays unknown to
 # the ones above it); the rule depends only on the chain, not on the order files are linted.
@@ -159,18 +159,22 @@ class ProjectIndex:
         return ModuleRef(dotted, path=path, index=self)
 
     def member(self, module: ModuleRef, name: str) -> Value:
-        """`module.name`: a top-level name of the module, else its submodule, else unknown."""
-        if not os.path.isdir(module.path):
-            names = self.names_of(module.path)
-            if names is None:
-                return UNKNOWN
-            if name in names:
-                return names[name]
+        """`module.name`: a submodule of the package, else a top-level name of the module, else unknown.
+
+        The submodule first: `from pkg import config` inside the package then needs only
+        `pkg/config.py`, not `pkg/__init__.py` (which often imports the module asking: a cycle
+        Python resolves, and this analysis would not).  An `__init__.py` that binds a name of
+        one of its submodules to something else is rare enough to read wrong.
+        """
         package = os.path.dirname(module.path) if module.path.endswith("__init__.py") else module.path
-        if os.path.isdir(package):
-            sub = module_file(os.path.join(package, name))
+        if not package.endswith(".py"):
+            sub = self.files.module_file(os.path.join(package, name))
             if sub is not None:
                 return self.module_ref(f"{module.qualified}.{name}", sub)
+        if module.path.endswith(".py"):
+            names = self.names_of(module.path)
+            if names is not None and name in names:
+                return names[name]
         return UNKNOWN
 
     def names_of(self, path: str) -> _ForeignNames | None:
@@ -292,7 +296,7 @@ class ProjectIndex:
             found: list[str] = []
             for statement in _top_level_imports(record.tree.body if record.tree else []):
                 for target in context.targets(statement):
-                    if target not in found and not os.path.isdir(target):
+                    if target not in found and target.endswith(".py"):
                         found.append(target)
             record.imports = found
         return record.imports
@@ -364,13 +368,15 @@ class FileContext:
         module = self.module_of(statement)
         if module is None:
             return found
-        found.append(module[1])
-        if os.path.isdir(module[1]) or module[1].endswith("__init__.py"):
-            package = module[1] if os.path.isdir(module[1]) else os.path.dirname(module[1])
-            for alias in statement.names:
-                sub = module_file(os.path.join(package, alias.name)) if alias.name != "*" else None
-                if sub is not None:
-                    found.append(sub)
+        path = module[1]
+        package = os.path.dirname(path) if path.endswith("__init__.py") else path
+        for alias in statement.names:
+            # A submodule is all `from pkg import sub` needs (see ProjectIndex.member).
+            sub = self.index.files.module_file(os.path.join(package, alias.name)) if not package.endswith(".py") and alias.name != "*" else None
+            if sub is not None:
+                found.append(sub)
+            elif path not in found:
+                found.append(path)
         return found
 
     def module_of(self, statement: ast.ImportFrom) -> tuple[str, str] | None:
@@ -416,7 +422,7 @@ class FileContext:
         return True
 
     def _bind_star(self, ref: ModuleRef, scope: object) -> None:
-        names = None if os.path.isdir(ref.path) else self.index.names_of(ref.path)
+        names = self.index.names_of(ref.path) if ref.path.endswith(".py") else None
         record = self.index.records.get(ref.path)
         if names is None or record is None or record.unknown_names:
             scope.opaque_star_import = True  # type: ignore[attr-defined]
