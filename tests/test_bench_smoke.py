@@ -25,6 +25,7 @@ def test_bench_quick_runs_and_writes_its_report(tmp_path):
             "--mixed-limit=30",
             "--keras-files=8",
             "--sizes=4,8",
+            "--project-modules=12",
             "--tools=ruff",  # pylint takes seconds per run; its rows go through the same code
             f"--work-dir={tmp_path / 'work'}",
             f"--results={results}",
@@ -35,12 +36,19 @@ def test_bench_quick_runs_and_writes_its_report(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     report = (results / "report.md").read_text()
-    for heading in ("## Targets", "## (a) Mixed tree", "## (b) All-Keras tree", "## Single-file latency", "## Scaling"):
+    for heading in (
+        "## Targets",
+        "## (a) Mixed tree",
+        "## (b) All-Keras tree",
+        "## (d) Multi-module project",
+        "## Single-file latency",
+        "## Scaling",
+    ):
         assert heading in report
     assert "| rnnlint --no-cache (cold) |" in report
     assert "| python -m rnnlint --version |" in report
     # The generated files' planted bugs are what rnnlint finds: the benchmark times real work.
-    assert report.count("(as planted)") == 2, report
+    assert report.count("(as planted)") == 3, report
     samples = json.loads((results / "samples.json").read_text())
     cold = next(r for r in samples["scenarios"]["keras"]["results"] if r["label"] == "rnnlint --no-cache (cold)")
     assert len(cold["samples"]) == 1 and cold["samples"][0]["returncode"] == 1 and cold["samples"][0]["cpu"] > 0
