@@ -63,14 +63,17 @@ def may_build_recurrent(data: bytes, name: str = "") -> bool:
     from rnnlint.sources import notebook
 
     # In a notebook the words may be escaped in the JSON, or cut between two list items.
-    return notebook.may_build_recurrent(data)
+    return notebook.may_build_recurrent(data) or imports_recurrent(data, name)
 
 
 def imports_recurrent(data: bytes, name: str) -> bool:
     """Whether a project module the file `name` imports (directly or through others) may build a recurrent layer."""
     if b"import" not in data or not name or not os.path.isfile(name):
         return False
-    return project_files().imports_recurrent(data, os.path.abspath(name))
+    try:
+        return project_files().imports_recurrent(data, os.path.abspath(name))
+    except RecursionError:  # an import chain of a thousand modules: look at the file
+        return True
 
 
 def imports_project(data: bytes, name: str) -> bool:

@@ -27,8 +27,11 @@ from rnnlint import prefilter
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 # Top-level names that are never a project module, whatever directories sit in the project.
 EXTERNAL_TOP_LEVEL = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "__future__", "typing"})
-# One import statement, matched from the start of its line.
-_IMPORT = re.compile(rb"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\r\n#;]*)|import[ \t]+([^\r\n#;]*))")
+# One import statement, matched from the start of its line (in a notebook's JSON, from the
+# opening quote of its line's string: the names then stop at the `\n"` closing it).
+_IMPORT = re.compile(
+    rb'[ \t]*"?(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\r\n#;"\\]*)|import[ \t]+([^\r\n#;"\\]*))'
+)
 
 
 class ProjectFiles:
@@ -172,7 +175,7 @@ class ProjectFiles:
             found.append(base)
             package = base if not base.endswith(".py") else os.path.dirname(base) if base.endswith("__init__.py") else None
             if package is not None:  # `from pkg import sub`: sub may be a module of the package
-                for name in re.split(rb"[\s,()\\]+", names):
+                for name in re.split(rb'[\s,()\\"]+|\\n', names):
                     text = name.decode("ascii", "replace")
                     if text.isidentifier() and text != "as":
                         found.append(self.module_file(os.path.join(package, text)) or "")

@@ -270,23 +270,47 @@ def test_a_long_import_chain_is_cut_at_the_depth_limit(tmp_path: Path) -> None:
     assert index.names_of(index.find(context.roots, f"m{count - 1}")) is None
 
 
-def test_a_notebook_of_the_project_sees_the_modules_it_imports(project: Path) -> None:
-    cell = (
-        "from tensorflow.keras import layers\n"
-        "from seq2seq.encoders import last_step_block\n"
-        "x = layers.Input((10, 8))\n"
-        "y = layers.LSTM(16)(last_step_block(x, 16))\n"
-    )
+def write_notebook(path: Path, *cells: str) -> None:
     notebook = {
-        "cells": [{"cell_type": "code", "metadata": {}, "source": cell.splitlines(keepends=True), "outputs": [], "execution_count": None}],
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "source": cell.splitlines(keepends=True), "outputs": [], "execution_count": None}
+            for cell in cells
+        ],
         "metadata": {"language_info": {"name": "python"}},
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-    (project / "notebooks").mkdir()
-    (project / "notebooks" / "explore.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+
+
+def test_a_notebook_of_the_project_sees_the_modules_it_imports(project: Path) -> None:
+    write_notebook(
+        project / "notebooks" / "explore.ipynb",
+        "from tensorflow.keras import layers\n"
+        "from seq2seq.encoders import last_step_block\n"
+        "x = layers.Input((10, 8))\n"
+        "y = layers.LSTM(16)(last_step_block(x, 16))\n",
+    )
     completed = run_cli("--no-cache", "--output-format", "json", "notebooks/explore.ipynb", cwd=project)
     [finding] = json.loads(completed.stdout)
     assert finding["code"] == "RNN201"
     assert finding["cell"] == 1 and finding["location"]["row"] == 4
     assert "LSTM built in seq2seq/encoders.py:9 (made by the call on line 4)" in finding["message"]
+
+
+def test_a_notebook_naming_no_recurrent_layer_is_analysed_when_its_imports_build_one(project: Path) -> None:
+    write_notebook(
+        project / "notebooks" / "wiring.ipynb",
+        "from tensorflow.keras import layers\nfrom seq2seq import make_encoder\n",
+        "x = layers.Input((10, 8))\nout, h = make_encoder()(x)\n",
+    )
+    write_notebook(project / "notebooks" / "plain.ipynb", "from other.helpers import nothing_recurrent\nprint(nothing_recurrent.VALUE)\n")
+    completed = run_cli("--no-cache", "--output-format", "json", "notebooks", cwd=project)
+    [finding] = json.loads(completed.stdout)
+    assert (finding["filename"], finding["code"], finding["cell"], finding["location"]["row"]) == (
+        "notebooks/wiring.ipynb",
+        "RNN101",
+        2,
+        2,
+    )

@@ -437,7 +437,7 @@ def _lint(data: bytes, name: str, settings: Settings) -> _Linted:
     if notebook.other_language is not None:
         notice = f"{name}: skipped: not a Python notebook (kernel language {notebook.other_language!r})"
         return _Linted(FileResult(name, notices=[notice]))
-    if not _may_build_recurrent_text(notebook.code()):
+    if not _may_build_recurrent_text(notebook.code(), name):
         return _Linted(FileResult(name))
     program = Program.build(notebook)
     found = lint_source(program.text, name, settings)  # analysis and suppression comments, on the program's rows
@@ -451,10 +451,13 @@ def lint_notebook(data: bytes, name: str, settings: Settings) -> FileResult:
     return _lint(data, name, settings).result
 
 
-def _may_build_recurrent_text(code: str) -> bool:
-    from rnnlint.api import may_build_recurrent
+def _may_build_recurrent_text(code: str, name: str = "") -> bool:
+    """Whether the notebook's code names a recurrent layer, or (given the notebook's path) imports a
+    module of its project that does (rnnlint/projectfiles.py)."""
+    from rnnlint.api import imports_recurrent, may_build_recurrent
 
-    return may_build_recurrent(code.encode("utf-8", "surrogatepass"))
+    data = code.encode("utf-8", "surrogatepass")
+    return may_build_recurrent(data) or bool(name) and imports_recurrent(data, name)
 
 
 def fix_notebook(data: bytes, name: str, settings: Settings, *, unsafe: bool = False) -> FileFix:
