@@ -314,3 +314,18 @@ def test_a_notebook_naming_no_recurrent_layer_is_analysed_when_its_imports_build
         2,
         2,
     )
+
+
+def test_sarif_carries_the_producer_as_a_related_location(project: Path) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    completed = run_cli("--no-cache", "--output-format", "sarif", "seq2seq/train.py", cwd=project)
+    document = json.loads(completed.stdout)
+    validator = jsonschema.validators.validator_for(schema)
+    validator(schema, format_checker=validator.FORMAT_CHECKER).validate(document)
+    first = document["runs"][0]["results"][0]
+    [related] = first["relatedLocations"]
+    assert related["physicalLocation"]["artifactLocation"]["uri"] == "seq2seq/encoders.py"
+    assert related["physicalLocation"]["region"] == {"startLine": 5, "endLine": 5}
+    assert related["message"]["text"] == "LSTM built here"
