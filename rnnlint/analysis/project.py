@@ -36,7 +36,7 @@ import ast
 import copy
 import os
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -96,6 +96,8 @@ class ModuleRecord:
     unknown_names: frozenset[str] = frozenset()
     cyclic: bool = False
     height: int | None = None
+    # What a name the module does not bind resolves to through its star imports of Keras modules.
+    star_lookup: Callable[[str], Value] | None = None
     # (rule code, position) of the findings the module's own analysis makes (computed by rnnlint/api.py on demand).
     own_findings: set[tuple] | None = None
 
@@ -175,6 +177,9 @@ class ProjectIndex:
             names = self.names_of(module.path)
             if names is not None and name in names:
                 return names[name]
+            record = self.records.get(module.path)
+            if names is not None and record is not None and record.star_lookup is not None:
+                return record.star_lookup(name)  # `from keras.layers import *` in that module: its layer classes
         return UNKNOWN
 
     def names_of(self, path: str) -> _ForeignNames | None:
@@ -209,6 +214,7 @@ class ProjectIndex:
         names = {name: (UNKNOWN if name in globals_ else value) for name, value in module.names.items()}
         if module.opaque_star_import:
             record.unknown_names = frozenset({"*"})
+        record.star_lookup = module.star_lookup
         foreign = _ForeignNames(names, self)
         module.names = foreign  # the module's own functions read their globals through it too
         record.names = foreign
