@@ -330,3 +330,18 @@ def test_sarif_carries_the_producer_as_a_related_location(project: Path) -> None
     assert related["physicalLocation"]["artifactLocation"]["uri"] == "seq2seq/encoders.py"
     assert related["physicalLocation"]["region"] == {"startLine": 5, "endLine": 5}
     assert related["message"]["text"] == "LSTM built here"
+
+
+def test_an_instance_of_another_module_is_handed_out_as_a_copy_even_when_it_refers_to_itself(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "blocks.py").write_text(
+        "import keras\n\nclass Block:\n    pass\n\nBLOCK = Block()\nBLOCK.me = BLOCK\nBLOCK.rnn = keras.layers.GRU(4)\n",
+        encoding="utf-8",
+    )
+    index = ProjectIndex()
+    context = index.begin(str(tmp_path / "main.py"))
+    names = index.names_of(index.find(context.roots, "blocks"))
+    block = names["BLOCK"]
+    assert block.attrs["me"] is block and isinstance(block.attrs["rnn"], Layer)
+    index.begin(str(tmp_path / "other.py"))
+    assert index.names_of(index.find(context.roots, "blocks"))["BLOCK"] is not block

@@ -234,7 +234,8 @@ class ProjectIndex:
             handed.escaped = True  # other modules may call it: its calls are never all known here
             handed.all_calls_seen = lambda: False
         elif isinstance(value, Instance):
-            handed = Instance(value.cls, {k: self.hand_out(v) for k, v in value.attrs.items()}, value.volatile)
+            handed = self._handed[id(value)] = Instance(value.cls, {}, value.volatile)  # first: attributes may lead back to it
+            handed.attrs.update({k: self.hand_out(v) for k, v in value.attrs.items()})
         elif isinstance(value, Sequence):
             handed = Sequence(tuple(self.hand_out(item) for item in value.items))
         elif isinstance(value, SequentialModel):
