@@ -142,7 +142,7 @@ class ProjectFiles:
                 except OSError:
                     continue
                 for entry in entries:
-                    name = entry[:-3] if entry.endswith(".py") else entry
+                    name = entry.removesuffix(".py")
                     if name.isidentifier() and name not in EXTERNAL_TOP_LEVEL:
                         names.add(name)
             known = self._top_names[roots] = frozenset(names)

@@ -436,7 +436,8 @@ class FileContext:
             return
         exported = _all_names(record.tree) if record.tree is not None else None
         for name in exported if exported is not None else [n for n in names if not n.startswith("_")]:
-            scope.set(name, names[name] if name in names else UNKNOWN)  # type: ignore[attr-defined]
+            # (not names.get: dict.get would bypass the copy _ForeignNames.__getitem__ hands out)
+            scope.set(name, names[name] if name in names else UNKNOWN)  # type: ignore[attr-defined]  # noqa: SIM401
 
 
 def content_digest(data: bytes) -> str:
