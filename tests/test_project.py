@@ -345,3 +345,11 @@ def test_an_instance_of_another_module_is_handed_out_as_a_copy_even_when_it_refe
     assert block.attrs["me"] is block and isinstance(block.attrs["rnn"], Layer)
     index.begin(str(tmp_path / "other.py"))
     assert index.names_of(index.find(context.roots, "blocks"))["BLOCK"] is not block
+
+
+def test_the_graph_draws_layers_of_other_modules_with_their_place(project: Path) -> None:
+    completed = run_cli("graph", "seq2seq/train.py", cwd=project)
+    assert completed.returncode in (0, 1), completed.stderr
+    assert "return_state=True<br/>seq2seq/encoders.py:5, called line 9" in completed.stdout
+    assert "GRU 'SHARED_ENCODER'" in completed.stdout and "seq2seq/encoders.py:12, called line 11" in completed.stdout
+    assert "<br/>line 10" in completed.stdout  # the file's own layer, as before
