@@ -353,3 +353,14 @@ def test_the_graph_draws_layers_of_other_modules_with_their_place(project: Path)
     assert "return_state=True<br/>seq2seq/encoders.py:5, called line 9" in completed.stdout
     assert "GRU 'SHARED_ENCODER'" in completed.stdout and "seq2seq/encoders.py:12, called line 11" in completed.stdout
     assert "<br/>line 10" in completed.stdout  # the file's own layer, as before
+
+
+def test_a_layer_re_exported_by_another_module_is_one_object_for_the_importer(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "base.py").write_text("import keras\n\nENCODER = keras.layers.LSTM(4)\n", encoding="utf-8")
+    (tmp_path / "reexport.py").write_text("from base import ENCODER\n", encoding="utf-8")
+    index = ProjectIndex()
+    context = index.begin(str(tmp_path / "main.py"))
+    direct = index.names_of(index.find(context.roots, "base"))["ENCODER"]
+    through = index.names_of(index.find(context.roots, "reexport"))["ENCODER"]
+    assert direct is through

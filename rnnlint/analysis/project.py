@@ -220,8 +220,11 @@ class ProjectIndex:
         record.names = foreign
 
     def hand_out(self, value: Value) -> Value:
-        """What the importer gets for a value of another module: a copy of anything it could change."""
-        if isinstance(value, (Const, Ref, Function, ClassValue)) or value is UNKNOWN:
+        """What the importer gets for a value of another module: a copy of anything it could change.
+
+        While a module's top level runs (to learn its names), the values it imports stay the
+        originals: a name re-exported by several modules is one object, as in Python."""
+        if isinstance(value, (Const, Ref, Function, ClassValue)) or value is UNKNOWN or self._in_progress:
             return value
         known = self._handed.get(id(value))
         if known is not None:
