@@ -19,7 +19,7 @@ import threading
 import warnings
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,8 @@ from rnnlint.sources.python import LineIndex, SourceError, SourceText
 
 if TYPE_CHECKING:  # the analysis is imported lazily, so that a run over clean files starts fast
     from rnnlint.analysis.facts import Fact
+    from rnnlint.analysis.project import ModuleRecord, ProjectIndex
+    from rnnlint.projectfiles import ProjectFiles
     from rnnlint.fix import FileFix
     from rnnlint.sources.notebook import Notebook, Program
     from rnnlint.suppress import NoqaOutcome
@@ -45,26 +47,48 @@ class FileResult:
     failed: bool = False
     # One line each about a file skipped on purpose (a notebook of another language); not findings.
     notices: list[str] = field(default_factory=list)
+    # The project modules the analysis read for this file (absolute path -> digest of their bytes):
+    # its findings hold only while they are unchanged (rnnlint/cache.py checks them).
+    dependencies: dict[str, str] = field(default_factory=dict)
 
 
 def lint_source(text: str, filename: str = "<stdin>", settings: Settings | None = None) -> list[Diagnostic]:
     """Lint Python source text."""
     settings = settings or Settings()
-    if not prefilter.text_may_build_recurrent(text):
+    if not prefilter.text_may_build_recurrent(text) and not imports_recurrent(text.encode("utf-8", "surrogatepass"), filename):
         return []
     return analyse(text, filename, settings).diagnostics
 
 
 def may_build_recurrent(data: bytes, name: str = "") -> bool:
-    """False only when no rule can fire in a file with these bytes (rnnlint/prefilter.py; binary files pass)."""
+    """False only when no rule can fire in a file with these bytes (rnnlint/prefilter.py; binary files pass),
+    nor in what it imports from its project (a file that never names a recurrent layer may misuse
+    one a helper of the project builds: rnnlint/projectfiles.py)."""
     if not is_notebook(name):
-        return prefilter.may_build_recurrent(data)
+        return prefilter.may_build_recurrent(data) or imports_recurrent(data, name)
     if prefilter.may_build_recurrent(data):
         return True
     from rnnlint.sources import notebook  # only converts: it imports nothing of the analysis
 
     # In a notebook the words may be escaped in the JSON, or cut between two list items.
-    return notebook.may_build_recurrent(data)
+    return notebook.may_build_recurrent(data) or imports_recurrent(data, name)
+
+
+def imports_recurrent(data: bytes, name: str) -> bool:
+    """Whether a project module the file `name` imports (directly or through others) may build a recurrent layer."""
+    if b"import" not in data or not name or not os.path.isfile(name):
+        return False
+    try:
+        return project_files().imports_recurrent(data, os.path.abspath(name))
+    except RecursionError:  # an import chain of a thousand modules: look at the file
+        return True
+
+
+def imports_project(data: bytes, name: str) -> bool:
+    """Whether the file `name` may import a module of its project."""
+    if b"import" not in data or not name or not os.path.isfile(name):
+        return False
+    return bool(project_files().imported_modules(data, os.path.abspath(name)))
 
 
 def lint_file(path: str | Path, settings: Settings | None = None, display_name: str | None = None) -> FileResult:
@@ -99,8 +123,11 @@ def lint_bytes(data: bytes, name: str, settings: Settings) -> FileResult:
         source = _python_source(data, name, settings)
     except SourceError as error:
         return FileResult(name, [_file_error(name, str(error))], failed=True)
-    diagnostics = analyse(source.text, name, settings).diagnostics
-    return FileResult(name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics))
+    analysis = analyse(source.text, name, settings)
+    diagnostics = analysis.diagnostics
+    return FileResult(
+        name, diagnostics, failed=any(d.code == "RNN001" for d in diagnostics), dependencies=analysis.dependencies
+    )
 
 
 def too_large(size: int, settings: Settings) -> str | None:
@@ -157,6 +184,8 @@ class Analysis:
     tree: ast.Module | None = None
     facts: list[Fact] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
+    # Project modules read for this file (see FileResult.dependencies).
+    dependencies: dict[str, str] = field(default_factory=dict)
 
 
 def analyse(text: str, filename: str, settings: Settings) -> Analysis:
@@ -216,21 +245,62 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
     settings = settings_for_file(tree, text, settings)
     # The time limit covers everything after parsing (the C parser cannot be interrupted):
     # the interpreter, the rules and the fixes they build.
+    index = project_index(settings.target_keras)
+    context = index.begin(filename if os.path.isfile(filename) else None)
     try:
         with _time_limit(settings.file_timeout), _recursion_room():
             try:
-                facts = interpret(tree, settings.target_keras)
+                facts = interpret(tree, settings.target_keras, context)
             except RecursionError:
                 return Analysis([_file_error(filename, "skipped: code nested too deeply to analyse")], tree)
-            return _apply_rules(tree, facts, text, filename, settings, every_rule=every_rule)
+            analysis = _apply_rules(tree, facts, text, filename, settings, every_rule=every_rule)
+            analysis.dependencies = {path: record.digest for path, record in index.read.items()}
+            return analysis
     except _TookTooLong:
         return Analysis([_file_error(filename, f"skipped: took longer than {settings.file_timeout:g} s to analyse")], tree)
+
+
+# Where the project's modules are, and one index of them per targeted Keras: per process
+# (each worker builds its own on first use).
+_FILES: list[ProjectFiles] = []
+_INDEXES: dict[int, ProjectIndex] = {}
+# The directories named on the command line: searched for project imports after the project root.
+_PROJECT_ROOTS: list[str] = []
+
+
+def use_project_roots(directories: Iterable[str]) -> None:
+    """Search these directories (the command line's) for the project modules a file imports."""
+    added = [os.path.abspath(d) for d in directories if os.path.abspath(d) not in _PROJECT_ROOTS]
+    if added:
+        _PROJECT_ROOTS.extend(added)
+        _FILES.clear()
+        _INDEXES.clear()
+
+
+def project_files() -> ProjectFiles:
+    """The process's finder of project modules (rnnlint/projectfiles.py), built on first use."""
+    if not _FILES:
+        from rnnlint.projectfiles import ProjectFiles
+
+        _FILES.append(ProjectFiles(_PROJECT_ROOTS))
+    return _FILES[0]
+
+
+def project_index(target_keras: int) -> ProjectIndex:
+    """The process's index of project modules (rnnlint/analysis/project.py), built on first use."""
+    index = _INDEXES.get(target_keras)
+    if index is None:
+        from rnnlint.analysis.project import ProjectIndex
+
+        index = _INDEXES[target_keras] = ProjectIndex(project_files(), target_keras)
+    return index
 
 
 def _apply_rules(
     tree: ast.Module, facts: list[Fact], text: str, filename: str, settings: Settings, *, every_rule: bool
 ) -> Analysis:
     """The rules over the facts, each finding with its fix, deduplicated."""
+    from rnnlint.analysis.project import origin_of
     from rnnlint.fixes import FixBuilder
     from rnnlint.rules import all_rules
 
@@ -253,7 +323,17 @@ def _apply_rules(
         try:
             for fact_type in rule.facts:
                 for fact in by_type.get(fact_type, ()):
+                    fixes.foreign = False
                     for finding in rule.check(fact, fixes):
+                        if fixes.foreign:
+                            # A fix that would edit another module of the project is not offered
+                            # (docs/project-analysis.md): that edit changes every importer.
+                            finding = replace(finding, fix=None)
+                            fixes.foreign = False
+                        if origin_of(finding.node) is not None and (
+                            fact.via is None or _reported_there(finding.node, rule.code, settings)
+                        ):
+                            continue  # the other module's own finding: reported when it is linted
                         key = (rule.code, id(finding.node))
                         seen.append((fact, finding.node, key))
                         known = candidates.get(key)
@@ -269,7 +349,7 @@ def _apply_rules(
                             severity=rule.severity,
                             fix=finding.fix,
                             name=rule.name,
-                            extra=_markers(via=fact.via is not None, enabled=enabled),
+                            extra=_markers(via=fact.via is not None, enabled=enabled, related=_producers(fact)),
                             origin=(fact, finding),
                         )
         except Exception as error:  # noqa: BLE001 - one broken rule must not take down the run
@@ -293,6 +373,85 @@ def _apply_rules(
     reports = [Report(fact, node, final[key]) for fact, node, key in seen]
     diagnostics = sorted([*unique.values(), *failures], key=Diagnostic.sort_key)
     return Analysis(diagnostics, tree, facts, reports)
+
+
+def _reported_there(node: ast.AST, code: str, settings: Settings) -> bool:
+    """Whether the module `node` belongs to reports `code` at `node` itself, whatever its callers pass.
+
+    A helper of another module run with this file's arguments can show a finding that
+    is the helper's own (its code is wrong for any argument): that module reports it;
+    only findings that exist for this file's arguments are reported here, at its call.
+    """
+    from rnnlint.analysis.project import origin_of
+
+    record = origin_of(node)
+    if record is None:
+        return False
+    if record.own_findings is None:
+        record.own_findings = set()  # (a re-entry while computing them sees none)
+        record.own_findings = _own_findings(record, settings)
+    return (code, *_position(node)) in record.own_findings
+
+
+def _own_findings(record: ModuleRecord, settings: Settings) -> set[tuple]:
+    """(code, position) of every finding a module's own analysis makes, every rule on."""
+    from rnnlint.analysis.interpret import interpret
+    from rnnlint.fixes import FixBuilder
+    from rnnlint.rules import all_rules
+
+    assert record.tree is not None
+    index = project_index(settings.target_keras)
+    with index.aside():
+        facts = interpret(record.tree, settings.target_keras, index.begin(record.path))
+    fixes = FixBuilder(LineIndex(record.text), facts)
+    found: set[tuple] = set()
+    by_type: dict[type, list] = {}
+    for fact in facts:
+        by_type.setdefault(type(fact), []).append(fact)
+    for rule_class in all_rules():
+        rule = rule_class(settings)
+        for fact_type in rule_class.facts:
+            for fact in by_type.get(fact_type, ()):
+                if fact.via is None:
+                    found.update((rule.code, *_position(f.node)) for f in rule.check(fact, fixes))
+    return found
+
+
+def _position(node: ast.AST) -> tuple:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0), getattr(node, "end_lineno", 0), getattr(node, "end_col_offset", 0))
+
+
+def _producers(fact: Fact) -> list[dict]:
+    """The layers of a fact built in another module of the project: where (for JSON and --diff-base)."""
+    from rnnlint.analysis.project import origin_of
+    from rnnlint.analysis.values import Layer, Outputs, Sequence, Tensor
+
+    layers: list[Layer] = []
+    pending = [getattr(fact, name, None) for name in ("layer", "value", "consumer", "values", "inputs")]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, Layer):
+            layers.append(value)
+        elif isinstance(value, Tensor):
+            pending.extend((value.producer, value.projection))
+        elif isinstance(value, Outputs):
+            pending.append(value.producer)
+        elif isinstance(value, (Sequence, tuple)):
+            pending.extend(value.items if isinstance(value, Sequence) else value)
+    related = []
+    for layer in layers:
+        record = origin_of(layer.node)
+        if record is None:
+            continue
+        entry = {
+            "filename": record.path,  # absolute: a cached finding may be read from another directory
+            "row": layer.node.lineno,
+            "end_row": layer.node.end_lineno or layer.node.lineno,
+            "message": f"{layer.display_class} built here",
+        }
+        if entry not in related:
+            related.append(entry)
+    return related
 
 
 def parse(text: str, filename: str = "<unknown>") -> ast.Module:
@@ -344,9 +503,10 @@ def _recursion_room() -> Iterator[None]:
         sys.setrecursionlimit(previous)
 
 
-def _markers(*, via: bool, enabled: bool) -> dict:
-    """Bookkeeping carried on a diagnostic until the stages that read it drop it."""
-    extra: dict = {}
+def _markers(*, via: bool, enabled: bool, related: list[dict] | None = None) -> dict:
+    """Bookkeeping carried on a diagnostic until the stages that read it drop it; and
+    `related`: the producers in other modules of the project (kept: --diff-base reads them)."""
+    extra: dict = {"related": related} if related else {}
     if via:
         extra["via"] = True  # read by the de-duplication at the end of analyse()
     if not enabled:
@@ -450,10 +610,11 @@ def _lint_notebook(data: bytes, name: str, settings: Settings) -> _LintedNoteboo
     if notebook.other_language is not None:
         notice = f"{name}: skipped: not a Python notebook (kernel language {notebook.other_language!r})"
         return _LintedNotebook(FileResult(name, notices=[notice]))
-    code = notebook.code()
-    if not prefilter.may_build_recurrent(code.encode("utf-8", "surrogatepass")):
+    code = notebook.code().encode("utf-8", "surrogatepass")
+    # The cells name a recurrent layer, or import a module of the project that builds one.
+    if not (prefilter.may_build_recurrent(code) or imports_recurrent(code, name)):
         return _LintedNotebook(FileResult(name))
-    problem = too_large(len(code.encode("utf-8", "surrogatepass")), settings)
+    problem = too_large(len(code), settings)
     if problem is not None:
         return _LintedNotebook(FileResult(name, [_file_error(name, problem)], failed=True))
     program = Program.build(notebook)

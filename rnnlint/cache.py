@@ -14,7 +14,9 @@ The cache is one JSON file, read only when a file needs it and written
 atomically at the end of a run that added to it; a run over a few files (as
 pre-commit does) keeps the other files' entries, up to MAX_ENTRIES, the oldest
 dropped first.  A corrupted or foreign cache, or an entry of the wrong shape, is
-ignored with a message, never fatal.  rnnlint's code is identified by its version and by the
+ignored with a message, never fatal.  A file whose analysis read other modules of
+its project (rnnlint/analysis/project.py) has its entry stored with those modules'
+digests: the entry is used only while each of them still has that content.  rnnlint's code is identified by its version and by the
 size and modification time of its own files, so a checkout or an editable
 install whose code changed without a new version is not served stale results.
 """
@@ -94,6 +96,9 @@ class Cache:
         self.path = directory / f"v{_FORMAT}-{__version__}.json"
         self._entries: dict[str, list[dict]] | None = None
         self._files: dict[str, list] = {}
+        # Per content key: the project modules its diagnostics were made from (path -> digest).
+        self._dependencies: dict[str, dict] = {}
+        self._digests: dict[str, str | None] = {}  # this run's digest of each such module
         self.used: list[str] = []  # in the order of this run, to keep the most recent last
         self.seen: dict[str, list] = {}  # the status records of this run's files
         self.added = 0  # diagnostics stored by this run (files analysed)
@@ -130,6 +135,8 @@ class Cache:
             # Records made by other code may name outcomes this code would not reach: drop them all.
             if not isinstance(files, dict) or data.get("code") != _code_identity():
                 files = {}
+            dependencies = data.get("dependencies")
+            self._dependencies = dependencies if isinstance(dependencies, dict) else {}
             return data["entries"], files
         except (ValueError, TypeError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             self.warning = f"cache {self.path} is corrupted; ignoring it"
@@ -178,7 +185,7 @@ class Cache:
 
     def get(self, key: str, filename: str) -> list[Diagnostic] | None:
         stored = self.entries.get(key)
-        if stored is None:
+        if stored is None or not self._dependencies_unchanged(key):
             return None
         try:
             if not isinstance(stored, list):
@@ -190,7 +197,31 @@ class Cache:
         self.used.append(key)
         return diagnostics
 
-    def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
+    def _dependencies_unchanged(self, key: str) -> bool:
+        """Whether every project module the entry's analysis read still has the content it had then."""
+        dependencies = self._dependencies.get(key)
+        if not dependencies:
+            return True
+        if not isinstance(dependencies, dict):
+            return False
+        for path, digest in dependencies.items():
+            if path not in self._digests:
+                from rnnlint.analysis.project import content_digest
+
+                try:
+                    with open(path, "rb") as handle:
+                        self._digests[path] = content_digest(handle.read())
+                except (OSError, TypeError, ValueError):
+                    self._digests[path] = None
+            if self._digests[path] != digest:
+                return False
+        return True
+
+    def put(self, key: str, diagnostics: list[Diagnostic], dependencies: dict[str, str] | None = None) -> None:
+        if dependencies:
+            self._dependencies[key] = dependencies
+        else:
+            self._dependencies.pop(key, None)
         self.entries[key] = [_diagnostic_to_dict(d) for d in diagnostics]
         self.used.append(key)
         self.added += 1
@@ -216,7 +247,15 @@ class Cache:
         if self.directory.exists() and not self.directory.is_dir():
             self.warning = f"cache directory {self.directory} is not a directory; results were not cached"
             return
-        document = {"format": _FORMAT, "version": __version__, "code": _code_identity(), "entries": kept, "files": files}
+        dependencies = {key: self._dependencies[key] for key in kept if key in self._dependencies}
+        document = {
+            "format": _FORMAT,
+            "version": __version__,
+            "code": _code_identity(),
+            "entries": kept,
+            "files": files,
+            "dependencies": dependencies,
+        }
         try:
             privatefiles.create_once(self.directory, ".gitignore", GITIGNORE)
             privatefiles.replace(self.directory, self.path.name, json.dumps(document).encode("utf-8"))

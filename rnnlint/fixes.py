@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from rnnlint.analysis.facts import Consumed, Fact, Indexed, LayerCalled, Unpacked
-from rnnlint.analysis.values import Layer, Outputs, Tensor
+from rnnlint.analysis.values import ORIGIN, Layer, Outputs, Tensor
 from rnnlint.diagnostics import Applicability, Edit, Fix, Location
 from rnnlint.sources.python import LineIndex
 
@@ -43,10 +43,20 @@ class FixBuilder:
                 elif isinstance(value, Tensor) and value.direct and value.call is not None:
                     self.uses[id(value.call)].add(id(fact.node))
 
+    # Set when an edit was asked for on a node of another module of the project (values.ORIGIN):
+    # the finding being built is then offered without its fix (rnnlint/api.py).
+    foreign = False
+
     def start(self, node: ast.AST) -> Location:
+        if getattr(node, ORIGIN, None) is not None:
+            self.foreign = True
+            return Location(1, 1)
         return self.index.location(node.lineno, node.col_offset)  # type: ignore[attr-defined]
 
     def end(self, node: ast.AST) -> Location:
+        if getattr(node, ORIGIN, None) is not None:
+            self.foreign = True
+            return Location(1, 1)
         return self.index.location(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
     def keyword_fix(
@@ -177,6 +187,9 @@ class FixBuilder:
         return (self.start(call), self.end(call), keyword)
 
     def keyword_edit(self, call: ast.Call, keyword: str, value: str) -> Edit | None:
+        if getattr(call, ORIGIN, None) is not None:
+            self.foreign = True  # built in another module: not edited from here
+            return None
         existing = next((k for k in call.keywords if k.arg == keyword), None)
         if existing is not None:
             return Edit(self.start(existing.value), self.end(existing.value), value)

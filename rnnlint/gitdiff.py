@@ -61,7 +61,8 @@ class ChangedLines:
     untracked: set[str] = field(default_factory=set)
 
     def touches(self, diagnostic: Diagnostic) -> bool:
-        """Whether the finding's span, or the construction its fix would edit, covers a changed line.
+        """Whether the finding's span, the construction its fix would edit, or a producer in another
+        module of the project (`related`), covers a changed line.
 
         The fix's edits count because a finding is often caused away from where it
         is reported: removing `return_sequences=True` from a layer breaks the
@@ -76,7 +77,18 @@ class ChangedLines:
         spans = [(diagnostic.location, diagnostic.end_location)]
         if diagnostic.fix is not None:
             spans.extend((edit.location, edit.end_location) for edit in diagnostic.fix.edits)
-        return any(self._span_touches(path, start, end) for start, end in spans)
+        if any(self._span_touches(path, start, end) for start, end in spans):
+            return True
+        # A producer in another module of the project (a helper that builds the layer) changed.
+        return any(self._related_touches(related) for related in diagnostic.extra.get("related", ()))
+
+    def _related_touches(self, related: dict) -> bool:
+        try:
+            path = os.path.realpath(related["filename"])
+            start, end = Location(int(related["row"]), 1), Location(int(related["end_row"]), 2)
+        except (KeyError, TypeError, ValueError):
+            return False
+        return path in self.untracked or self._span_touches(path, start, end)
 
     def _span_touches(self, path: str, start: Location, end: Location) -> bool:
         first, last = start.row, end.row

@@ -26,7 +26,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from rnnlint.api import FileResult, file_error_result, lint_bytes, lint_file, may_build_recurrent, read_file
+from rnnlint.api import (
+    FileResult,
+    file_error_result,
+    imports_project,
+    lint_bytes,
+    lint_file,
+    may_build_recurrent,
+    read_file,
+    use_project_roots,
+)
 from rnnlint.config import Resolver
 from rnnlint.diagnostics import Diagnostic
 from rnnlint.settings import Settings
@@ -196,6 +205,9 @@ def check(
     (`Diagnostic.origin`, for --confirm); it lives only in this process, so no workers.
     `progress(done, total)` is told how many files are done, as they are."""
     results: list[FileResult | None] = [None] * len(targets)
+    # Project imports are searched in the directories named on the command line too (set before
+    # any worker starts: forked workers inherit it).
+    use_project_roots(sorted({target.root for target in targets if target.root and os.path.isdir(target.root)}))
     keys: dict[int, str | None] = {}  # the cache key of each file sent to the analysis
     analysis = _Analysis(1 if keep_origins else jobs or default_jobs(), keep_origins)
     if cache is not None:
@@ -234,7 +246,8 @@ def check(
                 continue
         if not may_build_recurrent(data, target.name):
             results[index] = FileResult(target.name)
-            if status is not None:
+            # Filtered out for good only when no project module could change the answer (they are not watched).
+            if status is not None and not imports_project(data, target.name):
                 cache.remember(target.path, status, read_at, "", FILTERED)
             continue
         key = None
@@ -257,7 +270,7 @@ def check(
             progress(done, len(targets))
         key = keys[index]
         if cache is not None and key is not None and not _not_about_content(result):
-            cache.put(key, result.diagnostics)
+            cache.put(key, result.diagnostics, result.dependencies)
     return [r for r in results if r is not None]
 
 

@@ -19,6 +19,9 @@ Corpora (built fresh in --work-dir, outside any git repository so no
   mixed    the running interpreter's standard library (site-packages excluded)
            plus ~5% generated Keras model files
   keras    an all-Keras tree of generated files (scripts/keras_corpus.py)
+  project  a generated multi-module project: model modules importing helpers, constants and
+           layers from block modules (keras_corpus.write_project); every planted bug needs
+           another module to be seen; also `rnnlint` on one model module (as pre-commit)
   tree     each real tree given with --tree PATH (read in place, never written)
   scaling  all-Keras trees of several sizes: a PNG plot and a Markdown table
   latency  one small Keras file, whole process, and `rnnlint --version`
@@ -392,6 +395,27 @@ def run_tree_scenario(
         scenario.results += measure(sample_commands(tools, sample, tree), args.pylint_repeat, f"{scenario.name} sample")
 
 
+def run_project(tools: Tools, work: Path, args: argparse.Namespace) -> Scenario:
+    """The whole-project analysis (issue 16): a generated project whose modules import each other."""
+    tree = work / f"project-{args.project_modules}"
+    planted = keras_corpus.write_project(tree, args.project_modules, seed=args.seed)
+    scenario = Scenario(
+        "project",
+        f"(d) Multi-module project: {args.project_modules} generated modules importing each other",
+        f"keras_corpus.write_project (seed {args.seed}): a third are block modules (constants, module-level layers, "
+        "helpers building layers, chains of imports), the rest model modules importing three blocks each "
+        f"(absolute and relative imports); {planted} planted bugs, each visible only across modules.",
+    )
+    commands = tree_commands(tools, tree, work, scenario.name)
+    one = tree / "proj" / "models" / "model_0.py"
+    commands.append(
+        Command("rnnlint --no-cache one model module (pre-commit)", tools.rnnlint("--no-cache", str(one.relative_to(tree))), tree, tools.rnnlint_env)
+    )
+    scenario.results = measure(commands, args.repeat, scenario.name)
+    scenario.notes.append(found_note(scenario, planted))
+    return scenario
+
+
 def run_latency(tools: Tools, work: Path, args: argparse.Namespace) -> Scenario:
     directory = work / "latency"
     directory.mkdir(parents=True, exist_ok=True)
@@ -684,7 +708,7 @@ def write_report(path: Path, scenarios: dict[str, Scenario], args: argparse.Name
         *targets(scenarios, args),
         "",
     ]
-    for name in ("mixed", "keras", "tree", "latency"):
+    for name in ("mixed", "keras", "project", "tree", "latency"):
         for key, scenario in scenarios.items():
             if key != name and not key.startswith(f"{name}:"):
                 continue
@@ -725,10 +749,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pylint-repeat", type=int, help="timed runs of the pylint sample (default 3; --quick 1)")
     parser.add_argument("--pylint-sample", type=int, help="files in the pylint sample (default 100; --quick 3)")
     parser.add_argument("--keras-files", type=int, help="files in the all-Keras tree (default 2000; --quick 60)")
+    parser.add_argument("--project-modules", type=int, help="modules in the multi-module project (default 300; --quick 30)")
     parser.add_argument("--mixed-limit", type=int, help="at most this many stdlib files in the mixed tree (default all; --quick 200)")
     parser.add_argument("--sizes", help="scaling tree sizes, comma-separated (default 500,2000,5000; --quick 30,60,120)")
     parser.add_argument("--tree", action="append", default=[], type=Path, help="a real tree to time as well (repeatable)")
-    parser.add_argument("--only", help="comma-separated scenarios: mixed,keras,tree,scaling,latency,server (default: all)")
+    parser.add_argument("--only", help="comma-separated scenarios: mixed,keras,project,tree,scaling,latency,server (default: all)")
     parser.add_argument("--server-rounds", type=int, help="changes timed in the server scenario (default 30; --quick 3)")
     parser.add_argument("--tools", help="comma-separated optional tools to use: ruff,pylint (default: both when installed)")
     parser.add_argument("--jobs", type=int, help="pass --jobs N to rnnlint (default: rnnlint's own default, all cores)")
@@ -746,12 +771,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "keras_files": 60 if quick else 2000,
         "mixed_limit": 200 if quick else None,
         "server_rounds": 3 if quick else 30,
+        "project_modules": 30 if quick else 300,
     }
     for name, value in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
     args.sizes = [int(s) for s in (args.sizes or ("30,60,120" if quick else "500,2000,5000")).split(",")]
-    args.only = set(args.only.split(",")) if args.only else {"mixed", "keras", "tree", "scaling", "latency", "server"}
+    args.only = set(args.only.split(",")) if args.only else {"mixed", "keras", "project", "tree", "scaling", "latency", "server"}
     return args
 
 
@@ -796,6 +822,8 @@ def main(argv: list[str] | None = None) -> int:
             run_tree_scenario(keras, tools, tree, work, args, floor=True)
             keras.notes.append(found_note(keras, planted))
             scenarios["keras"] = keras
+        if "project" in args.only:
+            scenarios["project"] = run_project(tools, work, args)
         if "tree" in args.only:
             for number, path in enumerate(args.tree):
                 path = path.absolute()

@@ -424,6 +424,117 @@ def write_tree(root: Path, count: int, seed: int = 8) -> int:
     return planted
 
 
+# --- a project whose models are spread over modules (whole-project analysis, issue 16) ------------
+
+PROJECT_BUG_RATE = 0.15
+
+
+def _block_module(rng: random.Random, index: int, blocks: int) -> str:
+    """proj/blocks/block_N.py: constants, a module-level layer, and helpers that build layers."""
+    lines = [
+        f'"""Building blocks {index}: encoders and sequence helpers shared by the models."""',
+        "from tensorflow.keras import layers",
+        "",
+        "from proj import config",
+    ]
+    if index % 8:  # chains of up to 8 modules, each importing the one before it
+        lines.append(f"from .block_{index - 1} import encoder_{index - 1} as previous_encoder")
+    lines += [
+        "",
+        f"UNITS_{index} = config.UNITS + {rng.randrange(1, 9) * 8}",
+        f"SHARED_{index} = layers.GRU(UNITS_{index}, return_sequences=True, name='shared_{index}')",
+        "",
+        "",
+        f"def encoder_{index}(units=UNITS_{index}):",
+        "    return layers.LSTM(units, return_state=True)",
+        "",
+        "",
+        f"def block_{index}(x, full, units=UNITS_{index}):",
+        "    x = layers.Dense(units)(x)",
+        "    return layers.LSTM(units, return_sequences=full)(x)",
+        "",
+        "",
+        f"def wide_{index}(x):",
+        "    return layers.Bidirectional(layers.GRU(16, return_sequences=True))(x)",
+    ]
+    if index % 8:
+        lines += [
+            "",
+            "",
+            f"def chained_{index}(x):",
+            "    out, h, c = previous_encoder()(x)",
+            "    return out, [h, c]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _model_module(rng: random.Random, index: int, blocks: int) -> tuple[str, int]:
+    """proj/models/model_N.py: wires blocks of other modules together; some misuse them."""
+    chosen = sorted(rng.sample(range(blocks), 3))
+    planted = 0
+    relative = rng.random() < 0.5
+    lines = [f'"""Model {index}: built from blocks {chosen}."""', "import numpy as np", "from tensorflow import keras", "from tensorflow.keras import layers", ""]
+    for number in chosen:
+        names = f"encoder_{number}, block_{number}, SHARED_{number}"
+        lines.append(f"from ..blocks.block_{number} import {names}" if relative else f"from proj.blocks.block_{number} import {names}")
+    lines += ["from proj import config", "", "", f"def build_model_{index}():", "    inputs = keras.Input((20, 8))"]
+    first, second, third = chosen
+    if rng.random() < PROJECT_BUG_RATE:
+        lines.append(f"    out, h = encoder_{first}()(inputs)  # planted: RNN101")
+        planted += 1
+    else:
+        lines.append(f"    out, h, c = encoder_{first}()(inputs)")
+    if rng.random() < PROJECT_BUG_RATE:
+        lines.append(f"    seq = layers.Dense(8)(block_{second}(inputs, False))")
+        lines.append("    seq = layers.GRU(8, return_sequences=True)(seq)  # planted: RNN201")
+        planted += 1
+    else:
+        lines.append(f"    seq = block_{second}(inputs, True)")
+    lines += [
+        f"    shared = SHARED_{third}(seq)",
+        "    pooled = layers.GlobalAveragePooling1D()(shared)",
+        "    merged = layers.Concatenate()([out, pooled])",
+        "    outputs = layers.Dense(config.CLASSES, activation='softmax')(merged)",
+        "    return keras.Model(inputs, outputs)",
+        "",
+        "",
+        "def train(epochs=config.EPOCHS):",
+        f"    model = build_model_{index}()",
+        "    model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')",
+        "    data = np.random.rand(64, 20, 8)",
+        "    labels = np.random.randint(0, config.CLASSES, size=(64,))",
+        "    model.fit(data, labels, epochs=epochs, verbose=0)",
+        "    return model",
+    ]
+    return "\n".join(lines) + "\n", planted
+
+
+def write_project(root: Path, modules: int, seed: int = 8) -> int:
+    """A project of `modules` modules (a third blocks, the rest models importing three blocks each); return bugs planted.
+
+    Every planted bug needs another module to be seen: a helper's layer unpacked into
+    too few names (RNN101), a helper's last step fed to a sequence consumer (RNN201).
+    The model modules name no recurrent class themselves, except where a bug is planted.
+    """
+    rng = random.Random(seed * 7_919 + modules)
+    blocks = max(3, modules // 3)
+    package = root / "proj"
+    for directory in (package, package / "blocks", package / "models"):
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "__init__.py").write_text("")
+    (root / "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "0"\n')
+    (package / "__init__.py").write_text("from proj.blocks.block_0 import encoder_0 as default_encoder\n")
+    (package / "config.py").write_text("UNITS = 32\nCLASSES = 5\nEPOCHS = 3\n")
+    for index in range(blocks):
+        (package / "blocks" / f"block_{index}.py").write_text(_block_module(rng, index, blocks))
+    planted = 0
+    for index in range(modules - blocks):
+        text, bugs = _model_module(rng, index, blocks)
+        (package / "models" / f"model_{index}.py").write_text(text)
+        planted += bugs
+    return planted
+
+
 if __name__ == "__main__":
     import sys
 

@@ -27,6 +27,7 @@ def test_bench_quick_runs_and_writes_its_report(tmp_path):
             "--keras-files=8",
             "--sizes=4,8",
             "--server-rounds=2",
+            "--project-modules=12",
             "--tools=ruff",  # pylint takes seconds per run; its rows go through the same code
             f"--work-dir={tmp_path / 'work'}",
             f"--results={results}",
@@ -37,7 +38,14 @@ def test_bench_quick_runs_and_writes_its_report(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     report = (results / "report.md").read_text()
-    for heading in ("## Targets", "## (a) Mixed tree", "## (b) All-Keras tree", "## Single-file latency", "## Scaling"):
+    for heading in (
+        "## Targets",
+        "## (a) Mixed tree",
+        "## (b) All-Keras tree",
+        "## (d) Multi-module project",
+        "## Single-file latency",
+        "## Scaling",
+    ):
         assert heading in report
     assert "| rnnlint --no-cache (cold) |" in report
     if find_spec("pygls") is not None:  # the server scenario: a real LSP session against `rnnlint server`
@@ -45,7 +53,7 @@ def test_bench_quick_runs_and_writes_its_report(tmp_path):
         assert "| diagnostics after a change (2 changes) |" in report
     assert "| python -m rnnlint --version |" in report
     # The generated files' planted bugs are what rnnlint finds: the benchmark times real work.
-    assert report.count("(as planted)") == 2, report
+    assert report.count("(as planted)") == 3, report
     samples = json.loads((results / "samples.json").read_text())
     cold = next(r for r in samples["scenarios"]["keras"]["results"] if r["label"] == "rnnlint --no-cache (cold)")
     assert len(cold["samples"]) == 1 and cold["samples"][0]["returncode"] == 1 and cold["samples"][0]["cpu"] > 0

@@ -147,6 +147,25 @@ def test_fix_hook_rewrites_the_file(project: Path, precommit_home: Path) -> None
     assert path.read_text(encoding="utf-8") == FIXED
 
 
+def test_the_lint_hook_on_one_staged_file_reads_the_project_modules_it_imports(project: Path, precommit_home: Path) -> None:
+    """Whole-project analysis (docs/project-analysis.md): pre-commit passes only the staged file."""
+    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n', encoding="utf-8")
+    (project / "models").mkdir()
+    (project / "models" / "__init__.py").write_text("", encoding="utf-8")
+    (project / "models" / "encoders.py").write_text(
+        "from keras import layers\n\n\ndef build_encoder(units=64):\n    return layers.LSTM(units, return_state=True)\n",
+        encoding="utf-8",
+    )
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "--no-verify", "-m", "encoders", cwd=project)
+    stage(project, "models/train.py", "import keras\nfrom models.encoders import build_encoder\n\nout, h = build_encoder()(keras.Input((5, 3)))\n")
+    completed = run_hook(project, "rnnlint", precommit_home)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    assert "models/train.py:4:1: RNN101 LSTM built in models/encoders.py:5 (made by the call on line 4)" in output
+    assert "encoders.py:" not in output.replace("built in models/encoders.py:5", "")  # not linted itself
+
+
 NOTEBOOK = (
     '{\n "cells": [\n  {\n   "cell_type": "markdown",\n   "metadata": {},\n   "source": ["# A model"]\n  },\n'
     '  {\n   "cell_type": "code",\n   "execution_count": null,\n   "metadata": {},\n   "outputs": [],\n'

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from rnnlint.analysis.facts import (
     Consumed,
@@ -62,6 +63,9 @@ from rnnlint.analysis.values import (
 from rnnlint.keras import catalogue
 from rnnlint.keras.catalogue import Effect, Needs
 from rnnlint.keras.signatures import SUGGEST_CUTOFF
+
+if TYPE_CHECKING:
+    from rnnlint.analysis.project import FileContext
 
 MAX_INLINE_DEPTH = 6
 MAX_UNROLL = 16
@@ -195,8 +199,10 @@ class _Args:
 class Interpreter:
     folds = 0  # arithmetic folded so far (see MAX_FOLDS); counted per instance from the first fold
 
-    def __init__(self, tree: ast.Module, target_keras: int = 3) -> None:
+    def __init__(self, tree: ast.Module, target_keras: int = 3, project: FileContext | None = None) -> None:
         self.tree = tree
+        # The project index as this module sees it (analysis/project.py); None: project imports stay unknown.
+        self.project = project
         # The few places where Keras 2 and Keras 3 read the same code differently ask this.
         self.target_keras = target_keras
         self.facts: list[Fact] = []
@@ -399,6 +405,8 @@ class Interpreter:
 
     def stmt_Import(self, stmt: ast.Import, scope: Scope, frame: Frame) -> None:
         for alias in stmt.names:
+            if self.project is not None and self.project.bind_import(alias, scope):
+                continue
             if alias.asname:
                 scope.set(alias.asname, Ref(alias.name))
             else:
@@ -406,6 +414,8 @@ class Interpreter:
                 scope.set(top, Ref(top))
 
     def stmt_ImportFrom(self, stmt: ast.ImportFrom, scope: Scope, frame: Frame) -> None:
+        if self.project is not None and self.project.bind_from(stmt, scope):
+            return
         if stmt.level or not stmt.module:
             for alias in stmt.names:
                 scope.set(alias.asname or alias.name, UNKNOWN)
@@ -1389,9 +1399,9 @@ _EXPR_HANDLERS = _dispatch_table("expr_")
 # --- helpers --------------------------------------------------------------------------------
 
 
-def interpret(tree: ast.Module, target_keras: int = 3) -> list[Fact]:
-    """All facts about one module, read as the targeted Keras reads it."""
-    return Interpreter(tree, target_keras).run()
+def interpret(tree: ast.Module, target_keras: int = 3, project: FileContext | None = None) -> list[Fact]:
+    """All facts about one module, read as the targeted Keras reads it (its project imports through `project`)."""
+    return Interpreter(tree, target_keras, project).run()
 
 
 def _mark_escaped(value: Value) -> None:

@@ -34,6 +34,10 @@ class Unknown:
 
 UNKNOWN = Unknown()
 
+# The attribute analysis/project.py sets on every node of a module read for an importer:
+# that module (its `path` and its `display` path).  Absent on the analysed file's own nodes.
+ORIGIN = "_rnnlint_origin"
+
 # A dimension the code declares as None (`keras.Input(shape=(None, 8))`): known
 # to be dynamic, which is not the same as not knowing it.
 DYNAMIC = -1
@@ -262,7 +266,12 @@ class Layer:
 
     @property
     def label_text(self) -> str:
-        """How messages name the layer: `LSTM 'encoder' (line 4)`."""
+        """How messages name the layer: `LSTM 'encoder' (line 4)`; built in another module of the
+        project: `LSTM 'encoder' built in seq2seq/encoders.py:4`."""
+        origin = getattr(self.node, ORIGIN, None)
+        if origin is not None:
+            place = f"{self.display_class}{self._quoted_label} built in {origin.display}:{self.node.lineno}"
+            return place if self.via is None else f"{place} (made by the call on line {self.via.lineno})"
         if self.via is not None:
             return f"{self.display_class}{self._quoted_label} (line {self.node.lineno}, made by the call on line {self.via.lineno})"
         if self.label:

@@ -30,7 +30,7 @@ from rnnlint.analysis.facts import (
     SequentialBuilt,
     Unpacked,
 )
-from rnnlint.analysis.values import UNKNOWN, Layer, Outputs, Sequence, SequentialModel, Tensor, Value
+from rnnlint.analysis.values import ORIGIN, UNKNOWN, Layer, Outputs, Sequence, SequentialModel, Tensor, Value
 from rnnlint.diagnostics import Diagnostic
 from rnnlint.graph.describe import layer_details, layer_title, value_label
 
@@ -70,15 +70,22 @@ class Node:
     called: int | None = None  # the line of the call, for a layer built elsewhere
     # id() of the call a layer node stands for: how a helper's graph is recognised as a copy.
     site: int | None = field(default=None, repr=False, compare=False)
+    # The display paths of the modules `line` and `called` are in, when another module of the
+    # project (rnnlint/analysis/project.py): a layer `encoders.py` builds, called in this file.
+    line_module: str | None = None
+    called_module: str | None = None
 
     @property
     def where(self) -> str | None:
-        """`line 7`, or `line 7, called line 8` for `encoder = LSTM(...)` then `encoder(x)`."""
+        """`line 7`, or `line 7, called line 8` for `encoder = LSTM(...)` then `encoder(x)`;
+        `seq2seq/encoders.py:5, called line 9` for a layer another module of the project built."""
         if self.line is None:
             return None
-        if self.called is not None and self.called != self.line:
-            return f"line {self.line}, called line {self.called}"
-        return f"line {self.line}"
+        built = f"{self.line_module}:{self.line}" if self.line_module else f"line {self.line}"
+        if self.called is not None and (self.called, self.called_module) != (self.line, self.line_module):
+            called = f"{self.called_module}:{self.called}" if self.called_module else f"line {self.called}"
+            return f"{built}, called {called}"
+        return built
 
 
 @dataclass
@@ -324,7 +331,8 @@ class _Drawing:
     def keyed(self, at: ast.AST, kind: NodeKind, title: str, details: tuple[str, ...]) -> Node:
         """One node per syntax node `at`, however often the analysis passed there."""
         if id(at) not in self.keyed_nodes:
-            self.keyed_nodes[id(at)] = self.add(kind, title, details, getattr(at, "lineno", None))
+            node = self.keyed_nodes[id(at)] = self.add(kind, title, details, getattr(at, "lineno", None))
+            node.line_module = _module_of(at)
         return self.keyed_nodes[id(at)]
 
     def layer_node(self, layer: Layer, at: ast.AST) -> Node:
@@ -334,6 +342,7 @@ class _Drawing:
             kind = NodeKind.RECURRENT if _is_recurrent(layer) else NodeKind.LAYER
             node = self.add(kind, layer_title(layer), layer_details(layer), layer.node.lineno)
             node.called = getattr(at, "lineno", None)
+            node.line_module, node.called_module = _module_of(layer.node), _module_of(at)
             node.site = id(at)
             self.call_nodes[key] = node
             self.by_call.setdefault(id(at), node.id)
@@ -535,3 +544,9 @@ def _text(node: ast.AST | None, limit: int = 40) -> str:
     if isinstance(node, ast.Tuple) and text.startswith("(") and text.endswith(")"):
         text = text[1:-1]
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _module_of(node: ast.AST) -> str | None:
+    """The display path of the other module of the project `node` belongs to (None: this file)."""
+    origin = getattr(node, ORIGIN, None)
+    return origin.display if origin is not None else None

@@ -80,6 +80,19 @@ def _result(diagnostic: Diagnostic, index: int | None, root: str | None, fingerp
     result["level"] = LEVELS[diagnostic.severity]
     result["message"] = {"text": message}
     result["locations"] = [{"physicalLocation": {"artifactLocation": artifact, "region": _region(start, end)}}]
+    related = diagnostic.extra.get("related")
+    if related:  # the producer of the finding in another module of the project
+        result["relatedLocations"] = [
+            {
+                "id": number,
+                "physicalLocation": {
+                    "artifactLocation": _artifact(place["filename"], root),
+                    "region": {"startLine": place["row"], "endLine": place["end_row"]},
+                },
+                "message": {"text": place["message"]},
+            }
+            for number, place in enumerate(related, 1)
+        ]
     if diagnostic.fix is not None and diagnostic.cell is None:
         result["fixes"] = [_fix(diagnostic.fix, artifact)]
     if fingerprint is not None:

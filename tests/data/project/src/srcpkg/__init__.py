@@ -1,0 +1,1 @@
+from srcpkg.blocks import STEP as STEP
