@@ -80,6 +80,7 @@ def test_a_large_file_with_scattered_edits_is_never_scanned_whole(monkeypatch):
         return real(self, alo, ahi, blo, bhi)
 
     monkeypatch.setattr(difflib.SequenceMatcher, "find_longest_match", measured)
-    text = unified_diff("nb.ipynb", "".join(before).encode(), "".join(after).encode())
+    # A notebook is diffed per cell (runner._cell_diffs); its JSON text stands here for any large file.
+    text = unified_diff("nb.json", "".join(before).encode(), "".join(after).encode())
     assert text.count("\n+  \"source\"") == 3000 and text.count("\n-  \"source\"") == 3000
     assert max(scanned, default=0) <= textdiff.SMALL_GAP

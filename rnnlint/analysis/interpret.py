@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from rnnlint.analysis.facts import (
     Consumed,
@@ -64,8 +64,14 @@ from rnnlint.keras import catalogue
 from rnnlint.keras.catalogue import Effect, Needs
 from rnnlint.keras.signatures import SUGGEST_CUTOFF
 
-if TYPE_CHECKING:
-    from rnnlint.analysis.project import FileContext
+
+class ProjectImports(Protocol):
+    """What the interpreter asks of the project index (analysis/project.py, which sits above this module)
+    about an import: bind the imported names when they name modules of the project."""
+
+    def bind_import(self, alias: ast.alias, scope: Scope) -> bool: ...
+
+    def bind_from(self, statement: ast.ImportFrom, scope: Scope) -> bool: ...
 
 MAX_INLINE_DEPTH = 6
 MAX_UNROLL = 16
@@ -199,7 +205,7 @@ class _Args:
 class Interpreter:
     folds = 0  # arithmetic folded so far (see MAX_FOLDS); counted per instance from the first fold
 
-    def __init__(self, tree: ast.Module, target_keras: int = 3, project: FileContext | None = None) -> None:
+    def __init__(self, tree: ast.Module, target_keras: int = 3, project: ProjectImports | None = None) -> None:
         self.tree = tree
         # The project index as this module sees it (analysis/project.py); None: project imports stay unknown.
         self.project = project
@@ -1399,7 +1405,7 @@ _EXPR_HANDLERS = _dispatch_table("expr_")
 # --- helpers --------------------------------------------------------------------------------
 
 
-def interpret(tree: ast.Module, target_keras: int = 3, project: FileContext | None = None) -> list[Fact]:
+def interpret(tree: ast.Module, target_keras: int = 3, project: ProjectImports | None = None) -> list[Fact]:
     """All facts about one module, read as the targeted Keras reads it (its project imports through `project`)."""
     return Interpreter(tree, target_keras, project).run()
 
