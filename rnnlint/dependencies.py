@@ -516,7 +516,18 @@ def _setup_py(path: Path) -> list[Declared]:
             if keyword in arguments:
                 for string, row in _strings(arguments[keyword], constants, depth=0):
                     declared += _declared(parse_pep508(string), string, path, row)
+        declared += _itself(arguments, constants, path)
     return declared
+
+
+def _itself(arguments: dict[str, ast.expr], constants: dict[str, ast.expr], path: Path) -> list[Declared]:
+    """The project is Keras (or TensorFlow) itself: `setup(name="Keras", version="2.2.4")` is Keras-2 code."""
+    name = _string(arguments["name"], constants, 0) if "name" in arguments else None
+    version = _string(arguments["version"], constants, 0) if "version" in arguments else None
+    if name is None or version is None:
+        return []
+    text = f"{name} {version} (this project)"
+    return _declared((normalise(name), f"=={version}"), text, path, getattr(arguments["name"], "lineno", None))
 
 
 def _called_name(func: ast.expr) -> str | None:

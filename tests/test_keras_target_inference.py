@@ -161,6 +161,21 @@ def test_setup_py_that_cannot_be_read_says_nothing(tmp_path):
     assert target(broken) == (3, "default")
 
 
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("setup(name='Keras', version='2.2.4', install_requires=['numpy'])\n", (2, "setup.py:1: Keras 2.2.4 (this project)")),
+        ("setup(name='keras', version='3.1.0')\n", (3, "setup.py:1: keras 3.1.0 (this project)")),
+        # Another project's name and version say nothing about Keras.
+        ("setup(name='my-model', version='2.0')\n", (3, "default")),
+    ],
+)
+def test_a_project_that_is_keras_itself(tmp_path, setup, expected):
+    """Keras' own examples and tests are written for that Keras (the corpus lints Keras 2.0-2.3 sdists)."""
+    value, source = target(project(tmp_path, {"setup.py": setup}))
+    assert value == expected[0] and source.endswith(expected[1]), source
+
+
 def test_setup_cfg(tmp_path):
     root = project(
         tmp_path,
