@@ -6,9 +6,7 @@ Nothing here prints; the CLI and the output formatters do.
 from __future__ import annotations
 
 import ast
-import os
 import signal
-import stat
 import sys
 import threading
 import warnings
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from rnnlint.diagnostics import Diagnostic, Location, Severity, unreadable
 from rnnlint import prefilter
+from rnnlint.regular import read_regular
 from rnnlint.settings import Settings
 from rnnlint.sources import is_notebook
 from rnnlint.sources.python import LineIndex, SourceError, SourceText
@@ -70,12 +69,8 @@ def lint_file(path: str | Path, settings: Settings | None = None, display_name: 
 
 
 def read_file(path: str | Path) -> bytes:
-    """A file's bytes.  A device is refused before it is opened: reading /dev/zero would never end."""
-    mode = os.stat(path).st_mode
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        raise OSError(0, "not a regular file (a device)")
-    with open(path, "rb") as handle:
-        return handle.read()
+    """A file's bytes.  A FIFO or a device is refused, not read: reading /dev/zero would never end."""
+    return read_regular(path)
 
 
 def file_error_result(name: str, error: OSError) -> FileResult:

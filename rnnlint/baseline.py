@@ -17,6 +17,7 @@ from pathlib import PurePath
 
 from rnnlint.diagnostics import Diagnostic
 from rnnlint.fingerprints import Fingerprint
+from rnnlint.regular import NotRegularFile, read_regular, refuse_irregular
 
 FORMAT_VERSION = 1
 
@@ -53,8 +54,7 @@ def entry(fingerprint: Fingerprint, baseline_file: str) -> Entry:
 def read(baseline_file: str) -> dict[Entry, dict]:
     """The entries of a baseline file, each with its full record."""
     try:
-        with open(baseline_file, encoding="utf-8") as handle:
-            data = json.load(handle)
+        data = json.loads(read_regular(baseline_file).decode("utf-8"))
     except FileNotFoundError:
         raise BaselineError(f"{baseline_file}: no such baseline file (create it with --write-baseline)") from None
     except OSError as error:
@@ -80,6 +80,10 @@ def write(
     linted_files: Iterable[str],
 ) -> int:
     """Record the findings of the files linted; entries of other files are kept.  Returns the entry count."""
+    try:
+        refuse_irregular(baseline_file)  # os.replace would put a file where a FIFO or /dev/zero was
+    except NotRegularFile as error:
+        raise BaselineError(f"{baseline_file}: cannot write baseline: {error.strerror}") from None
     linted = {baseline_path(f, baseline_file) for f in linted_files}
     try:
         kept = {key: record for key, record in read(baseline_file).items() if key.file not in linted}

@@ -238,7 +238,11 @@ def _trace_command(argv: list[str]) -> int:
 
 def _check_command(argv: list[str]) -> int:
     parser = _check_parser()
+    argv, after = _split_at_end_of_options(argv)
     args = parser.parse_args(argv)
+    if after is not None:  # every argument after `--` is a path, even one named like an option
+        before = [] if args.paths is parser.get_default("paths") else args.paths
+        args.paths = before + after or parser.get_default("paths")
     from rnnlint import runner
     from rnnlint.output import renderer
     from rnnlint.output.text import fixed_listing, statistics, summary
@@ -345,6 +349,18 @@ def _check_command(argv: list[str]) -> int:
             report += summary(diagnostics, fixed=outcome.fixed_count, unsafe_fixes=unsafe)
     _write_report(report, args.output_file, out)
     return _exit_code(args, diagnostics, failed=failed, fixed=outcome.fixed_count)
+
+
+def _split_at_end_of_options(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    """The arguments before the first `--`, and the paths after it (None without one).
+
+    argparse alone would refuse an option-like name after `--` once a path came before it; a file named
+    `--output-file=victim.py` passed by pre-commit must be linted, never obeyed.
+    """
+    if "--" not in argv:
+        return argv, None
+    end = argv.index("--")
+    return argv[:end], argv[end + 1 :]
 
 
 def _open_cache(args: argparse.Namespace):  # noqa: ANN202 - rnnlint.cache.Cache

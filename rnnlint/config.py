@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rnnlint.regular import read_regular
 from rnnlint.settings import Selection, Settings
 
 CONFIG_NAMES = (".rnnlint.toml", "rnnlint.toml", "pyproject.toml")
@@ -158,7 +159,7 @@ def _read_toml(path: Path) -> dict:
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
     try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
+        return tomllib.loads(read_regular(path).decode("utf-8"))
     except OSError as error:
         raise ConfigError(f"{_display(path)}: cannot read: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
