@@ -317,10 +317,15 @@ class _TookTooLong(BaseException):
     """Not an Exception: the handlers that keep one broken rule from taking down the run must not catch it."""
 
 
+_LONGEST_LIMIT = 365 * 24 * 3600.0
+
+
 @contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
-    """Bound one file's analysis (SIGALRM; only where signals can be used: Unix, main thread)."""
-    usable = seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    """Bound one file's analysis (SIGALRM; only where signals can be used: Unix, main thread).
+
+    A limit longer than a year (`inf`, `1e308`, which the timer cannot even hold) is no limit."""
+    usable = 0 < seconds <= _LONGEST_LIMIT and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -66,11 +67,20 @@ def read(baseline_file: str) -> dict[Entry, dict]:
     entries: dict[Entry, dict] = {}
     for record in data["entries"]:
         try:
-            key = Entry(str(record["file"]), str(record["code"]), str(record["fingerprint"]), int(record["occurrence"]))
+            key = Entry(str(record["file"]), str(record["code"]), str(record["fingerprint"]), _count(record["occurrence"]))
         except (KeyError, TypeError, ValueError):
             raise BaselineError(f"{baseline_file}: malformed baseline entry: {json.dumps(record)[:200]}") from None
         entries[key] = record
     return entries
+
+
+def _count(value: object) -> int:
+    """An occurrence number: an integer (or its digits), never a float (`1e400` is infinite) nor a bool."""
+    if type(value) is int:
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) <= 18:
+        return int(value)
+    raise ValueError(value)
 
 
 def write(
@@ -107,8 +117,17 @@ def write(
         "about": "Findings accepted when the gate was adopted; rnnlint --baseline reports only findings not listed here.",
         "entries": [kept[key] for key in sorted(kept)],
     }
-    _write_atomically(baseline_file, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    _write_atomically(baseline_file, _escape_surrogates(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
     return len(kept)
+
+
+def _escape_surrogates(text: str) -> str:
+    """A file name that is not UTF-8 (read with surrogate escapes), or a lone surrogate in a layer name,
+    cannot be written as UTF-8: JSON's `\\udcff` escape keeps it, and reading the baseline gives it back."""
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def new_findings(

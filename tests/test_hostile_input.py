@@ -27,7 +27,7 @@ def rnnlint(*args: str | bytes, cwd: Path, stdin: bytes | None = None, timeout: 
     """Run this checkout's CLI; output kept as bytes (a hostile file name need not be UTF-8)."""
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "rnnlint", "--no-cache", *args],
+        [sys.executable, "-m", "rnnlint", *args],
         cwd=cwd,
         input=stdin,
         capture_output=True,
@@ -103,3 +103,119 @@ def test_write_baseline_never_replaces_a_device(tmp_path: Path, fifo: Path) -> N
     assert result.returncode == 2
     assert "cannot write baseline: not a regular file (a FIFO)" in one_line(result.stderr)
     assert fifo.is_fifo()
+
+
+# --- item 19: what still raised a traceback ---------------------------------------------------
+
+
+def no_traceback(result: subprocess.CompletedProcess) -> str:
+    output = (result.stdout + result.stderr).decode("utf-8", "backslashreplace")
+    assert "Traceback" not in output and "internal error" not in output, output
+    return output
+
+
+def test_a_five_thousand_digit_version_in_dependencies(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[project]\nname = "x"\ndependencies = ["tensorflow<2.{"1" * 5000}", "keras<{"0" * 5000}3"]\n'
+    )
+    (tmp_path / "bug.py").write_text(BUGGY)
+    result = rnnlint("--show-settings", ".", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "target-keras      = 2" in no_traceback(result)  # keras<0...03 is keras<3, zeros and all
+    result = rnnlint(".", cwd=tmp_path)
+    assert result.returncode == 1 and b"RNN101" in result.stdout, no_traceback(result)
+
+
+@pytest.mark.parametrize("occurrence", ["1e400", "1.5", "true", '"x"', "[]"])
+def test_a_baseline_entry_whose_occurrence_is_no_count(tmp_path: Path, occurrence: str) -> None:
+    (tmp_path / "bug.py").write_text(BUGGY)
+    (tmp_path / "baseline.json").write_text(
+        '{"version": 1, "entries": [{"file": "bug.py", "code": "RNN101", "fingerprint": "x", '
+        f'"occurrence": {occurrence}}}]}}'
+    )
+    result = rnnlint("--baseline", "baseline.json", "bug.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "malformed baseline entry" in one_line(result.stderr)
+
+
+def test_write_baseline_with_a_lone_surrogate_in_a_layer_name(tmp_path: Path) -> None:
+    (tmp_path / "model.py").write_text(
+        'from keras.layers import LSTM\nout, h, c = LSTM(8, name="\\udcff\\ud800")(x)\n', encoding="utf-8"
+    )
+    result = rnnlint("--write-baseline", "--baseline", "baseline.json", "model.py", cwd=tmp_path)
+    no_traceback(result)
+    assert result.returncode == 0
+    json.loads((tmp_path / "baseline.json").read_bytes().decode("utf-8"))  # strict UTF-8 and JSON
+    result = rnnlint("--baseline", "baseline.json", "model.py", cwd=tmp_path)
+    assert result.returncode == 0, no_traceback(result)
+
+
+def test_write_baseline_with_an_undecodable_file_name(tmp_path: Path) -> None:
+    name = b"model\xff.py"
+    try:
+        with open(os.path.join(os.fsencode(tmp_path), name), "w") as handle:
+            handle.write(BUGGY)
+    except (OSError, ValueError):
+        pytest.skip("the file system refuses names that are not UTF-8")
+    result = rnnlint("--write-baseline", "--baseline", "baseline.json", ".", cwd=tmp_path)
+    no_traceback(result)
+    assert result.returncode == 0
+    recorded = json.loads((tmp_path / "baseline.json").read_bytes().decode("utf-8"))
+    assert [entry["file"] for entry in recorded["entries"]] == ["model\udcff.py"]
+    result = rnnlint("--baseline", "baseline.json", ".", cwd=tmp_path)
+    assert result.returncode == 0, no_traceback(result)  # the entry matches the file it came from
+    assert rnnlint(".", cwd=tmp_path).returncode == 1
+
+
+@pytest.mark.parametrize("entry", [{"raised": 5}, [], {"setup_error": "x"}, {"confirmations": [1]}, "x", None])
+def test_a_malformed_confirm_cache_entry_is_run_again_not_judged(tmp_path: Path, entry: object) -> None:
+    from rnnlint.confirm.runner import CACHE_FILE, CACHE_FORMAT, Cache
+
+    (tmp_path / CACHE_FILE).write_text(json.dumps({"format": CACHE_FORMAT, "entries": {"key": entry}}))
+    assert Cache(tmp_path).get("key") is None
+    good = {"id": 1, "setup_error": None, "raised": {"type": "ValueError", "message": "m"}, "confirmations": []}
+    (tmp_path / CACHE_FILE).write_text(json.dumps({"format": CACHE_FORMAT, "entries": {"key": good}}))
+    assert Cache(tmp_path).get("key") == good
+
+
+@pytest.mark.parametrize("document", ["[]", "5", '"x"', "null"])
+def test_a_confirm_cache_that_is_not_an_object_is_ignored(tmp_path: Path, document: str) -> None:
+    from rnnlint.confirm.runner import CACHE_FILE, Cache
+
+    (tmp_path / CACHE_FILE).write_text(document)
+    assert Cache(tmp_path).entries == {}
+
+
+@pytest.mark.parametrize("seconds", ["inf", "1e308", "1e10"])
+def test_a_file_timeout_too_long_for_the_timer_is_no_limit(tmp_path: Path, seconds: str) -> None:
+    (tmp_path / "bug.py").write_text(BUGGY)
+    result = rnnlint("--file-timeout", seconds, "bug.py", cwd=tmp_path)
+    assert result.returncode == 1 and b"bug.py:2:1: RNN101" in result.stdout, no_traceback(result)
+    (tmp_path / "rnnlint.toml").write_text(f"file-timeout = {seconds}\n")
+    result = rnnlint("bug.py", cwd=tmp_path)
+    assert result.returncode == 1 and b"bug.py:2:1: RNN101" in result.stdout, no_traceback(result)
+
+
+def test_a_five_thousand_digit_units_literal_is_an_unknown_size(tmp_path: Path) -> None:
+    huge = "0x" + "F" * 5120
+    (tmp_path / "model.py").write_text(
+        "from keras.layers import LSTM, Input, Dense\n"
+        f"inp = Input(shape=({huge}, 8))\n"
+        "out, h, c = LSTM(8, return_state=True)(inp)\n"
+        f"y = LSTM({huge}, unroll=True)(inp, initial_state=[h, c])\n"
+        f"d = Dense({huge})(y)\n"
+        f"z = LSTM({huge}, return_state=True)(inp)\n"
+        "bad_h, bad_c = z\n"
+    )
+    result = rnnlint("--select", "ALL", "model.py", cwd=tmp_path)
+    output = no_traceback(result)
+    assert "RNN302" not in output  # an impossible size is not known: no width to compare
+    assert "model.py:7:1: RNN101" in output  # and the rest of the file is still analysed
+
+
+def test_graph_of_an_expression_thousands_deep(tmp_path: Path) -> None:
+    deep = "+".join(["a"] * 2900)
+    (tmp_path / "model.py").write_text(f"from keras.layers import LSTM\ny = LSTM(8, return_sequences=True)({deep})\n")
+    result = rnnlint("graph", "model.py", cwd=tmp_path)
+    assert result.returncode == 0, no_traceback(result)
+    assert b"nested too deeply to show" in result.stdout

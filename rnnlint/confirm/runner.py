@@ -212,6 +212,25 @@ def judge(answer: dict, reproduction: Reproduction) -> tuple[str, str]:
     )
 
 
+def well_formed(answer: object) -> bool:
+    """Whether `answer` has the worker's shape (worker.run_reproduction): a hand-edited or corrupt cache
+    entry (`{"raised": 5}`, `[]`) is run again, never judged."""
+    if not isinstance(answer, dict):
+        return False
+    for key in ("setup_error", "raised"):
+        error = answer.get(key)
+        if error is not None and not (
+            isinstance(error, dict) and isinstance(error.get("type"), str) and isinstance(error.get("message"), str)
+        ):
+            return False
+    for key in ("confirmations", "observations"):
+        items = answer.get(key)
+        if items is not None and not (isinstance(items, list) and all(isinstance(item, str) for item in items)):
+            return False
+    seconds = answer.get("seconds")
+    return seconds is None or (type(seconds) in (int, float))
+
+
 class Cache:
     """Answers by the reproduction's text: `<cache dir>/confirm.json`."""
 
@@ -222,13 +241,15 @@ class Cache:
         if self.path is not None and self.path.is_file():
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
-                if data.get("format") == CACHE_FORMAT and isinstance(data.get("entries"), dict):
+                if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("entries"), dict):
                     self.entries = data["entries"]
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 self.entries = {}
 
     def get(self, key: str) -> dict | None:
-        return self.entries.get(key)
+        """The cached answer, or None (run it again) when there is none or it is not shaped like a worker's."""
+        answer = self.entries.get(key)
+        return answer if well_formed(answer) else None
 
     def put(self, key: str, answer: dict) -> None:
         self.entries[key] = answer
