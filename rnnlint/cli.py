@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from rnnlint import __version__
 from rnnlint.output import FORMATS, TEXT_FORMATS
+from rnnlint.output.escape import printable
 
 if TYPE_CHECKING:
     from rnnlint.config import Resolved, Resolver
@@ -150,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = args[1:]
         return _check_command(args)
     except UsageError as error:
-        print(f"rnnlint: error: {error}", file=sys.stderr)
+        print(f"rnnlint: error: {printable(str(error))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -282,13 +283,13 @@ def _check_command(argv: list[str]) -> int:
     if cache is not None:
         cache.save()
         if cache.warning:
-            print(f"rnnlint: warning: {cache.warning}", file=sys.stderr)
+            print(f"rnnlint: warning: {printable(cache.warning)}", file=sys.stderr)
     results = outcome.results
     for warning in outcome.warnings:
-        print(f"rnnlint: warning: {warning}", file=sys.stderr)
+        print(f"rnnlint: warning: {printable(warning)}", file=sys.stderr)
     if not args.quiet:
         for notice in (notice for r in results for notice in r.notices):
-            print(f"rnnlint: {notice}", file=sys.stderr)
+            print(f"rnnlint: {printable(notice)}", file=sys.stderr)
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
     failed = any(r.failed or any(d.extra.get("internal_error") for d in r.diagnostics) for r in results)
     if mode != runner.CHECK:
@@ -297,8 +298,8 @@ def _check_command(argv: list[str]) -> int:
             if failed:  # these modes print no findings: still say, one line each, what could not be analysed
                 for d in diagnostics:
                     if d.code == "RNN001" or d.extra.get("internal_error"):
-                        where = f"{d.filename}:{d.location.row}:{d.location.column}"
-                        print(f"rnnlint: error: {where}: {d.code} {d.message}", file=sys.stderr)
+                        where = f"{printable(d.filename)}:{d.location.row}:{d.location.column}"
+                        print(f"rnnlint: error: {where}: {d.code} {printable(d.message)}", file=sys.stderr)
             return EXIT_ERROR if failed else done
     stdin_texts = {t.name: t.data for t in files if t.data is not None}
 

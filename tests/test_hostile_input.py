@@ -219,3 +219,108 @@ def test_graph_of_an_expression_thousands_deep(tmp_path: Path) -> None:
     result = rnnlint("graph", "model.py", cwd=tmp_path)
     assert result.returncode == 0, no_traceback(result)
     assert b"nested too deeply to show" in result.stdout
+
+
+# --- items 10 and 25: nothing from the repository reaches the output raw -------------------------
+
+HOSTILE_NAMES = [
+    b"nl\n::error::x.py",
+    b"::warning::y.py",
+    b" ::add-mask::z.py",
+    b"pct%0A::z.py",
+    b"esc\x1b]0;pwned\x07\x1b[2J.py",
+    b"ctl\x01\r.py",
+    b"cdata]]>.py",
+    b"bad\xff\xfe.py",
+    b"bidi\xe2\x80\xae.py",  # U+202E, right-to-left override
+]
+# The layer name holds a newline, `::` commands, %0A, ESC sequences, \x01, ]]> and a lone surrogate;
+# the comment holds a raw OSC (window title) and CSI (clear screen) sequence, as --show-source meets them.
+HOSTILE_CODE = (
+    "from keras.layers import LSTM\n"
+    'out, h, c = LSTM(8, name="a\\n::add-mask::secret%0A\\r::error::x\\x1b]0;t\\x07\\x01]]>\\udcff")(x)'
+    "  # \x1b]0;title\x07\x1b[2J\x9b31m\n"
+)
+FORMATS = ["text", "concise", "full", "github", "junit", "json", "sarif", "gitlab"]
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> tuple[Path, list[bytes]]:
+    names = []
+    for name in HOSTILE_NAMES:
+        try:
+            with open(os.path.join(os.fsencode(tmp_path), name), "wb") as handle:
+                handle.write(HOSTILE_CODE.encode("utf-8"))
+        except (OSError, ValueError):
+            continue  # a file system that refuses the name (not UTF-8, say)
+        names.append(name)
+    return tmp_path, names
+
+
+def own_command(line: str, output_format: str) -> bool:
+    """A workflow command rnnlint itself wrote: an annotation, or the stop/resume pair around the report."""
+    if output_format != "github":
+        return False
+    return line.startswith(("::error file=", "::warning file=", "::notice file=", "::stop-commands::")) or (
+        line.startswith("::") and line.endswith("::") and len(line) == 36
+    )
+
+
+def assert_safe(output: bytes, output_format: str) -> str:
+    text = output.decode("utf-8")  # strict: a name that is not UTF-8 is printed escaped
+    raw = [c for c in text if (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F or c == "\u202e"]
+    assert not raw, raw
+    for line in text.splitlines():
+        assert not line.lstrip().startswith("::") or own_command(line, output_format), line
+    if output_format == "junit":
+        import xml.dom.minidom
+
+        xml.dom.minidom.parseString(output)  # well-formed XML 1.0
+    elif output_format in ("json", "sarif", "gitlab"):
+        json.loads(text)
+    return text
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_hostile_file_and_layer_names_in_every_format(hostile: tuple[Path, list[bytes]], output_format: str) -> None:
+    directory, names = hostile
+    # Named after `--`, so each name begins a line of the text report as given (a walk would prefix `./`).
+    result = rnnlint("--output-format", output_format, "--show-source", "--", *names, cwd=directory)
+    assert result.returncode == 1, result.stderr
+    text = assert_safe(result.stdout, output_format)
+    assert_safe(result.stderr, "text")
+    assert text.count("RNN101") >= len(names)  # every file is reported, none lost to the escaping
+    if output_format in ("text", "full", "github", "concise"):
+        assert "./::warning::y.py:2:1: RNN101" in text
+        assert "LSTM 'a\\n::add-mask::secret%0A\\r::error::x\\x1b]0;t\\x07\\x01]]>\\xff'" in text
+        if b"bad\xff\xfe.py" in names:
+            assert "bad\\xff\\xfe.py:2:1: RNN101" in text
+
+
+def test_github_quotes_its_report_between_stop_and_resume_commands(hostile: tuple[Path, list[bytes]]) -> None:
+    directory, names = hostile
+    result = rnnlint("--output-format", "github", "--", *names, cwd=directory)
+    lines = result.stdout.decode("utf-8").splitlines()
+    stop = next(index for index, line in enumerate(lines) if line.startswith("::stop-commands::"))
+    token = lines[stop].split("::")[2]
+    assert len(token) == 32 and f"::{token}::" in lines[stop + 1 :]
+    assert all(line.startswith("::error file=") for line in lines[:stop])  # only annotations before it
+    again = rnnlint("--output-format", "github", "--", *names, cwd=directory).stdout.decode("utf-8")
+    assert f"::stop-commands::{token}" not in again  # a fresh token each run: the code cannot guess it
+
+
+@pytest.mark.parametrize("output_format", ["text", "full", "github"])
+def test_show_source_escapes_osc_and_csi_and_keeps_the_carets_under_the_code(tmp_path: Path, output_format: str) -> None:
+    (tmp_path / "model.py").write_text(
+        "from keras.layers import LSTM\n"
+        "out, h, c = LSTM(8, name='\x1b]0;x\x07')(x)  # \x1b]0;pwned\x07\x1b[2J\x1b[31m\n",
+        encoding="utf-8",
+    )
+    result = rnnlint("--output-format", output_format, "--show-source", "model.py", cwd=tmp_path)
+    text = assert_safe(result.stdout, output_format)
+    assert "# \\x1b]0;pwned\\x07\\x1b[2J\\x1b[31m" in text
+    source = next(line for line in text.splitlines() if line.startswith("2 | "))
+    carets = next(line for line in text.splitlines() if "^" in line)
+    # The flagged span (the whole statement up to the comment) is underlined as shown, escapes included.
+    assert carets.index("^") == source.index("out")
+    assert carets.rstrip().endswith("^") and len(carets.rstrip()) == source.index(")(x)") + len(")(x)")
