@@ -18,7 +18,7 @@ from pathlib import PurePath
 
 from rnnlint.diagnostics import Diagnostic
 from rnnlint.fingerprints import Fingerprint
-from rnnlint.regular import NotRegularFile, read_regular, refuse_irregular
+from rnnlint.regular import read_regular, refuse_irregular
 
 FORMAT_VERSION = 1
 
@@ -92,7 +92,7 @@ def write(
     """Record the findings of the files linted; entries of other files are kept.  Returns the entry count."""
     try:
         refuse_irregular(baseline_file)  # os.replace would put a file where a FIFO or /dev/zero was
-    except NotRegularFile as error:
+    except OSError as error:
         raise BaselineError(f"{baseline_file}: cannot write baseline: {error.strerror}") from None
     linted = {baseline_path(f, baseline_file) for f in linted_files}
     try:

@@ -53,6 +53,10 @@ def discover(
     A path that does not exist is yielded as is so the caller reports it; so are,
     in a walk, broken symlinks and symlink loops named like source files.  FIFOs,
     sockets and devices met in a walk are skipped: reading one could block forever.
+    A symlink to a directory is followed only when its target lies inside the
+    walked directory, after the real directories (a file reachable both ways is
+    named by its real path), and no directory is walked twice: a link to `/` or
+    to `..` does not make a walk lint the machine.
     """
     seen: set[str] = set()
     exclude_spec = _compile(list(exclude)) if exclude else None
@@ -77,8 +81,12 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
     # Strings, not Paths: this runs once per entry of the tree, and pathlib's parsing shows in a warm run.
     visited: set[tuple[int, int]] = set()
     absolute_root = root.is_absolute()
+    tree = os.path.join(os.path.realpath(directory), "")  # with its separator: "/a/b/" does not hold "/a/bc"
     stack = [str(directory)]
-    while stack:
+    links: list[str] = []  # directory symlinks into the tree, walked once the real directories are
+    while stack or links:
+        if not stack:
+            stack.append(links.pop(0))
         current = stack.pop()
         try:
             stat = os.stat(current)
@@ -108,11 +116,20 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
                     continue
             if specs and _GitIgnores.matches(specs, entry.path, is_dir):
                 continue
-            if is_dir:
+            if is_dir and entry.is_symlink():
+                if _inside(entry.path, tree):
+                    links.append(entry.path)
+            elif is_dir:
                 subdirs.append(entry.path)
             elif entry.name.endswith(suffixes) and _readable_kind(entry):
                 yield entry.path
         stack.extend(reversed(subdirs))
+
+
+def _inside(link: str, tree: str) -> bool:
+    """Whether the directory `link` resolves to lies in `tree` (a real path ending with its separator)."""
+    target = os.path.join(os.path.realpath(link), "")
+    return target.startswith(tree)
 
 
 def _readable_kind(entry: os.DirEntry) -> bool:

@@ -9,6 +9,7 @@ byte is read.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -17,12 +18,11 @@ _KINDS = (
     (stat.S_ISCHR, "a device"),
     (stat.S_ISBLK, "a device"),
     (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISDIR, "a directory"),
 )
 
 
 class NotRegularFile(OSError):
-    """The path is a FIFO, a device, a socket or a directory: one line says which."""
+    """The path is a FIFO, a device or a socket: one line says which."""
 
 
 def kind(mode: int) -> str:
@@ -31,6 +31,8 @@ def kind(mode: int) -> str:
 
 
 def check_regular(mode: int) -> None:
+    if stat.S_ISDIR(mode):  # what open() would have said
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
     if not stat.S_ISREG(mode):
         raise NotRegularFile(0, f"not a regular file ({kind(mode)})")
 

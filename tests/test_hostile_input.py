@@ -324,3 +324,48 @@ def test_show_source_escapes_osc_and_csi_and_keeps_the_carets_under_the_code(tmp
     # The flagged span (the whole statement up to the comment) is underlined as shown, escapes included.
     assert carets.index("^") == source.index("out")
     assert carets.rstrip().endswith("^") and len(carets.rstrip()) == source.index(")(x)") + len(")(x)")
+
+
+# --- item 8: a walk follows a directory symlink only into the walked tree, and once ------------
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_a_walk_never_follows_a_directory_link_out_of_the_tree(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.py").write_text(BUGGY)
+    tree = tmp_path / "tree"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "pkg" / "model.py").write_text(BUGGY)
+    (tree / "to_root").symlink_to("/")  # before: the walk linted the machine, /proc included
+    (tree / "to_parent").symlink_to("..")
+    (tree / "to_outside").symlink_to(outside)
+    (tree / "alias").symlink_to("pkg")  # inside: followed, but pkg is walked once, by its real name
+    (tree / "pkg" / "loop").symlink_to("..")
+    (tree / "shared").mkdir()
+    (tree / "shared" / "only_here.py").write_text(BUGGY)
+    (tree / "pkg" / "shared_link").symlink_to("../shared")
+    result = rnnlint("--output-format", "concise", "tree", cwd=tmp_path, timeout=60)
+    lines = sorted(result.stdout.decode().splitlines()[:-2])
+    assert lines == [
+        "tree/pkg/model.py:2:1: RNN101 [*] LSTM (line 2, column 13) returns 1 tensor (return_state=False) "
+        "but is unpacked into 3 names; add return_state=True",
+        "tree/shared/only_here.py:2:1: RNN101 [*] LSTM (line 2, column 13) returns 1 tensor (return_state=False) "
+        "but is unpacked into 3 names; add return_state=True",
+    ], result.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_a_directory_reached_only_through_a_link_inside_the_tree_is_linted_and_a_named_link_is_walked(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "real" / "deep").mkdir(parents=True)
+    (tmp_path / "real" / "deep" / "model.py").write_text(BUGGY)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "models").symlink_to(tmp_path / "real" / "deep")  # a link out of src: not followed
+    assert rnnlint("src", cwd=tmp_path).returncode == 0
+    # Walking the project follows it into real/deep, once, by the real name.
+    result = rnnlint("--output-format", "concise", ".", cwd=tmp_path)
+    assert result.stdout.decode().count("RNN101") == 1 and b"./real/deep/model.py:2:1" in result.stdout
+    # A link named on the command line is the tree itself.
+    assert b"src/models/model.py:2:1: RNN101" in rnnlint("--output-format", "concise", "src/models", cwd=tmp_path).stdout
