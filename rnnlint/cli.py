@@ -503,9 +503,12 @@ def _changed_lines(revision: str):  # noqa: ANN202
     from rnnlint.gitdiff import GitError, changed_lines
 
     try:
-        return changed_lines(revision)
+        changes = changed_lines(revision)
     except GitError as error:
         raise UsageError(str(error)) from None
+    for note in changes.notes:
+        print(f"rnnlint: warning: {printable(note)}", file=sys.stderr)
+    return changes
 
 
 def _gate(args: argparse.Namespace, diagnostics: list, linted: list[str], text_of, changes) -> list:  # noqa: ANN001

@@ -369,3 +369,114 @@ def test_a_directory_reached_only_through_a_link_inside_the_tree_is_linted_and_a
     assert result.stdout.decode().count("RNN101") == 1 and b"./real/deep/model.py:2:1" in result.stdout
     # A link named on the command line is the tree itself.
     assert b"src/models/model.py:2:1: RNN101" in rnnlint("--output-format", "concise", "src/models", cwd=tmp_path).stdout
+
+
+# --- item 23: --diff-base sees the lines git's defaults see, submodules included -----------------
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.invalid",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+LEGACY = "from keras import layers\nout, h, c = layers.LSTM(8)(x)\n"  # RNN101 on line 2, already on main
+NEW_BUG = "a, b, c = layers.GRU(4)(x)\n"  # RNN101
+
+
+def git(repo: Path, *arguments: str) -> str:
+    environment = {**os.environ, **GIT_IDENTITY}
+    completed = subprocess.run(["git", *arguments], cwd=repo, env=environment, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+def gated(repo: Path) -> list[str]:
+    result = rnnlint("--output-format", "concise", "--diff-base", "main", ".", cwd=repo)
+    assert b"Traceback" not in result.stderr, result.stderr
+    return sorted(line.split(": ")[0] + " " + line.split(": ")[1].split()[0] for line in result.stdout.decode().splitlines() if ": RNN" in line)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "-c", "init.defaultBranch=main", "init", "-q")
+    (repo / "model.py").write_text(LEGACY + "\n" * 6 + "y = 1\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "legacy")
+    git(repo, "checkout", "-qb", "feature")
+    return repo
+
+
+def test_inter_hunk_context_does_not_widen_the_changed_lines(repo: Path) -> None:
+    git(repo, "config", "diff.interHunkContext", "20")  # merged hunks would cover the legacy line 2
+    (repo / "model.py").write_text("import os\n" + LEGACY + "\n" * 6 + "y = 2\n")
+    assert gated(repo) == []  # the legacy finding (now line 3) is between two changes, not on one
+
+
+@pytest.mark.parametrize(
+    "attributes, config",
+    [
+        ("*.py diff=hide\n", ("diff.hide.textconv", "true")),  # a textconv that shows nothing
+        ("*.py -diff\n", None),  # "binary": no hunks at all
+        ("*.py diff=ext\n", ("diff.ext.command", "true")),  # an external diff driver
+    ],
+)
+def test_attributes_and_drivers_cannot_hide_a_change(repo: Path, attributes: str, config: tuple | None) -> None:
+    (repo / ".gitattributes").write_text(attributes)
+    if config is not None:
+        git(repo, "config", *config)
+    git(repo, "add", ".gitattributes")
+    git(repo, "commit", "-qm", "attributes, as a pull request could send them")
+    (repo / "model.py").write_text(LEGACY + "\n" * 6 + "y = 1\n" + NEW_BUG)
+    assert gated(repo) == ["./model.py:10:1 RNN101"]
+
+
+def test_an_added_line_that_reads_like_a_diff_header_switches_no_file(repo: Path) -> None:
+    # `++ b/other.py` is valid Python; in the patch it reads `+++ b/other.py`.
+    (repo / "model.py").write_text("++ b/other.py\n" + LEGACY + "\n" * 6 + "y = 1\n" + NEW_BUG)
+    assert gated(repo) == ["./model.py:11:1 RNN101"]
+
+
+def test_a_changed_submodule_is_gated_too(repo: Path, tmp_path: Path) -> None:
+    library = tmp_path / "library"
+    library.mkdir()
+    git(library, "-c", "init.defaultBranch=main", "init", "-q")
+    (library / "layers.py").write_text(LEGACY)
+    git(library, "add", "-A")
+    git(library, "commit", "-qm", "library")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "vendor")
+    git(repo, "commit", "-qm", "vendor the library")
+    git(repo, "checkout", "-qb", "bump")
+    assert gated(repo) == []  # nothing changed since main
+    # A new commit in the submodule, recorded by the superproject, and an untracked file in it.
+    (repo / "vendor" / "layers.py").write_text(LEGACY + NEW_BUG)
+    git(repo / "vendor", "commit", "-qam", "a new bug")
+    git(repo, "commit", "-qam", "bump vendor")
+    (repo / "vendor" / "extra.py").write_text(LEGACY)
+    assert gated(repo) == ["./vendor/extra.py:2:1 RNN101", "./vendor/layers.py:3:1 RNN101"]
+
+
+def test_a_submodule_added_since_the_base_counts_as_changed_and_a_missing_commit_is_said(
+    repo: Path, tmp_path: Path
+) -> None:
+    library = tmp_path / "library"
+    library.mkdir()
+    git(library, "-c", "init.defaultBranch=main", "init", "-q")
+    (library / "layers.py").write_text(LEGACY)
+    git(library, "add", "-A")
+    git(library, "commit", "-qm", "library")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "vendor")
+    git(repo, "commit", "-qm", "vendor the library")
+    assert gated(repo) == ["./vendor/layers.py:2:1 RNN101"]
+    # The base records a commit the submodule's checkout does not have: one line says it is not gated.
+    git(repo, "checkout", "-q", "main")
+    git(repo, "rm", "-q", "--cached", "-r", "--ignore-unmatch", "vendor")
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},vendor")
+    git(repo, "commit", "-qm", "record a commit nobody has")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "merge", "-q", "--no-edit", "-s", "ours", "main")
+    result = rnnlint("--diff-base", "main", ".", cwd=repo)
+    assert b"--diff-base: submodule vendor changed, and its files are not gated" in result.stderr, result.stderr
