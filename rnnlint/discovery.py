@@ -142,9 +142,15 @@ def _readable_kind(entry: os.DirEntry) -> bool:
 
 
 def _compile(patterns: list[str]):
+    """A gitignore-style spec whose matching time is linear in the path (rnnlint.linear_match): a
+    `.gitignore` line or a per-file-ignores key from a pull request must not hang the run."""
     import pathspec
 
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    from rnnlint.linear_match import collapse_stars, linearise
+
+    spec = pathspec.GitIgnoreSpec.from_lines([collapse_stars(pattern) for pattern in patterns])
+    linearise(spec)
+    return spec
 
 
 def pattern_error(pattern: str) -> str | None:

@@ -480,3 +480,67 @@ def test_a_submodule_added_since_the_base_counts_as_changed_and_a_missing_commit
     git(repo, "merge", "-q", "--no-edit", "-s", "ours", "main")
     result = rnnlint("--diff-base", "main", ".", cwd=repo)
     assert b"--diff-base: submodule vendor changed, and its files are not gated" in result.stderr, result.stderr
+
+
+# --- item 17: patterns that made pathspec's regular expressions backtrack for minutes ---------------
+
+
+def test_backtracking_patterns_in_gitignore_and_per_file_ignores_do_not_hang_the_walk(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # the repository root, so the .gitignore applies
+    (tmp_path / ".gitignore").write_text(
+        "************zz\n*a*a*a*a*a*a*a*a*a*a*a*a*zz\na/**/a/**/a/**/a/**/zz\n*x*x*x*.py\n"
+    )
+    (tmp_path / "rnnlint.toml").write_text(
+        '[per-file-ignores]\n"**************zz" = ["RNN101"]\n"*a*a*a*a*a*a*a*a*a*a*a*a*a*a*zz" = ["RNN101"]\n'
+    )
+    long_name = "a" * 240 + ".py"
+    (tmp_path / long_name).write_text(BUGGY)
+    deep = tmp_path.joinpath(*["a"] * 60)
+    deep.mkdir(parents=True)
+    (deep / "model.py").write_text(BUGGY)
+    (tmp_path / "1x2x3x4.py").write_text(BUGGY)  # ignored: the patterns still mean what they meant
+    result = rnnlint("--output-format", "concise", ".", cwd=tmp_path, timeout=120)
+    names = sorted(line.split(":")[0] for line in result.stdout.decode().splitlines() if ": RNN101" in line)
+    assert names == sorted([f"./{long_name}", "./" + "/".join(["a"] * 60) + "/model.py"]), result
+
+
+def test_collapsed_stars_read_as_git_reads_them() -> None:
+    from rnnlint.linear_match import collapse_stars
+
+    assert collapse_stars("************zz") == "*zz"
+    assert collapse_stars("a***b") == "a*b"
+    assert collapse_stars("***/x/****") == "**/x/**"
+    assert collapse_stars("!a/***/b") == "!a/**/b"
+    assert collapse_stars("\\***") == "\\**"  # an escaped star, then a run: `*` literal, then `*`
+    assert collapse_stars("[*]**x") == "[*]*x"
+    assert collapse_stars("*.py") == "*.py"
+
+
+def test_the_linear_matcher_agrees_with_pathspec_on_random_patterns() -> None:
+    import random
+
+    import pathspec
+
+    from rnnlint.linear_match import LinearRegex
+
+    pieces = ["a", "b", "/", "*", "**", "?", "[ab]", "[!a]", "!", ".", "\\*", "***"]
+    chance = random.Random(15)
+    checked = 0
+    for _ in range(600):
+        pattern = "".join(chance.choice(pieces) for _ in range(chance.randint(1, 8)))
+        try:
+            spec = pathspec.GitIgnoreSpec.from_lines([pattern])
+        except ValueError:
+            continue
+        for compiled in spec.patterns:
+            if compiled.regex is None or not compiled.regex.pattern.startswith("^"):
+                continue
+            linear = LinearRegex(compiled.regex)
+            for _ in range(20):
+                path = "".join(chance.choice("ab/.\n") for _ in range(chance.randint(0, 10)))
+                expected, got = compiled.regex.search(path), linear.search(path)
+                assert (expected is None) == (got is None), (pattern, path)
+                if expected is not None:
+                    assert expected.groupdict() == got.groupdict(), (pattern, path)
+                checked += 1
+    assert checked > 5000
