@@ -54,8 +54,8 @@ def test_an_option_named_file_after_double_dash_is_a_path(tmp_path: Path) -> Non
     result = rnnlint("--fix", "--", "--output-file=victim.py", "victim.py", cwd=tmp_path)
     assert victim.read_text() == CLEAN, result
     assert (tmp_path / "--output-file=victim.py").read_text() == CLEAN  # linted and fixed as the path it is
-    # After a path too (argparse alone refuses `a.py -- -o x`): `-o` is a file that does not exist.
-    result = rnnlint("victim.py", "--", "-o", cwd=tmp_path)
+    # After a path and an option too (argparse alone refused `a.py --exit-zero -- -o`): `-o` is a missing file.
+    result = rnnlint("victim.py", "--exit-zero", "--", "-o", cwd=tmp_path)
     assert result.returncode == 2, result
     assert result.stdout.startswith(b"-o:1:1: RNN001 cannot read file: No such file or directory\n"), result
 
