@@ -616,9 +616,10 @@ def _graph_command(argv: list[str]) -> int:
         name = args.path
         if os.path.isdir(args.path):
             raise UsageError(f"{args.path}: is a directory; `rnnlint graph` draws one Python file")
+        from rnnlint.regular import read_regular
+
         try:
-            with open(args.path, "rb") as handle:
-                data = handle.read()
+            data = read_regular(args.path)  # a FIFO or a device is refused, not read forever
         except OSError as error:
             raise UsageError(f"{args.path}: cannot read file: {error.strerror or error}") from None
     if is_notebook(name):

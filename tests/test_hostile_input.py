@@ -544,3 +544,9 @@ def test_the_linear_matcher_agrees_with_pathspec_on_random_patterns() -> None:
                     assert expected.groupdict() == got.groupdict(), (pattern, path)
                 checked += 1
     assert checked > 5000
+
+
+def test_graph_refuses_a_fifo_in_one_line(tmp_path: Path, fifo: Path) -> None:
+    result = rnnlint("graph", fifo.name, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert "pipe.py: cannot read file: not a regular file (a FIFO)" in one_line(result.stderr)
