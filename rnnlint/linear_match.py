@@ -90,9 +90,11 @@ def linearise(spec) -> None:  # spec: a pathspec spec (imported lazily)
         if regex is None or not isinstance(regex.pattern, str) or not risky(regex.pattern):
             continue
         try:
-            pattern.regex = LinearRegex(regex)
-        except _Unsupported:
-            continue  # an expression the automaton does not know: `re`, as before
+            linear = LinearRegex(regex)
+        except Exception:  # noqa: BLE001 - an expression the automaton does not know (or another re._parser)
+            linear = None  # `re`, as before
+        if linear is not None:
+            pattern.regex = linear
 
 
 class _Unsupported(Exception):

@@ -33,6 +33,7 @@ def rnnlint(*args: str | bytes, cwd: Path, stdin: bytes | None = None, timeout: 
         capture_output=True,
         env=environment,
         timeout=timeout,
+        check=False,
     )
 
 
@@ -103,6 +104,12 @@ def test_write_baseline_never_replaces_a_device(tmp_path: Path, fifo: Path) -> N
     assert result.returncode == 2
     assert "cannot write baseline: not a regular file (a FIFO)" in one_line(result.stderr)
     assert fifo.is_fifo()
+
+
+def test_graph_refuses_a_fifo_in_one_line(tmp_path: Path, fifo: Path) -> None:
+    result = rnnlint("graph", fifo.name, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert "pipe.py: cannot read file: not a regular file (a FIFO)" in one_line(result.stderr)
 
 
 # --- item 19: what still raised a traceback ---------------------------------------------------
@@ -346,13 +353,8 @@ def test_a_walk_never_follows_a_directory_link_out_of_the_tree(tmp_path: Path) -
     (tree / "shared" / "only_here.py").write_text(BUGGY)
     (tree / "pkg" / "shared_link").symlink_to("../shared")
     result = rnnlint("--output-format", "concise", "tree", cwd=tmp_path, timeout=60)
-    lines = sorted(result.stdout.decode().splitlines()[:-2])
-    assert lines == [
-        "tree/pkg/model.py:2:1: RNN101 [*] LSTM (line 2, column 13) returns 1 tensor (return_state=False) "
-        "but is unpacked into 3 names; add return_state=True",
-        "tree/shared/only_here.py:2:1: RNN101 [*] LSTM (line 2, column 13) returns 1 tensor (return_state=False) "
-        "but is unpacked into 3 names; add return_state=True",
-    ], result.stdout
+    lines = sorted(line.split(": ")[0] for line in result.stdout.decode().splitlines() if ": RNN" in line)
+    assert lines == ["tree/pkg/model.py:2:1", "tree/shared/only_here.py:2:1"], result.stdout
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
@@ -386,7 +388,9 @@ NEW_BUG = "a, b, c = layers.GRU(4)(x)\n"  # RNN101
 
 def git(repo: Path, *arguments: str) -> str:
     environment = {**os.environ, **GIT_IDENTITY}
-    completed = subprocess.run(["git", *arguments], cwd=repo, env=environment, capture_output=True, text=True)
+    completed = subprocess.run(
+        ["git", *arguments], cwd=repo, env=environment, capture_output=True, text=True, check=False
+    )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
 
@@ -544,9 +548,3 @@ def test_the_linear_matcher_agrees_with_pathspec_on_random_patterns() -> None:
                     assert expected.groupdict() == got.groupdict(), (pattern, path)
                 checked += 1
     assert checked > 5000
-
-
-def test_graph_refuses_a_fifo_in_one_line(tmp_path: Path, fifo: Path) -> None:
-    result = rnnlint("graph", fifo.name, cwd=tmp_path, timeout=60)
-    assert result.returncode == 2
-    assert "pipe.py: cannot read file: not a regular file (a FIFO)" in one_line(result.stderr)
