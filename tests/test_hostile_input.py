@@ -23,7 +23,9 @@ BUGGY = "from keras.layers import LSTM\nout, h, c = LSTM(8)(x)\n"
 CLEAN = "from keras.layers import LSTM\nout, h, c = LSTM(8, return_state=True)(x)\n"
 
 
-def rnnlint(*args: str | bytes, cwd: Path, stdin: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def rnnlint(
+    *args: str | bytes, cwd: Path, stdin: bytes | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """Run this checkout's CLI; output kept as bytes (a hostile file name need not be UTF-8)."""
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     return subprocess.run(
@@ -317,7 +319,9 @@ def test_github_quotes_its_report_between_stop_and_resume_commands(hostile: tupl
 
 
 @pytest.mark.parametrize("output_format", ["text", "full", "github"])
-def test_show_source_escapes_osc_and_csi_and_keeps_the_carets_under_the_code(tmp_path: Path, output_format: str) -> None:
+def test_show_source_escapes_osc_and_csi_and_keeps_the_carets_under_the_code(
+    tmp_path: Path, output_format: str
+) -> None:
     (tmp_path / "model.py").write_text(
         "from keras.layers import LSTM\n"
         "out, h, c = LSTM(8, name='\x1b]0;x\x07')(x)  # \x1b]0;pwned\x07\x1b[2J\x1b[31m\n",
@@ -370,7 +374,9 @@ def test_a_directory_reached_only_through_a_link_inside_the_tree_is_linted_and_a
     result = rnnlint("--output-format", "concise", ".", cwd=tmp_path)
     assert result.stdout.decode().count("RNN101") == 1 and b"./real/deep/model.py:2:1" in result.stdout
     # A link named on the command line is the tree itself.
-    assert b"src/models/model.py:2:1: RNN101" in rnnlint("--output-format", "concise", "src/models", cwd=tmp_path).stdout
+    assert (
+        b"src/models/model.py:2:1: RNN101" in rnnlint("--output-format", "concise", "src/models", cwd=tmp_path).stdout
+    )
 
 
 # --- item 23: --diff-base sees the lines git's defaults see, submodules included -----------------
@@ -398,7 +404,11 @@ def git(repo: Path, *arguments: str) -> str:
 def gated(repo: Path) -> list[str]:
     result = rnnlint("--output-format", "concise", "--diff-base", "main", ".", cwd=repo)
     assert b"Traceback" not in result.stderr, result.stderr
-    return sorted(line.split(": ")[0] + " " + line.split(": ")[1].split()[0] for line in result.stdout.decode().splitlines() if ": RNN" in line)
+    return sorted(
+        line.split(": ")[0] + " " + line.split(": ")[1].split()[0]
+        for line in result.stdout.decode().splitlines()
+        if ": RNN" in line
+    )
 
 
 @pytest.fixture
