@@ -461,7 +461,14 @@ def _report_changes(
             print(f"Added {outcome.noqa_added} noqa {noun}.", file=sys.stderr)
         return EXIT_CLEAN
     if mode == runner.DIFF:
-        sys.stdout.write("".join(outcome.diffs))
+        diff = "".join(outcome.diffs)
+        if diff and args.output_format == "github":
+            from rnnlint.output.github import quoted
+
+            # The patch quotes the code byte for byte (a line `::add-mask::x` in a string is a context line
+            # ` ::add-mask::x`): the runner must not obey it.  git apply and patch skip the lines around it.
+            diff = quoted(diff)
+        sys.stdout.write(diff)
         if not args.quiet:
             if args.show_fixes and count:
                 sys.stderr.write(fixed_listing(outcome.fixed, would=True))

@@ -558,3 +558,25 @@ def test_the_linear_matcher_agrees_with_pathspec_on_random_patterns() -> None:
                     assert expected.groupdict() == got.groupdict(), (pattern, path)
                 checked += 1
     assert checked > 5000
+
+
+def test_diff_in_the_github_format_quotes_the_patch_and_it_still_applies(tmp_path: Path) -> None:
+    source = 'from keras.layers import LSTM\ns = """\n::add-mask::secret\n"""\nout, h, c = LSTM(8)(x)\n'
+    (tmp_path / "model.py").write_text(source)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "rnnlint", "--no-cache", "--diff", "--output-format", "github", "model.py"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("::stop-commands::") and lines[-1] == f"::{lines[0].split('::')[2]}::"
+    assert " ::add-mask::secret" in lines  # quoted, so the runner does not obey it
+    (tmp_path / "fix.patch").write_text(result.stdout)
+    applied = subprocess.run(["git", "apply", "fix.patch"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert applied.returncode == 0, applied.stderr
+    assert "LSTM(8, return_state=True)" in (tmp_path / "model.py").read_text()
