@@ -97,7 +97,7 @@ def test_readme_precommit_snippet_names_the_hooks() -> None:
         assert hook["pass_filenames"] is True
         assert "additional_dependencies" not in hook  # the light default install only
     fix_hook = next(h for h in hooks_file if h["id"] == "rnnlint-fix")
-    assert fix_hook["entry"] == "rnnlint --fix"
+    assert fix_hook["entry"] == "rnnlint --fix --"  # `--`: a staged file named like an option is a path
 
 
 def test_readme_documents_every_ci_flag() -> None:
