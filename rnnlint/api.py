@@ -11,9 +11,7 @@ Nothing here prints; the CLI and the output formatters do.
 from __future__ import annotations
 
 import ast
-import os
 import signal
-import stat
 import sys
 import threading
 import warnings
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from rnnlint.diagnostics import Diagnostic, Location, Severity, unreadable
 from rnnlint import prefilter
+from rnnlint.regular import read_regular
 from rnnlint.settings import Settings
 from rnnlint.sources import is_notebook
 from rnnlint.sources.python import LineIndex, SourceError, SourceText
@@ -102,12 +101,8 @@ def lint_file(path: str | Path, settings: Settings | None = None, display_name: 
 
 
 def read_file(path: str | Path) -> bytes:
-    """A file's bytes.  A device is refused before it is opened: reading /dev/zero would never end."""
-    mode = os.stat(path).st_mode
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        raise OSError(0, "not a regular file (a device)")
-    with open(path, "rb") as handle:
-        return handle.read()
+    """A file's bytes.  A FIFO or a device is refused, not read: reading /dev/zero would never end."""
+    return read_regular(path)
 
 
 def file_error_result(name: str, error: OSError) -> FileResult:
@@ -518,10 +513,15 @@ class _TookTooLong(BaseException):
     """Not an Exception: the handlers that keep one broken rule from taking down the run must not catch it."""
 
 
+_LONGEST_LIMIT = 365 * 24 * 3600.0
+
+
 @contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
-    """Bound one file's analysis (SIGALRM; only where signals can be used: Unix, main thread)."""
-    usable = seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    """Bound one file's analysis (SIGALRM; only where signals can be used: Unix, main thread).
+
+    A limit longer than a year (`inf`, `1e308`, which the timer cannot even hold) is no limit."""
+    usable = 0 < seconds <= _LONGEST_LIMIT and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import PurePath
 
 from rnnlint.diagnostics import Diagnostic
 from rnnlint.fingerprints import Fingerprint
+from rnnlint.regular import read_regular, refuse_irregular
 
 FORMAT_VERSION = 1
 
@@ -53,8 +55,7 @@ def entry(fingerprint: Fingerprint, baseline_file: str) -> Entry:
 def read(baseline_file: str) -> dict[Entry, dict]:
     """The entries of a baseline file, each with its full record."""
     try:
-        with open(baseline_file, encoding="utf-8") as handle:
-            data = json.load(handle)
+        data = json.loads(read_regular(baseline_file).decode("utf-8"))
     except FileNotFoundError:
         raise BaselineError(f"{baseline_file}: no such baseline file (create it with --write-baseline)") from None
     except OSError as error:
@@ -66,11 +67,20 @@ def read(baseline_file: str) -> dict[Entry, dict]:
     entries: dict[Entry, dict] = {}
     for record in data["entries"]:
         try:
-            key = Entry(str(record["file"]), str(record["code"]), str(record["fingerprint"]), int(record["occurrence"]))
+            key = Entry(str(record["file"]), str(record["code"]), str(record["fingerprint"]), _count(record["occurrence"]))
         except (KeyError, TypeError, ValueError):
             raise BaselineError(f"{baseline_file}: malformed baseline entry: {json.dumps(record)[:200]}") from None
         entries[key] = record
     return entries
+
+
+def _count(value: object) -> int:
+    """An occurrence number: an integer (or its digits), never a float (`1e400` is infinite) nor a bool."""
+    if type(value) is int:
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) <= 18:
+        return int(value)
+    raise ValueError(value)
 
 
 def write(
@@ -80,6 +90,10 @@ def write(
     linted_files: Iterable[str],
 ) -> int:
     """Record the findings of the files linted; entries of other files are kept.  Returns the entry count."""
+    try:
+        refuse_irregular(baseline_file)  # os.replace would put a file where a FIFO or /dev/zero was
+    except OSError as error:
+        raise BaselineError(f"{baseline_file}: cannot write baseline: {error.strerror}") from None
     linted = {baseline_path(f, baseline_file) for f in linted_files}
     try:
         kept = {key: record for key, record in read(baseline_file).items() if key.file not in linted}
@@ -103,8 +117,17 @@ def write(
         "about": "Findings accepted when the gate was adopted; rnnlint --baseline reports only findings not listed here.",
         "entries": [kept[key] for key in sorted(kept)],
     }
-    _write_atomically(baseline_file, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    _write_atomically(baseline_file, _escape_surrogates(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
     return len(kept)
+
+
+def _escape_surrogates(text: str) -> str:
+    """A file name that is not UTF-8 (read with surrogate escapes), or a lone surrogate in a layer name,
+    cannot be written as UTF-8: JSON's `\\udcff` escape keeps it, and reading the baseline gives it back."""
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def new_findings(

@@ -23,6 +23,7 @@ from rnnlint.cli_args import (
     size,
 )
 from rnnlint.output import FORMATS, TEXT_FORMATS
+from rnnlint.output.escape import printable
 
 if TYPE_CHECKING:
     from rnnlint.config import Resolved, Resolver
@@ -181,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _refuse_mistyped_command(args)
         return _check_command(args)
     except UsageError as error:
-        print(f"rnnlint: error: {error}", file=sys.stderr)
+        print(f"rnnlint: error: {printable(str(error))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -341,7 +342,11 @@ def _trace_command(argv: list[str]) -> int:
 
 def _check_command(argv: list[str]) -> int:
     parser = _check_parser()
+    argv, after = _split_at_end_of_options(argv)
     args = parser.parse_args(argv)
+    if after is not None:  # every argument after `--` is a path, even one named like an option
+        before = [] if args.paths is parser.get_default("paths") else args.paths
+        args.paths = before + after or parser.get_default("paths")
     from rnnlint import runner
     from rnnlint.output import renderer
     from rnnlint.output.text import fixed_listing, summary
@@ -396,13 +401,13 @@ def _check_command(argv: list[str]) -> int:
     if cache is not None:
         cache.save()
         if cache.warning:
-            print(f"rnnlint: warning: {cache.warning}", file=sys.stderr)
+            print(f"rnnlint: warning: {printable(cache.warning)}", file=sys.stderr)
     results = outcome.results
     for warning in outcome.warnings:
-        print(f"rnnlint: warning: {warning}", file=sys.stderr)
+        print(f"rnnlint: warning: {printable(warning)}", file=sys.stderr)
     if not args.quiet:
         for notice in (notice for r in results for notice in r.notices):
-            print(f"rnnlint: {notice}", file=sys.stderr)
+            print(f"rnnlint: {printable(notice)}", file=sys.stderr)
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
     failed = any(r.failed or any(d.extra.get("internal_error") for d in r.diagnostics) for r in results)
     if mode != runner.CHECK:
@@ -411,8 +416,8 @@ def _check_command(argv: list[str]) -> int:
             if failed:  # these modes print no findings: still say, one line each, what could not be analysed
                 for d in diagnostics:
                     if d.code == "RNN001" or d.extra.get("internal_error"):
-                        where = f"{d.filename}:{d.location.row}:{d.location.column}"
-                        print(f"rnnlint: error: {where}: {d.code} {d.message}", file=sys.stderr)
+                        where = f"{printable(d.filename)}:{d.location.row}:{d.location.column}"
+                        print(f"rnnlint: error: {where}: {d.code} {printable(d.message)}", file=sys.stderr)
             return EXIT_ERROR if failed else done
     stdin_texts = {t.name: t.data for t in files if t.data is not None}
 
@@ -495,6 +500,18 @@ def _statistics(diagnostics: list, output_format: str) -> str:
     from rnnlint.output.json import statistics as json_statistics
 
     return json_statistics(diagnostics)
+
+
+def _split_at_end_of_options(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    """The arguments before the first `--`, and the paths after it (None without one).
+
+    argparse alone would refuse an option-like name after `--` once a path came before it; a file named
+    `--output-file=victim.py` passed by pre-commit must be linted, never obeyed.
+    """
+    if "--" not in argv:
+        return argv, None
+    end = argv.index("--")
+    return argv[:end], argv[end + 1 :]
 
 
 def _open_cache(args: argparse.Namespace):  # noqa: ANN202 - rnnlint.cache.Cache
@@ -614,7 +631,14 @@ def _report_changes(
             print(f"Added {outcome.noqa_added} noqa {noun}.", file=sys.stderr)
         return EXIT_CLEAN
     if mode == runner.DIFF:
-        sys.stdout.write("".join(outcome.diffs))
+        diff = "".join(outcome.diffs)
+        if diff and args.output_format == "github":
+            from rnnlint.output.github import quoted
+
+            # The patch quotes the code byte for byte (a line `::add-mask::x` in a string is a context line
+            # ` ::add-mask::x`): the runner must not obey it.  git apply and patch skip the lines around it.
+            diff = quoted(diff)
+        sys.stdout.write(diff)
         if not args.quiet:
             if args.show_fixes and count:
                 sys.stderr.write(fixed_listing(outcome.fixed, would=True))
@@ -656,9 +680,12 @@ def _changed_lines(revision: str):  # noqa: ANN202
     from rnnlint.gitdiff import GitError, changed_lines
 
     try:
-        return changed_lines(revision)
+        changes = changed_lines(revision)
     except GitError as error:
         raise UsageError(str(error)) from None
+    for note in changes.notes:
+        print(f"rnnlint: warning: {printable(note)}", file=sys.stderr)
+    return changes
 
 
 def _gate(args: argparse.Namespace, diagnostics: list, linted: list[str], text_of, changes) -> tuple[list, int | None]:  # noqa: ANN001
@@ -774,9 +801,10 @@ def _graph_command(argv: list[str]) -> int:
         name = args.path
         if os.path.isdir(args.path):
             raise UsageError(f"{args.path}: is a directory; `rnnlint graph` draws one Python file")
+        from rnnlint.regular import read_regular
+
         try:
-            with open(args.path, "rb") as handle:
-                data = handle.read()
+            data = read_regular(args.path)  # a FIFO or a device is refused, not read forever
         except OSError as error:
             raise UsageError(f"{args.path}: cannot read file: {error.strerror or error}") from None
     if is_notebook(name):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rnnlint.regular import read_regular
 from rnnlint.settings import Selection, Settings
 
 if TYPE_CHECKING:
@@ -186,7 +187,7 @@ def _read_toml(path: Path) -> dict:
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
     try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
+        return tomllib.loads(read_regular(path).decode("utf-8"))
     except OSError as error:
         raise ConfigError(f"{_display(path)}: cannot read: {error.strerror or error}") from None
     except UnicodeDecodeError as error:

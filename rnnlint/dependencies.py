@@ -124,7 +124,17 @@ def decide(declared: list[Declared]) -> Decision | None:
 
 def _release(version: str) -> tuple[int, ...]:
     numbers = re.match(r"(\d+(?:\.\d+)*)", version.split("!")[-1])
-    return tuple(int(n) for n in numbers.group(1).split(".")) if numbers else ()
+    return tuple(_component(n) for n in numbers.group(1).split(".")) if numbers else ()
+
+
+# Larger than any real version number; `int()` refuses strings past 4,300 digits (and a 5,000-digit
+# version is someone testing us), so a long component is compared as this.
+_HUGE_COMPONENT = 10**18
+
+
+def _component(digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) < 18 else _HUGE_COMPONENT
 
 
 def _below(a: tuple[int, ...], b: tuple[int, ...]) -> bool:

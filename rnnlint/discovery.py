@@ -68,6 +68,10 @@ def discover(
     A path that does not exist is yielded as is so the caller reports it; so are,
     in a walk, broken symlinks and symlink loops named like source files.  FIFOs,
     sockets and devices met in a walk are skipped: reading one could block forever.
+    A symlink to a directory is followed only when its target lies inside the
+    walked directory, after the real directories (a file reachable both ways is
+    named by its real path), and no directory is walked twice: a link to `/` or
+    to `..` does not make a walk lint the machine.
     """
     seen: set[str] = set()
     exclude_spec = _compile(list(exclude)) if exclude else None
@@ -92,9 +96,13 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
     # Strings, not Paths: this runs once per entry of the tree, and pathlib's parsing shows in a warm run.
     visited: set[tuple[int, int]] = set()
     absolute_root = root.is_absolute()
+    tree = os.path.join(os.path.realpath(directory), "")  # with its separator: "/a/b/" does not hold "/a/bc"
     # Walking `.` names files `model.py`, not `./model.py` (as ruff and git print them).
     stack = [str(directory)]
-    while stack:
+    links: list[str] = []  # directory symlinks into the tree, walked once the real directories are
+    while stack or links:
+        if not stack:
+            stack.append(links.pop(0))
         current = stack.pop()
         try:
             stat = os.stat(current)
@@ -125,11 +133,20 @@ def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_
                     continue
             if specs and _GitIgnores.matches(specs, entry.path, is_dir):
                 continue
-            if is_dir:
+            if is_dir and entry.is_symlink():
+                if _inside(entry.path, tree):
+                    links.append(prefix + entry.name)
+            elif is_dir:
                 subdirs.append(prefix + entry.name)
             elif entry.name.endswith(suffixes) and _readable_kind(entry):
                 yield prefix + entry.name
         stack.extend(reversed(subdirs))
+
+
+def _inside(link: str, tree: str) -> bool:
+    """Whether the directory `link` resolves to lies in `tree` (a real path ending with its separator)."""
+    target = os.path.join(os.path.realpath(link), "")
+    return target.startswith(tree)
 
 
 def _readable_kind(entry: os.DirEntry) -> bool:
@@ -142,9 +159,15 @@ def _readable_kind(entry: os.DirEntry) -> bool:
 
 
 def _compile(patterns: list[str]):
+    """A gitignore-style spec whose matching time is linear in the path (rnnlint.linear_match): a
+    `.gitignore` line or a per-file-ignores key from a pull request must not hang the run."""
     import pathspec
 
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    from rnnlint.linear_match import collapse_stars, linearise
+
+    spec = pathspec.GitIgnoreSpec.from_lines([collapse_stars(pattern) for pattern in patterns])
+    linearise(spec)
+    return spec
 
 
 def pattern_error(pattern: str) -> str | None:

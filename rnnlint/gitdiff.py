@@ -6,6 +6,14 @@ merge base to the working tree, so its line numbers are those of the files
 being linted (in CI the working tree is the commit, and this is exactly
 `git diff REV...HEAD`); renamed files are followed (-M), and files git does not
 track yet count as changed throughout.
+
+What counts as a changed line must not depend on anyone's git configuration (a
+pull request can commit a `.gitattributes`; a developer has their own
+`~/.gitconfig`): no external diff, no textconv filter, no binary attribute
+hiding a file's lines, no hunks merged across unchanged lines, no pager.  A
+changed submodule is followed into: its own diff since the commit the base
+recorded (a submodule added since counts as changed throughout); when that
+commit is not there to compare with, one line says the submodule is not gated.
 """
 
 from __future__ import annotations
@@ -18,21 +26,39 @@ from dataclasses import dataclass, field
 
 from rnnlint.diagnostics import Diagnostic, Location
 
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 class GitError(Exception):
     """git cannot answer (not a checkout, unknown revision, git missing): one line, exit code 2."""
 
 
+# Environment variables through which git would run someone else's program or options.
+_UNSET = ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_PAGER", "PAGER", "GIT_CONFIG_PARAMETERS")
+# Configuration that changes which lines a diff marks changed, set back to git's defaults.
+_NEUTRAL_CONFIG = (
+    "core.quotePath=true",
+    "diff.interHunkContext=0",
+    "diff.noprefix=false",
+    "diff.mnemonicPrefix=false",
+    "diff.relative=false",
+    "diff.ignoreSubmodules=none",
+    "diff.submodule=short",
+    "color.ui=false",
+)
+SUBMODULE_DEPTH = 8
+
+
 def _git(arguments: list[str], cwd: str) -> str:
+    environment = {key: value for key, value in os.environ.items() if key not in _UNSET}
+    environment.update(GIT_TERMINAL_PROMPT="0", LC_ALL="C", GIT_PAGER="cat")
     try:
         completed = subprocess.run(
-            ["git", *arguments],
+            ["git", "--no-pager", *arguments],
             cwd=cwd,
             capture_output=True,
             check=False,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+            env=environment,
         )
     except FileNotFoundError:
         raise GitError("git is not installed (needed by --diff-base)") from None
@@ -59,6 +85,10 @@ class ChangedLines:
     # Row r here means lines were deleted between rows r and r + 1 of the new file.
     deletions: dict[str, set[int]] = field(default_factory=dict)
     untracked: set[str] = field(default_factory=set)
+    # Submodules added since the base: every file in them is new.
+    new_trees: set[str] = field(default_factory=set)
+    # Submodules whose changes could not be read: one line each for the user.
+    notes: list[str] = field(default_factory=list)
 
     def touches(self, diagnostic: Diagnostic) -> bool:
         """Whether the finding's span, the construction its fix would edit, or a producer in another
@@ -69,7 +99,7 @@ class ChangedLines:
         consumer some lines below, and the change that did it is the construction.
         """
         path = os.path.realpath(diagnostic.filename)
-        if path in self.untracked:
+        if path in self.untracked or any(path.startswith(tree + os.sep) for tree in self.new_trees):
             return True
         if diagnostic.cell is not None:
             # Rows in a notebook cell are not rows of the file's JSON: any change to the notebook counts.
@@ -115,38 +145,94 @@ def changed_lines(revision: str, cwd: str = ".") -> ChangedLines:
         base = _git(["merge-base", revision, "HEAD"], root).strip()
     except GitError:
         raise GitError(f"--diff-base: {revision!r} and HEAD have no common ancestor in {root}") from None
-    diff = _git(
+    changes = ChangedLines(root)
+    _collect(changes, root, base, root, depth=0)
+    return changes
+
+
+def _diff(base: str, checkout: str) -> str:
+    """The working tree's changes since `base`, as git's defaults (not anyone's configuration) see them."""
+    neutral = [argument for setting in _NEUTRAL_CONFIG for argument in ("-c", setting)]
+    return _git(
         [
-            "-c", "core.quotePath=true",
-            "diff", "--no-color", "--no-ext-diff", "--no-relative", "--unified=0", "--find-renames",
+            *neutral,
+            "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--no-relative", "--unified=0",
+            "--inter-hunk-context=0", "--find-renames", "--ignore-submodules=none", "--submodule=short",
             "--src-prefix=a/", "--dst-prefix=b/", base, "--",
         ],
-        root,
+        checkout,
     )  # fmt: skip
-    changes = parse_diff(diff, root)
-    others = _git(["ls-files", "--others", "--exclude-standard", "-z"], root)
-    changes.untracked = {os.path.realpath(os.path.join(root, name)) for name in others.split("\0") if name}
-    return changes
+
+
+def _collect(changes: ChangedLines, checkout: str, base: str, top: str, depth: int) -> None:
+    """Add `checkout`'s changes since `base` (and its untracked files), then those of its changed submodules."""
+    submodules: dict[str, str | None] = {}
+    _parse_into(changes, _diff(base, checkout), checkout, submodules)
+    others = _git(["ls-files", "--others", "--exclude-standard", "-z"], checkout)
+    changes.untracked.update(os.path.realpath(os.path.join(checkout, name)) for name in others.split("\0") if name)
+    for path, recorded in sorted(submodules.items()):
+        shown = os.path.relpath(path, top)
+        if recorded is None:  # added since the base: all of it is new
+            changes.new_trees.add(path)
+            continue
+        if not os.path.isdir(path) or depth >= SUBMODULE_DEPTH:
+            changes.notes.append(f"--diff-base: submodule {shown} changed, and its files are not gated (not checked out)")
+            continue
+        try:
+            _collect(changes, path, recorded, top, depth + 1)
+        except GitError as error:
+            changes.notes.append(f"--diff-base: submodule {shown} changed, and its files are not gated ({error})")
 
 
 def parse_diff(diff: str, root: str) -> ChangedLines:
     """Read a `git diff --unified=0` patch: for each new-side file, its added rows and deletion points."""
     changes = ChangedLines(root)
+    _parse_into(changes, diff, root, {})
+    return changes
+
+
+_SUBPROJECT = re.compile(r"^([-+])Subproject commit ([0-9a-f]{40,64})")
+
+
+def _parse_into(changes: ChangedLines, diff: str, root: str, submodules: dict[str, str | None]) -> None:
+    """Parse a patch into `changes`; a submodule's lines (`-Subproject commit X`) go to `submodules`:
+    its path and the commit the base recorded (None for a submodule added since).
+
+    A hunk's body is consumed by the counts in its header, so an added line that reads like a header
+    (`++ b/other.py` is valid Python, and appears as `+++ b/other.py`) never switches files."""
     current: str | None = None
-    for line in diff.splitlines():
-        if line.startswith("+++ "):
+    gitlink = False
+    old_left = new_left = 0  # lines of the current hunk's body still to come
+    for line in diff.split("\n"):  # git ends lines with \n only; str.splitlines would also split at \f
+        if old_left > 0 or new_left > 0:
+            sign = line[:1]
+            if sign in ("-", " "):
+                old_left -= 1
+            if sign in ("+", " "):
+                new_left -= 1
+            if gitlink and current is not None and (subproject := _SUBPROJECT.match(line)):
+                if subproject.group(1) == "-":
+                    submodules[current] = subproject.group(2)
+                else:
+                    submodules.setdefault(current, None)
+            continue
+        if line.startswith("diff --git "):
+            current, gitlink = None, False
+        elif line.startswith(("index ", "new file mode ", "deleted file mode ")) and line.endswith(" 160000"):
+            gitlink = True  # a submodule's recorded commit
+        elif line.startswith("+++ "):
             name = _unquote(line[4:])
             current = os.path.realpath(os.path.join(root, name[2:])) if name.startswith("b/") else None
         elif line.startswith("@@") and current is not None:
             match = _HUNK.match(line)
             if match is None:
                 continue
-            start, count = int(match.group(1)), int(match.group(2) or 1)
+            old_left, new_left = int(match.group(1) or 1), int(match.group(3) or 1)
+            start, count = int(match.group(2)), new_left
             if count:
                 changes.added.setdefault(current, set()).update(range(start, start + count))
             else:  # a pure deletion; `start` is the row before it
                 changes.deletions.setdefault(current, set()).add(start)
-    return changes
 
 
 def _unquote(name: str) -> str:

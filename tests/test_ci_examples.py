@@ -117,6 +117,8 @@ def test_precommit_snippet_names_the_hooks_and_a_rev_that_exists(page: Path) -> 
     fix_hook = next(h for h in hooks_file if h["id"] == "rnnlint-fix")
     assert fix_hook["entry"] == "rnnlint --fix --force-exclude"
     assert next(h for h in hooks_file if h["id"] == "rnnlint")["entry"] == "rnnlint --force-exclude"
+    # `--` ends the options before the staged file names (a file named `--output-file=x.py` is a path).
+    assert all(hook["args"] == ["--"] for hook in hooks_file)
 
 
 def test_the_ci_page_documents_every_ci_flag() -> None:

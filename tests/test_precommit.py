@@ -183,3 +183,18 @@ def test_hooks_take_notebooks_through_the_jupyter_type(project: Path, precommit_
     completed = run_hook(project, "rnnlint-fix", precommit_home)
     assert "files were modified by this hook" in completed.stdout + completed.stderr
     assert path.read_text(encoding="utf-8") == NOTEBOOK.replace("LSTM(8)(x)", "LSTM(8, return_state=True)(x)")
+
+
+def test_a_file_named_like_an_option_is_linted_never_obeyed(project: Path, precommit_home: Path) -> None:
+    # Before the hooks ended their options with `--`, pre-commit ran `rnnlint --fix --output-file=victim.py
+    # victim.py`, and the report overwrote victim.py.
+    victim = stage(project, "victim.py", CLEAN)
+    hostile = project / "--output-file=victim.py"
+    hostile.write_text(BUGGY, encoding="utf-8")
+    git("add", "--", hostile.name, cwd=project)
+    completed = run_hook(project, "rnnlint-fix", precommit_home)
+    output = completed.stdout + completed.stderr
+    assert victim.read_text(encoding="utf-8") == CLEAN, output
+    assert hostile.read_text(encoding="utf-8") == FIXED, output  # linted (and fixed) as the path it is
+    completed = run_hook(project, "rnnlint", precommit_home)
+    assert victim.read_text(encoding="utf-8") == CLEAN

@@ -114,6 +114,25 @@ class LayerCall:
         return self.keeps()
 
 
+# Sizes past int64 (a 5,000-digit `units` literal) are no layer's: they count as unknown, so no rule
+# reports on them (and no message has to print a number `str()` refuses past 4,300 digits).
+MAX_SIZE = 2**63 - 1
+_SIZE_FIELDS = ("units", "width", "batch", "steps", "vocabulary")
+
+
+def plausible_size(value: object) -> object:
+    """`value`, or None when it is an int too large to be the size of anything."""
+    if type(value) is int and not -MAX_SIZE <= value <= MAX_SIZE:
+        return None
+    return value
+
+
+def _plausible_shape(shape: tuple | None) -> tuple | None:
+    if shape is None or all(plausible_size(item) is item for item in shape):
+        return shape
+    return None
+
+
 @dataclass(eq=False)
 class Layer:
     """A Keras layer object built in the analysed file.
@@ -158,6 +177,11 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"Layer({self.class_name}@{self.node.lineno})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "units":
+            value = plausible_size(value)
+        object.__setattr__(self, name, value)
 
     @cached_property
     def calls_known(self) -> bool:
@@ -372,6 +396,14 @@ class Tensor:
     # Computed from concrete data (a numpy array, tf.constant): eager code, whose
     # results are real arrays; indexing one selects rows of the batch, as tests do.
     eager: bool = False
+
+    def __post_init__(self) -> None:
+        for name in _SIZE_FIELDS[1:]:
+            value = getattr(self, name)
+            if plausible_size(value) is not value:
+                object.__setattr__(self, name, None)
+        if self.shape is not None and _plausible_shape(self.shape) is None:
+            object.__setattr__(self, "shape", None)
 
 
 @dataclass(frozen=True)

@@ -540,7 +540,10 @@ def _targets_text(node: ast.AST) -> str:
 def _text(node: ast.AST | None, limit: int = 40) -> str:
     if node is None:
         return "?"
-    text = ast.unparse(node)
+    try:
+        text = ast.unparse(node)
+    except RecursionError:  # an expression nested thousands deep: the label says so instead of failing the drawing
+        return f"({type(node).__name__} nested too deeply to show)"
     if isinstance(node, ast.Tuple) and text.startswith("(") and text.endswith(")"):
         text = text[1:-1]
     return text if len(text) <= limit else text[: limit - 3] + "..."

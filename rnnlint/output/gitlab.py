@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from rnnlint.diagnostics import Diagnostic, Severity
 from rnnlint.output._common import display_path, span
+from rnnlint.output.escape import printable
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.HINT: "info"}
 
@@ -47,7 +48,7 @@ def as_list(
             {
                 "check_name": diagnostic.code,
                 # GitLab shows only the description, so it carries the code too.
-                "description": f"{diagnostic.code}: {message}",
+                "description": f"{diagnostic.code}: {printable(message)}",
                 "severity": SEVERITIES[diagnostic.severity],
                 "fingerprint": unique,
                 "location": {"path": path, "lines": {"begin": start.row, "end": end.row}},

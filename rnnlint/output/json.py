@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from rnnlint.diagnostics import Diagnostic, Edit, Fix, Location
+from rnnlint.output.escape import printable
 
 
 def _location(location: Location) -> dict[str, int]:
@@ -16,7 +17,7 @@ def _fix(fix: Fix | None) -> dict | None:
     if fix is None:
         return None
     return {
-        "message": fix.message,
+        "message": printable(fix.message),
         "applicability": fix.applicability.value,
         "edits": [_edit(e) for e in fix.edits],
     }
@@ -33,7 +34,7 @@ def as_dict(diagnostic: Diagnostic) -> dict:
     data = {
         "code": diagnostic.code,
         "name": diagnostic.name,
-        "message": diagnostic.message,
+        "message": printable(diagnostic.message),
         "severity": diagnostic.severity.value,
         "filename": diagnostic.filename,
         "location": _location(diagnostic.location),

@@ -1,5 +1,9 @@
 """JUnit XML shaped like ruff's: one test suite per file, one failing test case per finding.
 
+File names and messages are escaped (rnnlint.output.escape): a control character
+copied from the code would make the XML ill-formed (XML 1.0 forbids it even as a
+character reference), and a reader must never see one raw.
+
 CI systems that understand test reports (GitLab, Jenkins, Azure) then list the
 findings beside the tests.  A clean run is one passing test case.
 """
@@ -13,6 +17,7 @@ from pathlib import PurePath
 
 from rnnlint.diagnostics import Diagnostic
 from rnnlint.output._common import span
+from rnnlint.output.escape import printable
 
 PACKAGE = "org.rnnlint"
 
@@ -30,7 +35,7 @@ def _suite(name: str, tests: int, failures: int) -> ET.Element:
 
 
 def _class_name(filename: str) -> str:
-    path = PurePath(filename).as_posix()
+    path = printable(PurePath(filename).as_posix())
     return posixpath.splitext(path)[0]
 
 
@@ -47,9 +52,10 @@ def as_element(diagnostics: Sequence[Diagnostic]) -> ET.Element:
     for diagnostic in diagnostics:
         by_file.setdefault(diagnostic.filename, []).append(diagnostic)
     for filename, found in by_file.items():
-        suite = _suite(filename, len(found), len(found))
+        suite = _suite(printable(filename), len(found), len(found))
         for diagnostic in found:
             start, _, message = span(diagnostic)
+            message = printable(message)
             case = ET.SubElement(
                 suite,
                 "testcase",

@@ -18,6 +18,7 @@ from pathlib import Path
 from rnnlint import __version__
 from rnnlint.diagnostics import DOCS_BASE_URL, Diagnostic, Edit, Fix, Location, Severity, rule_url
 from rnnlint.output._common import relative_path, span, uri_reference
+from rnnlint.output.escape import printable
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 ROOT_ID = "%SRCROOT%"
@@ -65,7 +66,7 @@ def _replacement(edit: Edit) -> dict:
 
 def _fix(fix: Fix, artifact: dict) -> dict:
     return {
-        "description": {"text": fix.message},
+        "description": {"text": printable(fix.message)},
         "artifactChanges": [{"artifactLocation": artifact, "replacements": [_replacement(e) for e in fix.edits]}],
         "properties": {"applicability": fix.applicability.value},
     }
@@ -78,7 +79,7 @@ def _result(diagnostic: Diagnostic, index: int | None, root: str | None, fingerp
     if index is not None:
         result["ruleIndex"] = index
     result["level"] = LEVELS[diagnostic.severity]
-    result["message"] = {"text": message}
+    result["message"] = {"text": printable(message)}
     result["locations"] = [{"physicalLocation": {"artifactLocation": artifact, "region": _region(start, end)}}]
     related = diagnostic.extra.get("related")
     if related:  # the producer of the finding in another module of the project

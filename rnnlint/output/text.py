@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rnnlint.diagnostics import Applicability, Diagnostic, Severity
+from rnnlint.output.escape import no_command_lines, printable, safe_path
 
 _COLOURS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.HINT: "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
 
 def location_text(diagnostic: Diagnostic) -> str:
+    """`path:row:col` (`path:cell N:row:col`), the path printable and never starting a line with `:`."""
     cell = f":cell {diagnostic.cell}" if diagnostic.cell is not None else ""
-    return f"{diagnostic.filename}{cell}:{diagnostic.location.row}:{diagnostic.location.column}"
+    return f"{safe_path(diagnostic.filename)}{cell}:{diagnostic.location.row}:{diagnostic.location.column}"
 
 
 def render(
@@ -32,7 +34,7 @@ def render(
         if colour:
             where = f"{_BOLD}{where}{_RESET}"
             code = f"{_COLOURS[diagnostic.severity]}{_BOLD}{code}{_RESET}"
-        lines.append(f"{where}: {code}{fixable} {diagnostic.message}")
+        lines.append(f"{where}: {code}{fixable} {printable(diagnostic.message)}")
         if "confirmation" in diagnostic.extra:
             lines.extend(confirmation_lines(diagnostic.extra["confirmation"]))
         if show_source:
@@ -40,8 +42,9 @@ def render(
             if line is not None:
                 lines.extend(_snippet(diagnostic, line, colour))
         if show_fixes and diagnostic.fix is not None:
-            lines.append(f"  fix ({diagnostic.fix.applicability.value}): {diagnostic.fix.message}")
-    return "\n".join(lines) + ("\n" if lines else "")
+            lines.append(f"  fix ({diagnostic.fix.applicability.value}): {printable(diagnostic.fix.message)}")
+    # Everything above is escaped; this also keeps a line from starting a CI workflow command (`::`).
+    return no_command_lines("\n".join(lines) + ("\n" if lines else ""))
 
 
 def confirmation_lines(confirmation: dict) -> list[str]:
@@ -54,7 +57,7 @@ def confirmation_lines(confirmation: dict) -> list[str]:
         lines.append(f"      placeholders: {sizes}")
     if confirmation.get("note"):
         lines.append(f"      note: {confirmation['note']}")
-    return lines
+    return [no_command_lines(printable(line)) for line in lines]
 
 
 def _snippet(diagnostic: Diagnostic, line: str, colour: bool) -> list[str]:
@@ -66,7 +69,12 @@ def _snippet(diagnostic: Diagnostic, line: str, colour: bool) -> list[str]:
     else:
         width = max(len(line.rstrip()) - start, 1)
     expanded = line.expandtabs(1)  # one column per character, so carets line up
-    carets = " " * start + "^" * width
+    # A comment's ESC sequence (window title, clear screen) is shown escaped, never sent to the terminal;
+    # the carets move with the wider text.
+    flagged = expanded[start : start + width]
+    before, shown = printable(expanded[:start]), printable(flagged)
+    expanded = before + shown + printable(expanded[start + width :])
+    carets = " " * len(before) + "^" * (len(shown) + width - len(flagged))
     if colour:
         carets = f"{_COLOURS[diagnostic.severity]}{carets}{_RESET}"
     return [f"{gutter} |", f"{row} | {expanded}", f"{gutter} | {carets}", ""]
@@ -115,7 +123,7 @@ def fixed_listing(fixed: dict[str, list[Diagnostic]], *, would: bool = False) ->
     for filename in sorted(fixed):
         if not fixed[filename]:
             continue
-        lines.append(f"- {filename}:")
+        lines.append(f"- {printable(filename)}:")
         counts: dict[tuple[str, str], int] = {}
         for d in fixed[filename]:
             counts[(d.code, d.name)] = counts.get((d.code, d.name), 0) + 1
