@@ -207,7 +207,7 @@ def short(message: str) -> str:
 def lint(package: Package, root: Path) -> PackageRun:
     run = PackageRun(package, root)
     command = [sys.executable, "-m", "rnnlint", "--select", "ALL", "--output-format", "json", "--no-cache"]
-    command += ["--exit-zero", "."]
+    command += ["--exit-zero", "--jobs", "1", "."]  # packages run side by side; one process each
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
     if "Traceback (most recent call last)" in done.stderr or done.returncode not in (0, 2):
