@@ -133,7 +133,7 @@ def fetch(package: Package, cache: Path) -> Path:
                 if package.python:
                     command += ["--python-version", package.python]
             command.append(f"{package.name}=={package.version}")
-            done = subprocess.run(command, capture_output=True, text=True)
+            done = subprocess.run(command, check=False, capture_output=True, text=True)
             got = Path(scratch) / package.file
             if done.returncode != 0 or not got.exists():
                 tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
@@ -209,7 +209,7 @@ def lint(package: Package, root: Path) -> PackageRun:
     command = [sys.executable, "-m", "rnnlint", "--select", "ALL", "--output-format", "json", "--no-cache"]
     command += ["--exit-zero", "--jobs", "1", "."]  # packages run side by side; one process each
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
+    done = subprocess.run(command, check=False, cwd=root, capture_output=True, text=True, env=env)
     if "Traceback (most recent call last)" in done.stderr or done.returncode not in (0, 2):
         run.crashes.append(f"rnnlint exited {done.returncode}: {done.stderr.strip()[-2000:]}")
         return run
@@ -294,9 +294,19 @@ def load_expectations(path: Path = EXPECTATIONS) -> list[Expected]:
         for item in group["findings"]:
             verdict = item["verdict"]
             if verdict not in VERDICTS:
-                raise SystemExit(f"{path}: {group['package']}/{group['path']}:{item['line']}: unknown verdict {verdict!r}")
+                raise SystemExit(
+                    f"{path}: {group['package']}/{group['path']}:{item['line']}: unknown verdict {verdict!r}"
+                )
             expected.append(
-                Expected(group["package"], group["path"], item["code"], item["line"], item["message"], verdict, item["reason"])
+                Expected(
+                    group["package"],
+                    group["path"],
+                    item["code"],
+                    item["line"],
+                    item["message"],
+                    verdict,
+                    item["reason"],
+                )
             )
     return expected
 
@@ -346,7 +356,10 @@ class Outcome:
     @property
     def failures(self) -> list[str]:
         out = [f"crash: {c}" for c in self.crashes]
-        out += [f"new finding (not in the expectations): {f.package}/{f.path}:{f.line} {f.code} {f.message}" for f in self.new]
+        out += [
+            f"new finding (not in the expectations): {f.package}/{f.path}:{f.line} {f.code} {f.message}"
+            for f in self.new
+        ]
         out += [
             f"vanished (expected, no longer reported; review it): {e.package}/{e.path}:{e.line} {e.code} "
             f"[{e.verdict}: {e.reason}] {e.message}"
@@ -396,7 +409,9 @@ def _check_rnn001(run: PackageRun, finding: Finding, entry: Expected, outcome: O
     if why is None:
         outcome.bad_rnn001.append(f"{finding.package}/{finding.path}: Python compiles it: {finding.message}")
     elif entry.verdict != "python-rejects":
-        outcome.bad_rnn001.append(f"{finding.package}/{finding.path}: expected as {entry.verdict!r}, not python-rejects")
+        outcome.bad_rnn001.append(
+            f"{finding.package}/{finding.path}: expected as {entry.verdict!r}, not python-rejects"
+        )
 
 
 def floor_problems(runs: list[PackageRun]) -> list[str]:
@@ -449,9 +464,11 @@ def table(outcome: Outcome, expected: list[Expected]) -> Iterator[str]:
         yield f"| {run.package.name} | {run.package.version} | " + " | ".join(map(str, row)) + " |"
     distinct = len({d for run in outcome.runs for d in run.recurrent_files.values()})
     projects = len({run.package.name for run in outcome.runs})
-    yield f"| **{projects} projects, {len(outcome.runs)} artifacts** | | {totals[0]} ({distinct} distinct) | " + " | ".join(
-        map(str, totals[1:])
-    ) + " |"
+    yield (
+        f"| **{projects} projects, {len(outcome.runs)} artifacts** | | {totals[0]} ({distinct} distinct) | "
+        + " | ".join(map(str, totals[1:]))
+        + " |"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
