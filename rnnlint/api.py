@@ -11,6 +11,7 @@ Nothing here prints; the CLI and the output formatters do.
 from __future__ import annotations
 
 import ast
+import os
 import signal
 import sys
 import threading
