@@ -252,6 +252,8 @@ def read_directory(directory: Path) -> list[Declared]:
         declared += _setup_cfg(directory / "setup.cfg")
     if "Pipfile" in names:
         declared += _pipfile(directory / "Pipfile")
+    for name in sorted(n for n in names if n.endswith(".dist-info")):
+        declared += _dist_info(directory / name / "METADATA")
     for name in _ENVIRONMENT_FILES:
         if name in names:
             declared += _environment(directory / name)
@@ -538,6 +540,30 @@ def _itself(arguments: dict[str, ast.expr], constants: dict[str, ast.expr], path
         return []
     text = f"{name} {version} (this project)"
     return _declared((normalise(name), f"=={version}"), text, path, getattr(arguments["name"], "lineno", None))
+
+
+def _dist_info(path: Path) -> list[Declared]:
+    """An unpacked wheel's metadata: what it is (`Name`, `Version`) and what it requires (`Requires-Dist`)."""
+    text = _text(path)
+    if text is None:
+        return []
+    fields: dict[str, str] = {}
+    declared: list[Declared] = []
+    for row, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            break  # the headers end at the first blank line; the description follows
+        key, _, value = line.partition(":")
+        value = value.strip()
+        if key == "Requires-Dist":
+            requirement = value.split(";")[0].replace("(", "").replace(")", "")
+            declared += _declared(parse_pep508(requirement), value, path, row)
+        elif key in ("Name", "Version"):
+            fields[key] = value
+            fields[f"{key}-row"] = str(row)
+    if "Name" in fields and "Version" in fields:
+        name, version = fields["Name"], fields["Version"]
+        declared += _declared((normalise(name), f"=={version}"), f"{name} {version} (this package)", path, int(fields["Name-row"]))
+    return declared
 
 
 def _called_name(func: ast.expr) -> str | None:

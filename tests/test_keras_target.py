@@ -150,10 +150,18 @@ def test_keras_1_names_are_removed_api_naming_the_current_keyword(old, new, targ
     from rnnlint.keras.signatures import keras1_names
 
     assert keras1_names("LSTM").names[old].new == new  # the generated table says so
-    source = f"import keras\nkeras.layers.LSTM(8, {old}=None)\n"
+    # Under Keras 2, tf.keras: the standalone `keras` package may be multi-backend Keras, which converts them.
+    spelling = "import keras" if target == 3 else "from tensorflow import keras"
+    source = f"{spelling}\nkeras.layers.LSTM(8, {old}=None)\n"
     found = lint_source(source, "t.py", Settings(selection=Selection(select=("RNN401", "RNN402")), target_keras=target))
     assert [d.code for d in found] == ["RNN402"], [d.message for d in found]
     assert f"'{new}'" in found[0].message and "Keras 1" in found[0].message
+
+
+def test_keras_1_names_through_the_standalone_package_under_keras_2_may_be_multi_backend():
+    """Multi-backend Keras (2.0-2.3, `import keras`) still converts Keras-1 names: not a finding under Keras 2."""
+    settings = Settings(selection=Selection(select=("RNN401", "RNN402")), target_keras=2)
+    assert lint_source("import keras\nkeras.layers.LSTM(output_dim=8, consume_less='gpu')\n", "t.py", settings) == []
 
 
 @pytest.mark.parametrize("target", [2, 3])
@@ -162,8 +170,8 @@ def test_keras_1_renames_are_fixed_only_when_the_meaning_is_unchanged(target):
 
     settings = Settings(selection=Selection(select=("RNN402",)), target_keras=target)
     source = (
-        "from keras.layers import LSTM, GRU\n"
-        "a = LSTM(output_dim=8, W_regularizer=None)\n"
+        ("from keras.layers import LSTM, GRU\n" if target == 3 else "from tensorflow.keras.layers import LSTM, GRU\n")
+        + "a = LSTM(output_dim=8, W_regularizer=None)\n"
         "b = GRU(8, consume_less='gpu')\n"
         "c = GRU(8, consume_less='cpu')\n"  # implementation=0: deprecated by Keras 2 itself
         "d = GRU(8, consume_less=mode)\n"  # value unknown

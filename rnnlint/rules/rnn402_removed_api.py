@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from rnnlint.keras.signatures import ClassSignature
 
 
+# The public layers packages of tf.keras 2 (`tf.keras.layers`, `tf_keras.layers`).
+_TF2_LAYERS = frozenset({"tensorflow.keras.layers", "tf_keras.layers"})
+
+
 class RemovedApi(Rule):
     """
     ## What it does
@@ -38,7 +42,9 @@ class RemovedApi(Rule):
       `forget_bias_init` (`unit_forget_bias`), and ConvLSTM2D's `nb_filter`,
       `nb_row`/`nb_col`, `subsample`, `border_mode`, `dim_ordering`, `bias`.
       Multi-backend Keras 2 (up to 2.3) converted them with a warning; tf.keras,
-      tf-keras and Keras 3 reject them.  Keras 3 still accepts `input_dim=` and
+      tf-keras and Keras 3 reject them (under `--target-keras 2`, layers reached
+      through the standalone `keras` package may be multi-backend Keras, and are
+      left alone).  Keras 3 still accepts `input_dim=` and
       `input_shape=` on a layer: no finding for those.
 
     Importing a removed class fails by itself (`from keras.layers import
@@ -179,8 +185,13 @@ class RemovedApi(Rule):
                     advice = catalogue.REMOVED_KEYWORD_ADVICE.get(name, "drop it")
                     message = f"{layer.label_text}: Keras 3 removed the keyword argument '{name}'; {advice}"
                     yield Finding(keyword, message)
-                else:
+                elif not self.maybe_multi_backend(layer.qualified):
                     yield from self.keras1_name(layer, keyword, signature, fixes)
+
+    def maybe_multi_backend(self, qualified: str | None) -> bool:
+        """Under Keras 2, a layer reached through the standalone `keras` package may be multi-backend
+        Keras (up to 2.3), which still converts the Keras-1 names (with a warning) and has CuDNNLSTM."""
+        return self.settings.target_keras == 2 and (qualified or "").split(".")[0] == "keras"
 
     def keras1_name(
         self, layer: Layer, keyword: ast.keyword, signature: ClassSignature, fixes: FixBuilder
@@ -245,9 +256,11 @@ class RemovedApi(Rule):
         signature = signatures(target).get(class_name)
         if signature is None:
             return signatures(other_target(target)).get(class_name) is not None
-        if target == 2 and (qualified or "").split(".")[0] == "keras":
-            return False  # multi-backend Keras 2 (up to 2.3) has keras.layers.CuDNNLSTM; tf.keras does not
-        return target == 2 and "v2" not in signature.namespaces and not catalogue.is_v1_path(qualified)
+        if target != 2 or "v2" in signature.namespaces:
+            return False
+        # Only the TF2 API of tf.keras lacks it: multi-backend Keras 2 has keras.layers.CuDNNLSTM (see
+        # maybe_multi_backend), tf.compat.v1.keras.layers has it, and so do the library's own modules.
+        return (qualified or "").rpartition(".")[0] in _TF2_LAYERS
 
     def removed_class(self, layer: Layer, target: int, fixes: FixBuilder) -> Iterator[Finding]:
         node = class_name_node(layer.node)
