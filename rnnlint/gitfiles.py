@@ -49,6 +49,13 @@ def repository_root(directory: str | Path) -> str | None:
         current = parent
 
 
+def _same_place(directory: str, root: str) -> bool:
+    """Whether git, which sees real paths, finds `directory` where the walk does: at the same place below
+    the same repository. A path through a symlink to another repository (or out of this one) is walked."""
+    lexical = os.path.relpath(os.path.abspath(directory), root)
+    return os.path.relpath(os.path.realpath(directory), os.path.realpath(root)) == lexical
+
+
 def git_environment(root: str) -> dict[str, str]:
     """The caller's environment without git's variables, with no configuration but the repository's,
     and discovery stopped above `root` so git answers for the repository the walk found or fails."""
@@ -111,7 +118,7 @@ def listing(directory: str) -> dict[str, str] | None:
     index mode ("" for an untracked file; an untracked nested repository is a name ending in `/`);
     None when there is no repository above, git is missing or fails."""
     root = repository_root(directory)
-    if root is None:
+    if root is None or not _same_place(directory, root):
         return None
     raw = _list(directory, git_environment(root))
     if raw is None:

@@ -268,3 +268,18 @@ def test_known_difference_a_trailing_double_star_with_a_negation(tmp_path):
     (tmp_path / "cache" / "other.py").write_text("")
     assert [Path(p).name for p in discover([tmp_path])] == ["keep_me.py"]  # git's answer, taken from git
     assert _walked([tmp_path]) == list(discover([tmp_path]))
+
+
+def test_a_path_through_a_symlink_into_another_repository_is_walked(tmp_path):
+    """git resolves the link and would answer for the other repository; the walk reads this one's rules."""
+    here, there = tmp_path / "here", tmp_path / "there"
+    for repository in (here, there):
+        repository.mkdir()
+        _git(repository, "init", "-q")
+    (here / ".gitignore").write_text("ext/hidden.py\n")
+    (there / "src").mkdir()
+    for name in ("hidden.py", "shown.py"):
+        (there / "src" / name).write_text("")
+    (here / "ext").symlink_to(there / "src")
+    assert gitfiles.listing(str(here / "ext")) is None
+    assert [Path(p).name for p in _assert_same([str(here / "ext")], git_used=False)] == ["shown.py"]
