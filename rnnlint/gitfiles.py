@@ -139,7 +139,7 @@ def listing(directory: str) -> dict[str, str] | None:
 def git_walk(
     directory: Path,
     suffixes: tuple[str, ...],
-    exclude_spec,  # noqa: ANN001 - a pathspec spec or None, as the walk takes it
+    exclude_spec,  # a pathspec spec or None, as the walk takes it
     root: Path,
     default_excludes: frozenset[str],
 ) -> list[str] | None:
@@ -182,7 +182,7 @@ def git_walk(
     return [prefix + name for name in kept]
 
 
-def _relative_base(base: str, root: Path, exclude_spec) -> str:  # noqa: ANN001
+def _relative_base(base: str, root: Path, exclude_spec) -> str:
     """The walked directory relative to the exclude root, computed as the walk computes each entry's."""
     if exclude_spec is None:
         return "."
@@ -193,7 +193,7 @@ def _join(relative_base: str, name: str) -> str:
     return name if relative_base == "." else os.path.normpath(os.path.join(relative_base, name))
 
 
-def _directory_filter(default_excludes: frozenset[str], exclude_spec, relative_base: str) -> Callable[[str], bool]:  # noqa: ANN001
+def _directory_filter(default_excludes: frozenset[str], exclude_spec, relative_base: str) -> Callable[[str], bool]:
     """Whether the walk would not enter a directory (relative to the walked one, `/`-separated): it or a
     directory above it is a default exclude by name or matches an exclude pattern. Cached per directory."""
     cache: dict[str, bool] = {}
@@ -227,8 +227,8 @@ def _is_directory_link(path: str) -> bool:
 
 
 def _kind(path: str) -> str | None:
-    """"file" for what the walk yields (a regular file, a link to one, a broken link or loop: the reader
-    reports those), "directory" for what it would enter, None for what it skips (gone, a FIFO, a socket)."""
+    """Whether the walk yields it ("file": a regular file, a link to one, a broken link or a loop, which
+    the reader reports), enters it ("directory") or skips it (None: gone, a FIFO, a socket)."""
     try:
         mode = os.lstat(path).st_mode
     except OSError:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import keras_corpus  # noqa: E402
+import keras_corpus
 
 AREAS = ("official/nlp", "official/vision", "official/recommendation", "research", "community", "tutorials")
 TOPICS = ("seq2seq", "tagging", "speech", "forecast", "vision", "ranking", "detection", "translation")
@@ -94,7 +94,13 @@ def _notebook(rng: random.Random, index: int) -> str:
     return json.dumps(
         {
             "cells": [
-                {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c.splitlines(True)}
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "metadata": {},
+                    "outputs": [],
+                    "source": c.splitlines(True),
+                }
                 for c in cells
             ],
             "metadata": {"language_info": {"name": "python"}},
@@ -122,13 +128,19 @@ def write_zoo(root: Path, files: int = 2500, seed: int = 8, gitignores: int = 50
             zoo.recurrent += 1
             zoo.planted += bugs
         elif index % 100 == 1:
-            path, text = directory / f"torch_tagger_{index:05}.py", TORCH_FILE.format(index=index, hidden=rng.choice((64, 128)))
+            path, text = (
+                directory / f"torch_tagger_{index:05}.py",
+                TORCH_FILE.format(index=index, hidden=rng.choice((64, 128))),
+            )
         elif index % 33 == 2:
             path, text = directory / f"explore_{index:05}.ipynb", _notebook(rng, index)
             zoo.notebooks += 1
         else:
             source = stdlib[index % len(stdlib)]
-            path, text = directory / f"{source.stem}_{index:05}.py", source.read_text(encoding="utf-8", errors="replace")
+            path, text = (
+                directory / f"{source.stem}_{index:05}.py",
+                source.read_text(encoding="utf-8", errors="replace"),
+            )
         path.write_text(text, encoding="utf-8")
         zoo.files += 1
         if rng.random() < 0.03:
@@ -143,7 +155,9 @@ def write_zoo(root: Path, files: int = 2500, seed: int = 8, gitignores: int = 50
     for number in range(max(10, files // 50)):  # hidden by the root .gitignore at any depth
         directory = root / rng.choice(directories) / rng.choice(("checkpoints", "outputs", "."))
         directory.mkdir(parents=True, exist_ok=True)
-        name = f"hidden_{number:04}.py" if directory.name in ("checkpoints", "outputs") else f"hidden_{number:04}_pb2.py"
+        name = (
+            f"hidden_{number:04}.py" if directory.name in ("checkpoints", "outputs") else f"hidden_{number:04}_pb2.py"
+        )
         text, bugs = keras_corpus.generate_file(seed + 1, number)
         (directory / name).write_text(text)
         zoo.ignored += 1
@@ -151,7 +165,9 @@ def write_zoo(root: Path, files: int = 2500, seed: int = 8, gitignores: int = 50
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "init.defaultBranch=main"]
     subprocess.run([*git, "init", "-q"], cwd=root, check=True)
     subprocess.run([*git, "add", "-A"], cwd=root, check=True)
-    subprocess.run([*git, "rm", "-q", "--cached", "--", *[str(p.relative_to(root)) for p in untracked]], cwd=root, check=True)
+    subprocess.run(
+        [*git, "rm", "-q", "--cached", "--", *[str(p.relative_to(root)) for p in untracked]], cwd=root, check=True
+    )
     subprocess.run([*git, "commit", "-q", "-m", "zoo"], cwd=root, check=True)
     zoo.untracked = len(untracked)
     return zoo
