@@ -179,6 +179,8 @@ def git_walk(
             continue
         kept.append(name)
     kept.sort(key=_walk_order)
+    if os.sep != "/":  # git names files with `/` everywhere; the walk with the system's separator
+        return [prefix + name.replace("/", os.sep) for name in kept]
     return [prefix + name for name in kept]
 
 

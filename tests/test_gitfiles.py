@@ -72,6 +72,11 @@ def _generate(root: Path, seed: int) -> None:
                 files.append(path)
         if rng.random() < 0.5:
             (directory / ".gitignore").write_text("\n".join(rng.sample(_PATTERNS, rng.randint(1, 5))) + "\n")
+    for number, path in enumerate(rng.sample(files, min(3, len(files)))):  # links to files, one broken
+        link = rng.choice(directories) / f"alias_{number}.py"
+        if not link.exists() and not link.is_symlink():
+            link.symlink_to(path if number else path.with_name("missing.py"))
+            files.append(link)
     tracked = [path for path in files if rng.random() < 0.5]
     for path in tracked:  # -f: some of these are ignored, which the walk skips and git lists
         _git(root, "add", "-f", "--", str(path.relative_to(root)))
