@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -94,8 +95,9 @@ def _list(directory: str, environment: dict[str, str]) -> tuple[bytes, bytes, by
                 )
             )
         outputs = []
+        deadline = time.monotonic() + _TIMEOUT
         for process in processes:
-            output, _ = process.communicate(timeout=_TIMEOUT)
+            output, _ = process.communicate(timeout=max(0.0, deadline - time.monotonic()))
             if process.returncode != 0:
                 return None
             outputs.append(output)

@@ -224,6 +224,16 @@ def test_a_failing_git_falls_back_to_the_walk(tmp_path, monkeypatch, body):
     assert (tmp_path / "calls").exists()
 
 
+def test_a_hanging_git_is_stopped_and_the_walk_runs(tmp_path, monkeypatch):
+    root = tmp_path / "tree"
+    _tree(root)
+    (root / ".git").mkdir()
+    monkeypatch.setenv("PATH", str(_fake_git(tmp_path, "exec sleep 30")))
+    monkeypatch.setattr(gitfiles, "_TIMEOUT", 0.5)
+    assert [Path(p).name for p in discover([root])] == ["a.py", "b.py"]
+    assert (tmp_path / "calls").exists()
+
+
 def test_missing_git_falls_back_to_the_walk(tmp_path, monkeypatch):
     root = tmp_path / "tree"
     _tree(root)
