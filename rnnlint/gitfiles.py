@@ -147,14 +147,14 @@ def git_walk(
 ) -> list[str] | None:
     """What `discovery._walk` would yield for the same arguments with .gitignore respected, from git's
     listing; None when only the walk can say (the caller then walks)."""
-    if ".git" not in default_excludes:
-        return None  # without the default excludes the walk enters .git itself, which git never lists
     base = str(directory)
+    relative_base = _relative_base(base, root, exclude_spec)
+    if ".git" not in default_excludes and _walk_finds_in_git_directory(base, suffixes, exclude_spec, relative_base):
+        return None
     entries = listing(base)
     if entries is None:
         return None
     prefix = "" if base == os.curdir else os.path.join(base, "")
-    relative_base = _relative_base(base, root, exclude_spec)
     skipped = _directory_filter(default_excludes, exclude_spec, relative_base)
     kept: list[str] = []
     for name, mode in entries.items():
@@ -215,6 +215,22 @@ def _directory_filter(default_excludes: frozenset[str], exclude_spec, relative_b
         return answer
 
     return skipped
+
+
+def _walk_finds_in_git_directory(base: str, suffixes: tuple[str, ...], exclude_spec, relative_base: str) -> bool:
+    """Whether the walk, its default excludes replaced by a configuration's `exclude`, would yield a file
+    from the repository's own `.git` directory (git never lists it) or follow a link out of it there."""
+    git_directory = os.path.join(base, ".git")
+    if not os.path.isdir(git_directory) or os.path.islink(git_directory):
+        return os.path.islink(git_directory)
+    if exclude_spec is not None and exclude_spec.match_file(_join(relative_base, ".git") + "/"):
+        return False
+    for current, subdirectories, files in os.walk(git_directory):
+        if any(name.endswith(suffixes) for name in files):
+            return True
+        if any(os.path.islink(os.path.join(current, name)) for name in subdirectories):
+            return True
+    return False
 
 
 def _has_entries(path: str) -> bool:

@@ -298,3 +298,20 @@ def test_a_path_through_a_symlink_into_another_repository_is_walked(tmp_path):
     (here / "ext").symlink_to(there / "src")
     assert gitfiles.listing(str(here / "ext")) is None
     assert [Path(p).name for p in _assert_same([str(here / "ext")], git_used=False)] == ["shown.py"]
+
+
+def test_without_the_default_excludes_the_git_directory_decides(tmp_path):
+    """A configuration's `exclude` replaces the default excludes, and the walk then enters `.git`: git is
+    asked only while `.git` holds nothing the walk would lint."""
+    _git(tmp_path, "init", "-q")
+    _tree(tmp_path)
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "made.py").write_text("")
+    options = {"exclude": ["pkg/"], "exclude_root": tmp_path, "default_excludes": frozenset()}
+    spec = discovery._compile(["pkg/"])
+    assert gitfiles.git_walk(tmp_path, SOURCE_SUFFIXES, spec, tmp_path, frozenset()) is not None
+    assert [Path(p).name for p in _assert_same([str(tmp_path)], git_used=False, **options)] == ["a.py", "made.py"]
+    (tmp_path / ".git" / "hooks" / "tool.py").write_text("")
+    assert gitfiles.git_walk(tmp_path, SOURCE_SUFFIXES, spec, tmp_path, frozenset()) is None
+    found = _assert_same([str(tmp_path)], git_used=False, **options)
+    assert [Path(p).name for p in found] == ["a.py", "tool.py", "made.py"]
