@@ -85,11 +85,20 @@ def discover(
             continue
         ignores = _GitIgnores(path) if respect_gitignore else None
         root = Path(os.path.abspath(exclude_root)) if exclude_root is not None else None
-        for found in _walk(path, suffixes, ignores, exclude_spec, root or path, default_excludes):
+        listed = _from_git(path, suffixes, exclude_spec, root or path, default_excludes) if respect_gitignore else None
+        walked = listed if listed is not None else _walk(path, suffixes, ignores, exclude_spec, root or path, default_excludes)
+        for found in walked:
             key = os.path.normpath(found)
             if key not in seen:
                 seen.add(key)
                 yield found
+
+
+def _from_git(directory: Path, suffixes, exclude_spec, root: Path, default_excludes) -> list[str] | None:
+    """The walk's answer from git's index where git can give it (rnnlint.gitfiles), else None."""
+    from rnnlint.gitfiles import git_walk
+
+    return git_walk(directory, suffixes, exclude_spec, root, default_excludes)
 
 
 def _walk(directory: Path, suffixes, ignores, exclude_spec, root: Path, default_excludes=DEFAULT_EXCLUDES) -> Iterator[str]:
@@ -215,14 +224,16 @@ class _GitIgnores:
 
     @staticmethod
     def matches(specs: list[tuple[Path, object]], path: str, is_dir: bool) -> bool:
-        """Whether one of `specs` (the chain above the path's directory) ignores the path."""
+        """Whether `specs` (the chain above the path's directory, outermost first) ignore the path: as in
+        git, the deepest .gitignore with a pattern matching it decides, so `!keep.py` below undoes `*.py` above."""
         if not specs:  # the common case: no .gitignore on the way, nothing to match
             return False
         resolved = os.path.abspath(path)
-        for directory, spec in specs:
+        for directory, spec in reversed(specs):
             rel = os.path.relpath(resolved, directory) + ("/" if is_dir else "")
-            if spec.match_file(rel):  # type: ignore[attr-defined]
-                return True
+            include = spec.check_file(rel).include  # type: ignore[attr-defined]
+            if include is not None:
+                return include
         return False
 
     def specs_above(self, parent: str) -> list[tuple[Path, object]]:

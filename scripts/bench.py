@@ -23,6 +23,8 @@ Corpora (built fresh in --work-dir, outside any git repository so no
            layers from block modules (keras_corpus.write_project); every planted bug needs
            another module to be seen; also `rnnlint` on one model module (as pre-commit)
   tree     each real tree given with --tree PATH (read in place, never written)
+  zoo      a tree shaped like a real model zoo in a git checkout (scripts/zoo_corpus.py):
+           ~2,500 files, 2% recurrent, 50 nested .gitignore files, notebooks
   scaling  all-Keras trees of several sizes: a PNG plot and a Markdown table
   latency  one small Keras file, whole process, and `rnnlint --version`
   server   `rnnlint server`: diagnostics after each change to a ~500-line Keras file,
@@ -57,6 +59,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import keras_corpus  # noqa: E402
+import zoo_corpus  # noqa: E402
 import lsp_latency  # noqa: E402
 
 # The issue's targets (issue 8), checked at the end of the report.
@@ -66,6 +69,8 @@ KERAS_COLD_RATIO = 10.0
 SMALL_FILE_SECONDS = 0.250
 VERSION_SECONDS = 0.080
 MIXED_PEAK_MB = 200.0
+ZOO_COLD_RATIO = 1.0  # issue 19: the model-zoo checkout, rnnlint cold / ruff E9 cold
+ZOO_WARM_RATIO = 5.0
 SERVER_CHANGE_SECONDS = 0.200  # issue 18: diagnostics within 200 ms of a change to a 500-line Keras file
 # Growth counts as linear when the time per file at the largest size is at most
 # this much above the time per file at the next size down.
@@ -221,6 +226,7 @@ class Tools:
     pylint: list[str] | None
     console_script: str | None
     jobs: int | None
+    baseline_env: dict[str, str] | None = None  # --baseline: another checkout's rnnlint, timed beside this one
     notes: list[str] = field(default_factory=list)
 
     def rnnlint(self, *args: str) -> list[str]:
@@ -246,7 +252,11 @@ def find_tools(args: argparse.Namespace) -> Tools:
     console = _executable("rnnlint")
     if console is None:
         notes.append("rnnlint console script: not installed (pip install -e .); only `python -m rnnlint` is timed")
-    return Tools(sys.executable, env, ruff, pylint, console, args.jobs, notes)
+    baseline_env = None
+    if args.baseline is not None:
+        baseline_env = {**env, "PYTHONPATH": os.pathsep.join([str(args.baseline.absolute()), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        notes.append(f"baseline rows: the rnnlint of {args.baseline.absolute()} (--baseline), same interpreter and flags")
+    return Tools(sys.executable, env, ruff, pylint, console, args.jobs, notes=notes, baseline_env=baseline_env)
 
 
 def _executable(name: str) -> str | None:
@@ -316,17 +326,19 @@ def tree_commands(tools: Tools, tree: Path, work: Path, name: str) -> list[Comma
                 clear=ruff_cache,
             ),
         ]
-    rnnlint_cache = work / "caches" / f"rnnlint-{name}"
-    commands += [
-        Command("rnnlint --no-cache (cold)", tools.rnnlint("--no-cache", str(tree)), cwd, tools.rnnlint_env),
-        Command(
-            "rnnlint warm cache",
-            tools.rnnlint("--cache-dir", str(rnnlint_cache), str(tree)),
-            cwd,
-            tools.rnnlint_env,
-            clear=rnnlint_cache,
-        ),
-    ]
+    versions = [("", tools.rnnlint_env)] + ([("baseline ", tools.baseline_env)] if tools.baseline_env else [])
+    for label, env in versions:
+        rnnlint_cache = work / "caches" / f"{label.strip() or 'rnnlint'}-{name}"
+        commands += [
+            Command(f"{label}rnnlint --no-cache (cold)", tools.rnnlint("--no-cache", str(tree)), cwd, env),
+            Command(
+                f"{label}rnnlint warm cache",
+                tools.rnnlint("--cache-dir", str(rnnlint_cache), str(tree)),
+                cwd,
+                env,
+                clear=rnnlint_cache,
+            ),
+        ]
     return commands
 
 
@@ -413,6 +425,25 @@ def run_project(tools: Tools, work: Path, args: argparse.Namespace) -> Scenario:
     )
     scenario.results = measure(commands, args.repeat, scenario.name)
     scenario.notes.append(found_note(scenario, planted))
+
+
+def run_zoo(tools: Tools, work: Path, args: argparse.Namespace) -> Scenario:
+    """The model-zoo checkout: what a real repository asks of discovery (.gitignore files, a git index)
+    beside ruff's parse-only run, which honours the same .gitignore files."""
+    tree = work / "zoo"
+    scenario = Scenario("zoo", "(e) Model-zoo checkout: a git repository with nested .gitignore files", "")
+    if shutil.which("git") is None:
+        scenario.description = "git is not installed: the scenario is skipped."
+        return scenario
+    zoo = zoo_corpus.write_zoo(tree, args.zoo_files, seed=args.seed)
+    scenario.description = (
+        f"{zoo.files} source files from scripts/zoo_corpus.py (seed {args.seed}) in ~40 projects: {zoo.recurrent} with "
+        f"recurrent Keras layers ({zoo.planted} planted bugs), ~1% PyTorch `nn.LSTM` files, {zoo.notebooks} notebooks, "
+        f"the rest ordinary Python; {zoo.gitignores} nested `.gitignore` files hiding {zoo.ignored} more files "
+        f"({zoo.planted_ignored} planted bugs that must not be reported); committed, {zoo.untracked} files left untracked."
+    )
+    run_tree_scenario(scenario, tools, tree, work, args)
+    scenario.notes.append(found_note(scenario, zoo.planted))
     return scenario
 
 
@@ -582,6 +613,19 @@ def targets(scenarios: dict[str, Scenario], args: argparse.Namespace) -> list[st
         lines += check(f"`{label}`", result.wall if result else None, VERSION_SECONDS, " s")
     cold = mixed.get("rnnlint --no-cache (cold)") if mixed else None
     lines += check("peak memory on tree (a), rnnlint cold (largest single process)", cold.stat("maxrss_mb")[2] if cold else None, MIXED_PEAK_MB, " MB")
+    zoo = scenarios.get("zoo")
+    lines += check(
+        "model-zoo checkout, cold: rnnlint / ruff E9 --no-cache (issue 19)",
+        ratio(zoo, "rnnlint --no-cache (cold)", "ruff E9 --no-cache"),
+        ZOO_COLD_RATIO,
+        "x",
+    )
+    lines += check(
+        "model-zoo checkout, warm: rnnlint / ruff E9 warm (issue 19)",
+        ratio(zoo, "rnnlint warm cache", "ruff E9 warm cache"),
+        ZOO_WARM_RATIO,
+        "x",
+    )
     lines += linearity(scaling)
     server = scenarios["server"].server if "server" in scenarios else None
     lines += check(
@@ -708,7 +752,7 @@ def write_report(path: Path, scenarios: dict[str, Scenario], args: argparse.Name
         *targets(scenarios, args),
         "",
     ]
-    for name in ("mixed", "keras", "project", "tree", "latency"):
+    for name in ("mixed", "keras", "project", "tree", "zoo", "latency"):
         for key, scenario in scenarios.items():
             if key != name and not key.startswith(f"{name}:"):
                 continue
@@ -753,7 +797,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--mixed-limit", type=int, help="at most this many stdlib files in the mixed tree (default all; --quick 200)")
     parser.add_argument("--sizes", help="scaling tree sizes, comma-separated (default 500,2000,5000; --quick 30,60,120)")
     parser.add_argument("--tree", action="append", default=[], type=Path, help="a real tree to time as well (repeatable)")
-    parser.add_argument("--only", help="comma-separated scenarios: mixed,keras,project,tree,scaling,latency,server (default: all)")
+    parser.add_argument("--only", help="comma-separated scenarios: mixed,keras,project,tree,zoo,scaling,latency,server (default: all)")
+    parser.add_argument("--zoo-files", type=int, help="files in the model-zoo checkout (default 2500; --quick 150)")
+    parser.add_argument("--baseline", type=Path, help="another rnnlint checkout to time beside this one (before/after rows)")
     parser.add_argument("--server-rounds", type=int, help="changes timed in the server scenario (default 30; --quick 3)")
     parser.add_argument("--tools", help="comma-separated optional tools to use: ruff,pylint (default: both when installed)")
     parser.add_argument("--jobs", type=int, help="pass --jobs N to rnnlint (default: rnnlint's own default, all cores)")
@@ -772,12 +818,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "mixed_limit": 200 if quick else None,
         "server_rounds": 3 if quick else 30,
         "project_modules": 30 if quick else 300,
+        "zoo_files": 150 if quick else 2500,
     }
     for name, value in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
     args.sizes = [int(s) for s in (args.sizes or ("30,60,120" if quick else "500,2000,5000")).split(",")]
-    args.only = set(args.only.split(",")) if args.only else {"mixed", "keras", "project", "tree", "scaling", "latency", "server"}
+    args.only = set(args.only.split(",")) if args.only else {"mixed", "keras", "project", "tree", "zoo", "scaling", "latency", "server"}
     return args
 
 
@@ -832,6 +879,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 run_tree_scenario(scenario, tools, path, work, args)
                 scenarios[f"tree:{number}"] = scenario
+        if "zoo" in args.only:
+            scenarios["zoo"] = run_zoo(tools, work, args)
         if "scaling" in args.only:
             scenarios["scaling"] = run_scaling(tools, work, args, keras)
         if "latency" in args.only:
