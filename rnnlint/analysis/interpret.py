@@ -36,7 +36,7 @@ from rnnlint.analysis.facts import (
     SequentialBuilt,
     Unpacked,
 )
-from rnnlint.analysis.reach import guards_imports, unreached
+from rnnlint.analysis.reach import bound_names, guards_imports, unreached
 from rnnlint.analysis.usage import ModuleUsage
 from rnnlint.analysis.values import (
     DYNAMIC,
@@ -562,7 +562,7 @@ class Interpreter:
             frame.returned = False
             scope.names = _join_envs([before, scope.names])
         if passes == 1:
-            for name in _bound_names(body):
+            for name in bound_names(body):
                 if name in scope.names:
                     scope.names[name] = UNKNOWN
         self.uncertain -= 1
@@ -1708,24 +1708,6 @@ def _walk_body(body: list[ast.stmt]) -> Iterator[ast.AST]:
         for child in ast.iter_child_nodes(node):
             if not isinstance(child, (ast.For, ast.While, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 stack.append(child)
-
-
-def _bound_names(body: list[ast.stmt]) -> set[str]:
-    """Every name a block may bind, nested scopes included (more than it binds is fine: they become unknown)."""
-    names: set[str] = set()
-    for statement in body:
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                names.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, ast.alias):
-                names.add((node.asname or node.name).split(".")[0])
-            elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
-                names.add(node.name)
-            elif isinstance(node, ast.MatchMapping) and node.rest:
-                names.add(node.rest)
-    return names
 
 
 def _sequence_nodes(call: ast.Call) -> list[ast.AST]:

@@ -71,12 +71,23 @@ def _shadowed(enclosing: tuple[ast.AST, ...]) -> frozenset[str]:
             spec = scope.args
             names.update(a.arg for a in spec.posonlyargs + spec.args + spec.kwonlyargs)
             names.update(a.arg for a in (spec.vararg, spec.kwarg) if a is not None)
-        for statement in scope.body:  # type: ignore[attr-defined]
-            for node in ast.walk(statement):
-                if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                    names.add(node.id)
-                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    names.add(node.name)
-                elif isinstance(node, ast.alias):
-                    names.add((node.asname or node.name).split(".")[0])
+        names |= bound_names(scope.body)  # type: ignore[attr-defined]
     return frozenset(names)
+
+
+def bound_names(body: list[ast.stmt]) -> set[str]:
+    """Every name a block may bind, nested scopes included (more than it binds is fine: they become unknown)."""
+    names: set[str] = set()
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[0])
+            elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+                names.add(node.name)
+            elif isinstance(node, ast.MatchMapping) and node.rest:
+                names.add(node.rest)
+    return names
