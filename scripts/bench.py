@@ -425,6 +425,7 @@ def run_project(tools: Tools, work: Path, args: argparse.Namespace) -> Scenario:
     )
     scenario.results = measure(commands, args.repeat, scenario.name)
     scenario.notes.append(found_note(scenario, planted))
+    return scenario
 
 
 def run_zoo(tools: Tools, work: Path, args: argparse.Namespace) -> Scenario:

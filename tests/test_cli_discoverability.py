@@ -139,7 +139,7 @@ def test_an_unknown_flag_gets_one_line_with_a_suggestion(buggy, arguments, messa
         (["--file-timeout", "inf"], "argument --file-timeout: expected a finite number of seconds"),
         (["--file-timeout", "nan"], "argument --file-timeout: expected a finite number of seconds"),
         (["--file-timeout", "-1"], "argument --file-timeout: expected a finite number of seconds"),
-        (["--confirm-timeout", "0"], "argument --confirm-timeout: expected more than 0 seconds"),
+        (["--confirm-timeout", "0"], "argument --confirm-timeout: expected more than 0 and at most 604800 seconds"),
         (["--confirm-timeout", "inf"], "argument --confirm-timeout: expected a finite number of seconds"),
     ],
 )

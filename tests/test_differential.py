@@ -108,12 +108,15 @@ KERAS_3_ONLY = {
     "RNN402-invalid-9": "tf.compat.v1.keras.layers.CuDNNLSTM exists in Keras 2",
 }
 
-# INVALID examples whose finding exists only under Keras 3, written for multi-backend Keras 2
-# (up to 2.3), which cannot be installed beside TensorFlow 2.16+: the Keras 2 leg checks only that
-# `--target-keras 2` is silent.
+# INVALID examples reaching layers through the standalone `keras` package, which under Keras 2 may
+# be multi-backend Keras (up to 2.3; it cannot be installed beside TensorFlow 2.16+): the Keras 2 leg
+# checks only that `--target-keras 2` is silent.
 MULTI_BACKEND_KERAS_2 = {
     "RNN402-invalid-7": "multi-backend Keras 2 has keras.layers.CuDNNLSTM",
     "RNN402-invalid-8": "multi-backend Keras 2 has keras.layers.CuDNNLSTM",
+    "RNN402-invalid-10": "multi-backend Keras 2 converts the Keras-1 names (with a warning)",
+    "RNN402-invalid-11": "multi-backend Keras 2 converts consume_less (with a warning)",
+    "RNN402-invalid-13": "multi-backend Keras 2 converts output_dim (with a warning)",
 }
 
 EXERCISE = '''

@@ -64,9 +64,11 @@ def test_an_option_named_file_after_double_dash_is_a_path(tmp_path: Path) -> Non
 
 
 def test_the_hook_entries_end_their_options() -> None:
-    manifest = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
-    entries = [line.split(":", 1)[1].strip() for line in manifest.splitlines() if line.strip().startswith("entry:")]
-    assert entries and all(entry.endswith(" --") for entry in entries), entries
+    """pre-commit runs `entry + args + file names`: the hooks' args end the options."""
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert hooks and all(hook["args"][-1] == "--" for hook in hooks), hooks
 
 
 # --- item 18: FIFOs and devices are refused in one line --------------------------------------
@@ -195,7 +197,14 @@ def test_a_confirm_cache_that_is_not_an_object_is_ignored(tmp_path: Path, docume
     assert Cache(tmp_path).entries == {}
 
 
-@pytest.mark.parametrize("seconds", ["inf", "1e308", "1e10"])
+def test_an_infinite_file_timeout_is_refused_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bug.py").write_text(BUGGY)
+    result = rnnlint("--file-timeout", "inf", "bug.py", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.decode().count("\n") == 1, no_traceback(result)
+    assert b"--file-timeout" in result.stderr
+
+
+@pytest.mark.parametrize("seconds", ["1e308", "1e10"])
 def test_a_file_timeout_too_long_for_the_timer_is_no_limit(tmp_path: Path, seconds: str) -> None:
     (tmp_path / "bug.py").write_text(BUGGY)
     result = rnnlint("--file-timeout", seconds, "bug.py", cwd=tmp_path)
@@ -372,7 +381,7 @@ def test_a_directory_reached_only_through_a_link_inside_the_tree_is_linted_and_a
     assert rnnlint("src", cwd=tmp_path).returncode == 0
     # Walking the project follows it into real/deep, once, by the real name.
     result = rnnlint("--output-format", "concise", ".", cwd=tmp_path)
-    assert result.stdout.decode().count("RNN101") == 1 and b"./real/deep/model.py:2:1" in result.stdout
+    assert result.stdout.decode().count("RNN101") == 1 and b"real/deep/model.py:2:1" in result.stdout
     # A link named on the command line is the tree itself.
     assert (
         b"src/models/model.py:2:1: RNN101" in rnnlint("--output-format", "concise", "src/models", cwd=tmp_path).stdout
@@ -444,13 +453,13 @@ def test_attributes_and_drivers_cannot_hide_a_change(repo: Path, attributes: str
     git(repo, "add", ".gitattributes")
     git(repo, "commit", "-qm", "attributes, as a pull request could send them")
     (repo / "model.py").write_text(LEGACY + "\n" * 6 + "y = 1\n" + NEW_BUG)
-    assert gated(repo) == ["./model.py:10:1 RNN101"]
+    assert gated(repo) == ["model.py:10:1 RNN101"]
 
 
 def test_an_added_line_that_reads_like_a_diff_header_switches_no_file(repo: Path) -> None:
     # `++ b/other.py` is valid Python; in the patch it reads `+++ b/other.py`.
     (repo / "model.py").write_text("++ b/other.py\n" + LEGACY + "\n" * 6 + "y = 1\n" + NEW_BUG)
-    assert gated(repo) == ["./model.py:11:1 RNN101"]
+    assert gated(repo) == ["model.py:11:1 RNN101"]
 
 
 def test_a_changed_submodule_is_gated_too(repo: Path, tmp_path: Path) -> None:
@@ -470,7 +479,7 @@ def test_a_changed_submodule_is_gated_too(repo: Path, tmp_path: Path) -> None:
     git(repo / "vendor", "commit", "-qam", "a new bug")
     git(repo, "commit", "-qam", "bump vendor")
     (repo / "vendor" / "extra.py").write_text(LEGACY)
-    assert gated(repo) == ["./vendor/extra.py:2:1 RNN101", "./vendor/layers.py:3:1 RNN101"]
+    assert gated(repo) == ["vendor/extra.py:2:1 RNN101", "vendor/layers.py:3:1 RNN101"]
 
 
 def test_a_submodule_added_since_the_base_counts_as_changed_and_a_missing_commit_is_said(
@@ -484,7 +493,7 @@ def test_a_submodule_added_since_the_base_counts_as_changed_and_a_missing_commit
     git(library, "commit", "-qm", "library")
     git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "vendor")
     git(repo, "commit", "-qm", "vendor the library")
-    assert gated(repo) == ["./vendor/layers.py:2:1 RNN101"]
+    assert gated(repo) == ["vendor/layers.py:2:1 RNN101"]
     # The base records a commit the submodule's checkout does not have: one line says it is not gated.
     git(repo, "checkout", "-q", "main")
     git(repo, "rm", "-q", "--cached", "-r", "--ignore-unmatch", "vendor")
@@ -515,7 +524,7 @@ def test_backtracking_patterns_in_gitignore_and_per_file_ignores_do_not_hang_the
     (tmp_path / "1x2x3x4.py").write_text(BUGGY)  # ignored: the patterns still mean what they meant
     result = rnnlint("--output-format", "concise", ".", cwd=tmp_path, timeout=120)
     names = sorted(line.split(":")[0] for line in result.stdout.decode().splitlines() if ": RNN101" in line)
-    assert names == sorted([f"./{long_name}", "./" + "/".join(["a"] * 60) + "/model.py"]), result
+    assert names == sorted([long_name, "/".join(["a"] * 60) + "/model.py"]), result
 
 
 def test_collapsed_stars_read_as_git_reads_them() -> None:
