@@ -57,6 +57,7 @@ from rnnlint.analysis.values import (
     Value,
     item_value,
     join,
+    plausible_size,
     not_known,
     passed_through,
 )
@@ -1091,7 +1092,7 @@ class Interpreter:
             setattr(layer, flag, value.value if isinstance(value, Const) and isinstance(value.value, bool) else None)
         units_keyword = "filters" if symbol.startswith("ConvLSTM") else "units"
         units = args.get(0, units_keyword)
-        layer.units = units.value if isinstance(units, Const) and type(units.value) is int else None
+        layer.units = plausible_size(units.value) if isinstance(units, Const) and type(units.value) is int else None
         if layer.units is None and units is not None:
             layer.units_of = _multiple(_argument_node(args.node, 0, units_keyword), args.scope)
         name = args.keywords.get("name")
@@ -1140,9 +1141,10 @@ class Interpreter:
         for keyword, value in args.keywords.items():
             if keyword in FLAG_KEYWORDS:
                 continue
-            score, flag = max((difflib.SequenceMatcher(None, keyword, f).ratio(), f) for f in FLAG_KEYWORDS)
-            if score >= SUGGEST_CUTOFF and flag not in args.keywords:
-                found[flag] = value
+            # get_close_matches tries the cheap upper bounds of the ratio first.
+            close = difflib.get_close_matches(keyword, FLAG_KEYWORDS, n=1, cutoff=SUGGEST_CUTOFF)
+            if close and close[0] not in args.keywords:
+                found[close[0]] = value
         return found
 
     def call_layer(self, layer: Layer, args: _Args) -> Value:

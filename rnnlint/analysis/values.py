@@ -178,11 +178,6 @@ class Layer:
     def __repr__(self) -> str:
         return f"Layer({self.class_name}@{self.node.lineno})"
 
-    def __setattr__(self, name: str, value: object) -> None:
-        if name == "units":
-            value = plausible_size(value)
-        object.__setattr__(self, name, value)
-
     @cached_property
     def calls_known(self) -> bool:
         return self.all_calls_seen()
@@ -398,6 +393,9 @@ class Tensor:
     eager: bool = False
 
     def __post_init__(self) -> None:
+        # Sizes past int64 are no sizes (a 5,000-digit literal): unknown.  Most tensors carry no size at all.
+        if self.width is self.batch is self.steps is self.vocabulary is self.shape is None:
+            return
         for name in _SIZE_FIELDS[1:]:
             value = getattr(self, name)
             if plausible_size(value) is not value:
