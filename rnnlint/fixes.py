@@ -27,6 +27,7 @@ class FixBuilder:
         self.index = index
         self.tree = tree
         self._parents: dict[int, ast.AST] | None = None  # built on first need (a helper's parameter)
+        self._names: dict[str, list[ast.AST]] = {}
         self._only_calls: dict[int, ast.Call | None] = {}
         # construction node -> its call sites; call node -> the places its result is used
         self.call_sites: dict[int, set[int]] = defaultdict(set)
@@ -87,13 +88,26 @@ class FixBuilder:
     # --- a flag set from a helper's parameter --------------------------------------------
 
     def parent(self, node: ast.AST) -> ast.AST | None:
-        if self._parents is None:
-            self._parents = {}
-            if self.tree is not None:
-                for above in ast.walk(self.tree):
-                    for child in ast.iter_child_nodes(above):
-                        self._parents[id(child)] = above
-        return self._parents.get(id(node))
+        self._index()
+        return self._parents.get(id(node))  # type: ignore[union-attr]
+
+    def _index(self) -> None:
+        """One walk of the module, on first need (a helper's parameter): each node's parent, and where
+        each name is used (calls by that name, other loads and stores, definitions)."""
+        if self._parents is not None:
+            return
+        self._parents, self._names = {}, {}
+        if self.tree is None:
+            return
+        for above in ast.walk(self.tree):
+            for child in ast.iter_child_nodes(above):
+                self._parents[id(child)] = above
+            if isinstance(above, ast.Name):
+                self._names.setdefault(above.id, []).append(above)
+            elif isinstance(above, ast.Call) and isinstance(above.func, ast.Name):
+                self._names.setdefault(above.func.id, []).append(above)
+            elif isinstance(above, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self._names.setdefault(above.name, []).append(above)
 
     def parameter_of(self, call: ast.Call, value: ast.expr) -> tuple[ast.FunctionDef, ast.arg] | None:
         """The function and parameter `value` names, when it is a parameter of the function around `call`."""
@@ -147,15 +161,15 @@ class FixBuilder:
     def _find_only_call(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Call | None:
         if isinstance(self.parent(function), ast.ClassDef) or function.decorator_list:
             return None  # a method (called through an object) or a wrapped function
-        assert self.tree is not None
+        self._index()
         calls: list[ast.Call] = []
         other_uses = 0
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function.name:
+        for node in self._names.get(function.name, ()):  # type: ignore[union-attr]
+            if isinstance(node, ast.Call):
                 calls.append(node)
-            elif isinstance(node, ast.Name) and node.id == function.name:
+            elif isinstance(node, ast.Name):
                 other_uses += 1
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == function.name:
+            else:
                 other_uses += node is not function  # defined twice
         # Each call's `func` is also a Name of the function: those are not other uses.
         if len(calls) != 1 or other_uses != len(calls):
