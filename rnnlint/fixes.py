@@ -26,8 +26,8 @@ class FixBuilder:
     def __init__(self, index: LineIndex, facts: Iterable[Fact], tree: ast.Module | None = None) -> None:
         self.index = index
         self.tree = tree
-        self._parents: dict[int, ast.AST] | None = None  # built on first need (a helper's parameter)
-        self._names: dict[str, list[ast.AST]] = {}
+        self._names: dict[str, list[ast.AST]] | None = None  # built on first need (a helper's parameter)
+        self._holders: dict[int, ast.AST] = {}  # a helper function -> the module, class or function holding it
         self._only_calls: dict[int, ast.Call | None] = {}
         # construction node -> its call sites; call node -> the places its result is used
         self.call_sites: dict[int, set[int]] = defaultdict(set)
@@ -87,37 +87,55 @@ class FixBuilder:
 
     # --- a flag set from a helper's parameter --------------------------------------------
 
-    def parent(self, node: ast.AST) -> ast.AST | None:
-        self._index()
-        return self._parents.get(id(node))  # type: ignore[union-attr]
-
     def _index(self) -> None:
-        """One walk of the module, on first need (a helper's parameter): each node's parent, and where
-        each name is used (calls by that name, other loads and stores, definitions)."""
-        if self._parents is not None:
+        """Where each name is used (calls by that name, other loads and stores, definitions): one walk of
+        the module, on first need (a flag given by a helper's parameter)."""
+        if self._names is not None:
             return
-        self._parents, self._names = {}, {}
-        if self.tree is None:
-            return
-        for above in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(above):
-                self._parents[id(child)] = above
-            if isinstance(above, ast.Name):
-                self._names.setdefault(above.id, []).append(above)
-            elif isinstance(above, ast.Call) and isinstance(above.func, ast.Name):
-                self._names.setdefault(above.func.id, []).append(above)
-            elif isinstance(above, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self._names.setdefault(above.name, []).append(above)
+        self._names = {}
+        for node in ast.walk(self.tree) if self.tree is not None else ():
+            if isinstance(node, ast.Name):
+                self._names.setdefault(node.id, []).append(node)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                self._names.setdefault(node.func.id, []).append(node)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self._names.setdefault(node.name, []).append(node)
+
+    def enclosing_function(self, node: ast.AST) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.AST] | None:
+        """The innermost function whose body holds `node`, and what holds that function (the module, a
+        class, a function), found by descending statements by their lines; None at module level or
+        inside a lambda."""
+        row = getattr(node, "lineno", None)
+        if self.tree is None or row is None:
+            return None
+        found = None
+        holder: ast.AST = self.tree
+        body = self.tree.body
+        while True:
+            inner = next((s for s in body if s.lineno <= row <= (s.end_lineno or s.lineno) and hasattr(s, "body")), None)
+            if inner is None:
+                break
+            if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found = (inner, holder)
+            holder = inner
+            body = [*inner.body, *getattr(inner, "orelse", ()), *getattr(inner, "finalbody", ()),  # type: ignore[attr-defined]
+                    *(s for h in getattr(inner, "handlers", ()) for s in h.body)]
+        if found is None:
+            return None
+        function = found[0]
+        if any(isinstance(n, ast.Lambda) and n.lineno <= row <= (n.end_lineno or n.lineno) for n in ast.walk(function)):
+            return None  # possibly the lambda's own parameter
+        return found
 
     def parameter_of(self, call: ast.Call, value: ast.expr) -> tuple[ast.FunctionDef, ast.arg] | None:
         """The function and parameter `value` names, when it is a parameter of the function around `call`."""
         if not isinstance(value, ast.Name) or self.tree is None:
             return None
-        function = self.parent(call)
-        while function is not None and not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            function = self.parent(function)
-        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        enclosing = self.enclosing_function(call)
+        if enclosing is None:
             return None  # module level (a constant), or a lambda
+        function, holder = enclosing
+        self._holders[id(function)] = holder
         arguments = function.args
         every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
         found = next((a for a in every if a.arg == value.id), None)
@@ -159,7 +177,7 @@ class FixBuilder:
         return self._only_calls[id(function)]
 
     def _find_only_call(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Call | None:
-        if isinstance(self.parent(function), ast.ClassDef) or function.decorator_list:
+        if isinstance(self._holders.get(id(function)), ast.ClassDef) or function.decorator_list:
             return None  # a method (called through an object) or a wrapped function
         self._index()
         calls: list[ast.Call] = []
