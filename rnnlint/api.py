@@ -246,7 +246,7 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
     try:
         with _time_limit(settings.file_timeout), _recursion_room():
             try:
-                facts = interpret(tree, settings.target_keras, context)
+                facts = interpret(tree, settings.target_keras, context, text)
             except RecursionError:
                 return Analysis([_file_error(filename, "skipped: code nested too deeply to analyse")], tree)
             analysis = _apply_rules(tree, facts, text, filename, settings, every_rule=every_rule)
@@ -398,7 +398,7 @@ def _own_findings(record: ModuleRecord, settings: Settings) -> set[tuple]:
     assert record.tree is not None
     index = project_index(settings.target_keras)
     with index.aside():
-        facts = interpret(record.tree, settings.target_keras, index.begin(record.path))
+        facts = interpret(record.tree, settings.target_keras, index.begin(record.path), record.text)
     fixes = FixBuilder(LineIndex(record.text), facts)
     found: set[tuple] = set()
     by_type: dict[type, list] = {}

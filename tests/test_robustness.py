@@ -498,7 +498,7 @@ def test_a_crash_of_the_engine_costs_one_file_not_the_run(tmp_path: Path, monkey
     (The engine is replaced by one that raises: this tests the net, the fuzz tests look for real crashes.)"""
     import rnnlint.analysis.interpret
 
-    def broken(tree, target_keras=3, project=None):
+    def broken(tree, target_keras=3, project=None, source=None):
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr(rnnlint.analysis.interpret, "interpret", broken)

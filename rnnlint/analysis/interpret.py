@@ -36,6 +36,7 @@ from rnnlint.analysis.facts import (
     SequentialBuilt,
     Unpacked,
 )
+from rnnlint.analysis.inert import Inertness
 from rnnlint.analysis.reach import bound_names, guards_imports, unreached
 from rnnlint.analysis.usage import ModuleUsage
 from rnnlint.analysis.values import (
@@ -152,6 +153,19 @@ class Scope:
             scope = scope.parent
         return UNKNOWN
 
+    def read_inside(self, names: set[str]) -> Iterator[Value]:
+        """What each of `names` that is bound means to a function defined in this scope (a name
+        bound more than once at the module is unknown there; one bound nowhere, what a star import gives)."""
+        scope: Scope | None = self
+        while scope is not None:
+            here = names & scope.names.keys()
+            for name in here:
+                yield UNKNOWN if name in scope.unstable else scope.names[name]
+            names = names - here
+            if scope.parent is None and scope.star_modules:
+                yield from map(scope.star_lookup, names)
+            scope = scope.parent
+
     def binding(self, name: str) -> tuple | None:
         """This binding of `name`: equal for two reads with no assignment to the name in between."""
         scope: Scope | None = self
@@ -206,7 +220,9 @@ class _Args:
 class Interpreter:
     folds = 0  # arithmetic folded so far (see MAX_FOLDS); counted per instance from the first fold
 
-    def __init__(self, tree: ast.Module, target_keras: int = 3, project: ProjectImports | None = None) -> None:
+    def __init__(
+        self, tree: ast.Module, target_keras: int = 3, project: ProjectImports | None = None, source: str | None = None
+    ) -> None:
         self.tree = tree
         # The project index as this module sees it (analysis/project.py); None: project imports stay unknown.
         self.project = project
@@ -219,6 +235,9 @@ class Interpreter:
         self.sequentials: list[SequentialModel] = []
         self.pending: list[tuple[ast.AST, Scope, Instance | None]] = []
         self.analysed: set[int] = set()
+        # Which functions could record nothing, analysed on their own (analysis/inert.py): judged
+        # from the text the tree was parsed from, when it is given.
+        self.inertness = None if source is None else Inertness(source, Scope.read_inside, DYNAMIC_LAYER_ACCESS)
         self.usage = ModuleUsage(tree)
         self.layers: list[Layer] = []
         # Nodes where a layer object is read and followed: the callee of a recorded
@@ -331,19 +350,21 @@ class Interpreter:
         if isinstance(node, ast.ClassDef):
             self.analyse_class(node, scope)
             return
+        title = "<lambda>" if isinstance(node, ast.Lambda) else node.name if instance is None else f"{instance.cls.name}.{node.name}"
+        self.enter(ScopeEntered(node, title))
+        if instance is None and self.inertness is not None and self.inertness.function(node, scope):
+            return  # nothing in it can be Keras': run, it would find nothing
         local = Scope(scope)
         params = _parameter_names(node)
         for index, name in enumerate(params):
             local.names[name] = instance if (index == 0 and instance is not None) else UNKNOWN
         frame = Frame()
         if isinstance(node, ast.Lambda):
-            self.enter(ScopeEntered(node, "<lambda>"))
             self.comprehensions += 1  # like a comprehension's element: run any number of times
             frame.returns.append(self.eval(node.body, local))
             self.comprehensions -= 1
         else:
             assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            self.enter(ScopeEntered(node, f"{instance.cls.name}.{node.name}" if instance is not None else node.name))
             self.exec_block(node.body, local, frame)
         # Its callers are unknown: whatever it returns may be called anywhere.
         for value in frame.returns:
@@ -600,9 +621,11 @@ class Interpreter:
         """Whether the loop's body holds a `break` or `continue` (walked once per loop, then remembered)."""
         known = self.early_exits.get(id(stmt))
         if known is None:
-            known = self.early_exits[id(stmt)] = any(
-                isinstance(n, (ast.Break, ast.Continue)) for n in _walk_body(stmt.body)
-            )
+            # The body's statements, and those nested in them but not in a loop, function or class
+            # within them (a statement of the body itself is entered, whatever it is: cautious).
+            inner = [nested for statement in stmt.body for nested in _inner_statements(statement)]
+            walked = (*stmt.body, *_statements(inner, _LOOPS_AND_SCOPES))
+            known = self.early_exits[id(stmt)] = any(isinstance(s, (ast.Break, ast.Continue)) for s in walked)
         return known
 
     # --- binding ------------------------------------------------------------------------
@@ -1407,9 +1430,15 @@ _EXPR_HANDLERS = _dispatch_table("expr_")
 # --- helpers --------------------------------------------------------------------------------
 
 
-def interpret(tree: ast.Module, target_keras: int = 3, project: ProjectImports | None = None) -> list[Fact]:
-    """All facts about one module, read as the targeted Keras reads it (its project imports through `project`)."""
-    return Interpreter(tree, target_keras, project).run()
+def interpret(
+    tree: ast.Module, target_keras: int = 3, project: ProjectImports | None = None, source: str | None = None
+) -> list[Fact]:
+    """All facts about one module, read as the targeted Keras reads it (its project imports through `project`).
+
+    `source`, the text `tree` was parsed from, lets the interpreter skip functions that cannot
+    hold a Keras value (analysis/inert.py); the facts are the same without it.
+    """
+    return Interpreter(tree, target_keras, project, source).run()
 
 
 def _mark_escaped(value: Value) -> None:
@@ -1684,32 +1713,46 @@ def _decorator_name(node: ast.expr) -> str:
 
 
 def _self_attributes(method: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[str]:
-    """Attribute names a method assigns on its first parameter."""
+    """Attribute names a method assigns on its first parameter (only statements assign attributes)."""
     params = method.args.posonlyargs + method.args.args
     if not params:
         return
     receiver = params[0].arg
-    for node in ast.walk(method):
-        targets: list[ast.expr] = []
-        if isinstance(node, ast.Assign):
-            targets = list(node.targets)
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-            targets = [node.target]
+    for statement in _statements(method.body, _NO_STATEMENTS):
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+            targets = [statement.target]
+        else:
+            continue
         for target in targets:
             for sub in ast.walk(target):
                 if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == receiver:
                     yield sub.attr
 
 
-def _walk_body(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Nodes of a loop body, not descending into nested loops or functions."""
-    stack: list[ast.AST] = list(body)
+def _statements(body: list[ast.stmt], skipped: tuple[type, ...]) -> Iterator[ast.stmt]:
+    """The statements of a block and of the blocks nested in it, not entering statements of the `skipped` kinds."""
+    stack: list[ast.stmt] = list(body)
     while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.For, ast.While, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                stack.append(child)
+        statement = stack.pop()
+        yield statement
+        if not isinstance(statement, skipped):
+            stack.extend(_inner_statements(statement))
+
+
+def _inner_statements(statement: ast.stmt) -> list[ast.stmt]:
+    """The statements of the blocks a statement holds (a simple statement holds none)."""
+    if isinstance(statement, _SIMPLE_STATEMENTS):
+        return []
+    inner = [s for name in ("body", "orelse", "finalbody") for s in getattr(statement, name, ()) or ()]
+    inner.extend(s for holder in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())) for s in holder.body)
+    return inner
+
+
+_NO_STATEMENTS: tuple[type, ...] = ()
+# A loop's own `break` and `continue`: not those of a loop, function or class nested in it.
+_LOOPS_AND_SCOPES = (ast.For, ast.While, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def _sequence_nodes(call: ast.Call) -> list[ast.AST]:
@@ -1729,13 +1772,4 @@ _SIMPLE_STATEMENTS = (
 
 def _declared_global(body: list[ast.stmt]) -> set[str]:
     """Names any function declares `global` (walking statements only: cheap)."""
-    names: set[str] = set()
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Global):
-            names.update(node.names)
-        elif not isinstance(node, _SIMPLE_STATEMENTS):
-            for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
-                stack.extend(getattr(node, field_name, ()) or ())
-    return names
+    return {name for statement in _statements(body, ()) if isinstance(statement, ast.Global) for name in statement.names}

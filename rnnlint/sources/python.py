@@ -11,6 +11,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
+from itertools import accumulate
 
 from rnnlint.diagnostics import Location
 
@@ -57,9 +58,10 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0]
-        for match in _LINE_END.finditer(text):
-            self.starts.append(match.end())
+        # Each line's start: after the previous line and its ending (`\r\n`, `\r` or `\n`).
+        lines = text.split("\n") if "\r" not in text else _LINE_END.split(text)
+        ends = _LINE_END.findall(text) if "\r" in text else ["\n"] * (len(lines) - 1)
+        self.starts = [0, *accumulate(len(line) + len(end) for line, end in zip(lines, ends))]
         # Per row, whether it is ASCII (or its UTF-8 bytes): a long generated line holding many
         # findings is converted once, not once per location.
         self._converted: dict[int, bool | bytes] = {}
