@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from rnnlint.analysis.facts import Consumed, Fact, Indexed, LayerCalled, Unpacked
 from rnnlint.analysis.values import ORIGIN, Layer, Outputs, Tensor
@@ -23,26 +23,33 @@ _COMMENT = re.compile(r"#[^\r\n]*")
 
 
 class FixBuilder:
-    def __init__(self, index: LineIndex, facts: Iterable[Fact], tree: ast.Module | None = None) -> None:
+    def __init__(self, index: LineIndex, facts: Sequence[Fact], tree: ast.Module | None = None) -> None:
         self.index = index
         self.tree = tree
         self._names: dict[str, list[ast.AST]] | None = None  # built on first need (a helper's parameter)
         self._holders: dict[int, ast.AST] = {}  # a helper function -> the module, class or function holding it
         self._only_calls: dict[int, ast.Call | None] = {}
-        # construction node -> its call sites; call node -> the places its result is used
-        self.call_sites: dict[int, set[int]] = defaultdict(set)
-        self.uses: dict[int, set[int]] = defaultdict(set)
-        for fact in facts:
-            if isinstance(fact, LayerCalled):
-                self.call_sites[id(fact.layer.node)].add(id(fact.node))
-            elif isinstance(fact, (Consumed, Unpacked, Indexed)):
-                # Unpacking or indexing a list of outputs only hands its items on;
-                # the items' own uses are counted where they are consumed.
-                value = fact.value
-                if isinstance(value, Outputs) and isinstance(fact, Consumed):
-                    self.uses[id(value.call)].add(id(fact.node))
-                elif isinstance(value, Tensor) and value.direct and value.call is not None:
-                    self.uses[id(value.call)].add(id(fact.node))
+        self.facts = facts
+        self._uses: tuple[dict[int, set[int]], dict[int, set[int]]] | None = None  # on first need (a fix built)
+
+    def _call_sites_and_uses(self) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+        """construction node -> its call sites; call node -> the places its result is used."""
+        if self._uses is None:
+            call_sites: dict[int, set[int]] = defaultdict(set)
+            uses: dict[int, set[int]] = defaultdict(set)
+            for fact in self.facts:
+                if isinstance(fact, LayerCalled):
+                    call_sites[id(fact.layer.node)].add(id(fact.node))
+                elif isinstance(fact, (Consumed, Unpacked, Indexed)):
+                    # Unpacking or indexing a list of outputs only hands its items on;
+                    # the items' own uses are counted where they are consumed.
+                    value = fact.value
+                    if isinstance(value, Outputs) and isinstance(fact, Consumed):
+                        uses[id(value.call)].add(id(fact.node))
+                    elif isinstance(value, Tensor) and value.direct and value.call is not None:
+                        uses[id(value.call)].add(id(fact.node))
+            self._uses = (call_sites, uses)
+        return self._uses
 
     # Set when an edit was asked for on a node of another module of the project (values.ORIGIN):
     # the finding being built is then offered without its fix (rnnlint/api.py).
@@ -71,8 +78,9 @@ class FixBuilder:
         target = layer.wrapped if layer.is_bidirectional and layer.wrapped is not None else layer
         # The flag changes what every call of the layer returns: with one call whose
         # result is used in one place, the only use affected is the one being fixed.
-        calls = self.call_sites[id(layer.node)]
-        single_use = len(calls) <= 1 and all(len(self.uses[call]) <= 1 for call in calls)
+        call_sites, uses = self._call_sites_and_uses()
+        calls = call_sites[id(layer.node)]
+        single_use = len(calls) <= 1 and all(len(uses[call]) <= 1 for call in calls)
         existing = next((k for k in target.node.keywords if k.arg == keyword), None)
         parameter = self.parameter_of(target.node, existing.value) if existing is not None else None
         if parameter is not None:

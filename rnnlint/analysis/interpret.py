@@ -235,8 +235,9 @@ class Interpreter:
         self.sequentials: list[SequentialModel] = []
         self.pending: list[tuple[ast.AST, Scope, Instance | None]] = []
         self.analysed: set[int] = set()
-        # Which functions could record nothing, analysed on their own (analysis/inert.py): judged
-        # from the text the tree was parsed from, when it is given.
+        # The text the tree was parsed from, when given: functions that cannot hold a Keras value
+        # are then not analysed on their own (analysis/inert.py), and cheap questions read it.
+        self.source = source
         self.inertness = None if source is None else Inertness(source, Scope.read_inside, DYNAMIC_LAYER_ACCESS)
         self.usage = ModuleUsage(tree)
         self.layers: list[Layer] = []
@@ -271,7 +272,9 @@ class Interpreter:
         # Functions are analysed after the module ran: a module name bound more than
         # once (or declared global somewhere) could hold any of its values by then.
         rebound = {name for name, count in module.bindings.items() if count > 1}
-        module.unstable = frozenset(rebound | _declared_global(self.tree.body))
+        # (No `global` statement without the word: the statements are walked only when the text has it.)
+        plain = self.source is not None and self.source.isascii() and "global" not in self.source
+        module.unstable = frozenset(rebound if plain else rebound | _declared_global(self.tree.body))
         self.analyse_pending()
         for model in self.sequentials:
             self.enter(self.sequential_scopes.get(id(model)))
