@@ -246,7 +246,10 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
     try:
         with _time_limit(settings.file_timeout), _recursion_room():
             try:
-                facts = interpret(tree, settings.target_keras, context, text)
+                # A file that names neither Keras nor a module of its project (a PyTorch model
+                # with `nn.LSTM`) builds no layer: nothing to interpret (rnnlint/prefilter.py).
+                reaches = prefilter.text_may_reach_keras(text) or imports_project(text.encode("utf-8", "surrogatepass"), filename)
+                facts = interpret(tree, settings.target_keras, context, text) if reaches else []
             except RecursionError:
                 return Analysis([_file_error(filename, "skipped: code nested too deeply to analyse")], tree)
             analysis = _apply_rules(tree, facts, text, filename, settings, every_rule=every_rule)

@@ -40,6 +40,8 @@ import re
 RECURRENT_WORDS: tuple[str, ...] = ("LSTM", "GRU", "RNN", "Bidirectional")
 # One substring search per word: twice as fast as one regex alternation (measured on the stdlib).
 _WORDS_AS_BYTES = tuple(word.encode() for word in RECURRENT_WORDS)
+# Every module path under which Keras is reached (catalogue.KERAS_ROOTS) contains one of these.
+KERAS_WORDS: tuple[str, ...] = ("keras", "tensorflow")
 # Python honours a coding declaration on the first two lines only.
 _FIRST_TWO_LINES = re.compile(rb"\A[^\r\n]*(?:\r\n|\r|\n)?[^\r\n]*")
 
@@ -61,7 +63,23 @@ def may_build_recurrent(data: bytes) -> bool:
 
 def text_may_build_recurrent(text: str, *, searched: bool = False) -> bool:
     """The same question for decoded source text (`searched`: its literal words were looked for already)."""
-    if not searched and _holds_a_word(text):
+    return _names_a_word(text, RECURRENT_WORDS, searched=searched)
+
+
+def text_may_reach_keras(text: str) -> bool:
+    """False only when no name in the text can lead to Keras: no spelling of `keras` or `tensorflow`.
+
+    A Keras value comes from a module path under one of `catalogue.KERAS_ROOTS`, each of which
+    holds one of `KERAS_WORDS`, written in an import of the file (or in what it imports from its
+    project, which the caller asks about separately).  Without them the interpreter would build no
+    layer in the file, so no rule could fire: its facts need not be gathered.
+    """
+    return _names_a_word(text, KERAS_WORDS)
+
+
+def _names_a_word(text: str, words: tuple[str, ...], *, searched: bool = False) -> bool:
+    """Whether Python, reading `text`, may see one of `words` in it (see the module's docstring)."""
+    if not searched and _holds_a_word(text, words):
         return True
     if text.isascii():
         return False
@@ -69,8 +87,8 @@ def text_may_build_recurrent(text: str, *, searched: bool = False) -> bool:
 
     if unicodedata.is_normalized("NFKC", text):
         return False
-    return _holds_a_word(unicodedata.normalize("NFKD", text))
+    return _holds_a_word(unicodedata.normalize("NFKD", text), words)
 
 
-def _holds_a_word(text: str) -> bool:
-    return any(word in text for word in RECURRENT_WORDS)
+def _holds_a_word(text: str, words: tuple[str, ...]) -> bool:
+    return any(word in text for word in words)

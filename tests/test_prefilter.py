@@ -5,7 +5,8 @@ mutations of all of them (aliased and star imports, identifiers renamed or
 spelled in fullwidth/mathematical letters, a UTF-7 encoding declaration,
 comments and docstrings stripped, lines deleted, truncation), the full
 analysis without the prefilter and the normal path with it give identical
-findings.  The one documented difference: RNN001 (unreadable or unparsable
+findings.  The same holds for the second question, asked after parsing: a file
+whose text names neither Keras nor a module of its project is not interpreted.  The one documented difference: RNN001 (unreadable or unparsable
 file) is reported only for files that pass the prefilter.
 """
 
@@ -20,12 +21,13 @@ import sys
 import tokenize
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 from rnnlint.api import _analyse, lint_bytes, lint_source
 from rnnlint.keras import catalogue
-from rnnlint.prefilter import may_build_recurrent, text_may_build_recurrent
+from rnnlint.prefilter import KERAS_WORDS, may_build_recurrent, text_may_build_recurrent, text_may_reach_keras
 from rnnlint.rules import all_rules
 from rnnlint.settings import Selection, Settings
 from rnnlint.sources.python import SourceError, SourceText
@@ -237,12 +239,14 @@ MUTATIONS: list[Callable[[str], bytes]] = [
 
 
 def without_prefilter(data: bytes, name: str) -> list[tuple]:
-    """The full analysis of any bytes, as if every file passed the prefilter."""
+    """The full analysis of any bytes, as if every file passed the prefilter (and every file
+    were interpreted, whether or not its text names Keras)."""
     try:
         text = SourceText.from_bytes(data).text
     except SourceError as error:
         return [("RNN001", 1, 1, str(error))]  # what lint_bytes reports for undecodable bytes
-    return [_key(d) for d in _analyse(text, name, ALL)]
+    with mock.patch("rnnlint.prefilter.text_may_reach_keras", return_value=True):
+        return [_key(d) for d in _analyse(text, name, ALL)]
 
 
 def _key(diagnostic) -> tuple:
@@ -328,3 +332,43 @@ def test_every_recurrent_name_the_analysis_knows_holds_a_word():
         catalogue.BIDIRECTIONAL,
     }
     assert names and all(any(word in name for word in WORDS) for name in names), sorted(names)
+
+
+# --- the second question: does the text name Keras at all ----------------------------------------
+
+
+def test_every_keras_root_holds_a_keras_word():
+    assert all(any(word in root for word in KERAS_WORDS) for root in catalogue.KERAS_ROOTS), catalogue.KERAS_ROOTS
+
+
+def test_a_file_naming_no_keras_is_not_interpreted(monkeypatch):
+    import rnnlint.analysis.interpret
+
+    interpreted = []
+    real = rnnlint.analysis.interpret.interpret
+
+    def counting(tree, *args, **kwargs):
+        interpreted.append(tree)
+        return real(tree, *args, **kwargs)
+
+    monkeypatch.setattr(rnnlint.analysis.interpret, "interpret", counting)
+    torch = "import torch.nn as nn\n\nclass Tagger(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.rnn = nn.LSTM(8, 16, batch_first=True)\n"
+    assert lint_source(torch, "tagger.py", ALL) == []
+    assert interpreted == []
+    assert [d.code for d in lint_source("import keras\nout, h, c = keras.layers.LSTM(3)(x)\n", "m.py", ALL)] == ["RNN101"]
+    assert len(interpreted) == 1
+
+
+def test_keras_spelled_in_other_letters_is_still_keras():
+    assert text_may_reach_keras("from \uff4b\uff45\uff52\uff41\uff53.layers import LSTM\n")
+    assert text_may_reach_keras("import \U0001d42d\U0001d41e\U0001d427\U0001d42c\U0001d428\U0001d42b\U0001d41f\U0001d425\U0001d428\U0001d430 as tf\n")
+    assert not text_may_reach_keras("import torch\nrnn = torch.nn.LSTM(8, 16)  # r\u00e9seau\n")
+    source = "from \uff4b\uff45\uff52\uff41\uff53.layers import LSTM\nout, h, c = LSTM(3)(x)\n"
+    assert [d.code for d in lint_source(source)] == ["RNN101"]
+
+
+def test_a_file_calling_its_projects_keras_helper_is_interpreted(tmp_path):
+    (tmp_path / "blocks.py").write_text("import keras\n\ndef encoder():\n    return keras.layers.LSTM(8)\n")
+    (tmp_path / "model.py").write_text("from blocks import encoder\n\nout, h, c = encoder()(x)\n")
+    found = lint_bytes((tmp_path / "model.py").read_bytes(), str(tmp_path / "model.py"), ALL).diagnostics
+    assert [d.code for d in found] == ["RNN101"]
