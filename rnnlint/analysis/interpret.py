@@ -1439,7 +1439,7 @@ def interpret(
     """All facts about one module, read as the targeted Keras reads it (its project imports through `project`).
 
     `source`, the text `tree` was parsed from, lets the interpreter skip functions that cannot
-    hold a Keras value (analysis/inert.py); the facts are the same without it.
+    hold a Keras value (analysis/inert.py): what the rules find is the same without it.
     """
     return Interpreter(tree, target_keras, project, source).run()
 
@@ -1721,7 +1721,7 @@ def _self_attributes(method: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator
     if not params:
         return
     receiver = params[0].arg
-    for statement in _statements(method.body, _NO_STATEMENTS):
+    for statement in _statements(method.body, ()):
         if isinstance(statement, ast.Assign):
             targets = statement.targets
         elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
@@ -1753,7 +1753,6 @@ def _inner_statements(statement: ast.stmt) -> list[ast.stmt]:
     return inner
 
 
-_NO_STATEMENTS: tuple[type, ...] = ()
 # A loop's own `break` and `continue`: not those of a loop, function or class nested in it.
 _LOOPS_AND_SCOPES = (ast.For, ast.While, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
