@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ast
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 
 from rnnlint.analysis.values import Const, Function, Ref, Sequence, Unknown, Value
@@ -89,6 +88,8 @@ class Inertness:
             return False  # not the text the tree was parsed from
         text = "\n".join(self.lines[start - 1 : end])
         if not text.isascii():
+            import unicodedata
+
             text = unicodedata.normalize("NFKC", text)  # as Python reads identifiers
         words = set(_IDENTIFIER.findall(text))
         if not self.active.isdisjoint(words):
