@@ -86,6 +86,13 @@ def test_a_function_that_may_hold_a_keras_value_is_analysed(body: str) -> None:
     assert not all(found.values()), found
 
 
+def test_a_function_naming_itself_is_judged_by_the_rest_of_its_body() -> None:
+    found = judged(HEADER + "def parse_args(argv):\n    return argparse.ArgumentParser().parse_args(argv)\n"
+                   "\ndef depth(tree):\n    return 1 + max((depth(c) for c in tree), default=0)\n"
+                   "\ndef grow(x):\n    return grow(layers.Dense(4)(x))\n")
+    assert found == {"parse_args": True, "depth": True, "grow": False}
+
+
 def test_a_word_in_a_string_is_read_as_a_name_cautiously() -> None:
     # The text test reads more than the code does: a builder's name in a string keeps a
     # function analysed (never the reverse).

@@ -1,22 +1,23 @@
 """Functions whose analysis on their own can find nothing: no value in them can be Keras'.
 
-The interpreter analyses every function on its own, with unknown arguments (what
-it finds there holds at every call), and again at each call it follows, with the
-caller's arguments.  On its own, a function that reads only constants, unknown
-values, and modules outside Keras and TensorFlow builds no layer: what it
-computes is unknown, constant, or concrete data (numpy), and no rule reports on
-code without a layer.  Most functions of a real project are such functions (argument parsing,
-file handling, training loops over models they are handed); this module finds
-them before they are run, so that the interpreter skips them there.  Their calls
-are still followed: what a helper returns to a caller is unchanged.
+The interpreter analyses every function on its own, with unknown arguments
+(what it finds there holds at every call), and again at each call it follows,
+with the caller's arguments.  On its own, a function that reads only constants,
+unknown values, and modules outside Keras and TensorFlow builds no layer: what
+it computes is unknown, constant, or concrete data (numpy), and no rule reports
+on code without a layer.  Most functions of a real project are such functions
+(argument parsing, file handling, training loops over models they are handed);
+this module finds them before they are run, so that the interpreter skips them
+there.  Their calls are still followed: what a helper returns to a caller is
+unchanged.
 
 The test reads the function's source text, not its tree: a regular expression
 over a few lines costs a small fraction of a walk over their nodes, and what it
 sees is a superset of the names the code reads.  Every word of the text (names,
 attributes, words in strings and comments alike) that is bound where the
 function was defined must hold a value of an inert kind, and none may import,
-rebind a global, define a class or reach a model's layers (`model.layers`).  Reading
-more than the code reads can only make the answer "not inert".
+rebind a global, define a class or reach a model's layers (`model.layers`).
+Reading more than the code reads can only make the answer "not inert".
 """
 
 from __future__ import annotations
@@ -94,17 +95,21 @@ class Inertness:
         words = set(_IDENTIFIER.findall(text))
         if not self.active.isdisjoint(words):
             return False
-        return all(self._value_inert(value) for value in self.reads(scope, words))
+        return all(self._value_inert(value, node) for value in self.reads(scope, words))
 
-    def _value_inert(self, value: Value) -> bool:
+    def _value_inert(self, value: Value, judged: ast.AST) -> bool:
         kind = type(value)
         if kind is Unknown or kind is Const:
             return True
         if kind is Ref:
             return inert_ref(value.qualified)  # type: ignore[union-attr]
         if kind is Sequence:
-            return all(self._value_inert(item) for item in value.items)  # type: ignore[union-attr]
+            return all(self._value_inert(item, judged) for item in value.items)  # type: ignore[union-attr]
         if kind is Function:
-            # Called, its body runs: inert if that body is (one not followed into never runs).
+            # Called, its body runs: inert if that body is (one not followed into never runs).  The
+            # function being judged, named in its own body (a recursive call, or a word in a string),
+            # runs that same body: inert if the rest is.
+            if value.node is judged:  # type: ignore[union-attr]
+                return True
             return not value.inlinable or self.function(value.node, value.scope)  # type: ignore[union-attr]
         return False
