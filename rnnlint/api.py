@@ -239,6 +239,7 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
         return Analysis([_file_error(filename, f"cannot parse: {type(error).__name__}: {error}")])
     # `import tf_keras` or TF_USE_LEGACY_KERAS in the file makes it Keras 2 (unless set explicitly).
     settings = settings_for_file(tree, text, settings)
+    lines = LineIndex(text)  # positions for the fixes; function bodies for the interpreter
     # The time limit covers everything after parsing (the C parser cannot be interrupted):
     # the interpreter, the rules and the fixes they build.
     index = project_index(settings.target_keras)
@@ -249,10 +250,10 @@ def _run_rules(text: str, filename: str, settings: Settings, *, every_rule: bool
                 # A file that names neither Keras nor a module of its project (a PyTorch model
                 # with `nn.LSTM`) builds no layer: nothing to interpret (rnnlint/prefilter.py).
                 reaches = prefilter.text_may_reach_keras(text) or imports_project(text.encode("utf-8", "surrogatepass"), filename)
-                facts = interpret(tree, settings.target_keras, context, text) if reaches else []
+                facts = interpret(tree, settings.target_keras, context, lines) if reaches else []
             except RecursionError:
                 return Analysis([_file_error(filename, "skipped: code nested too deeply to analyse")], tree)
-            analysis = _apply_rules(tree, facts, text, filename, settings, every_rule=every_rule)
+            analysis = _apply_rules(tree, facts, lines, filename, settings, every_rule=every_rule)
             analysis.dependencies = {path: record.digest for path, record in index.read.items()}
             return analysis
     except _TookTooLong:
@@ -296,15 +297,14 @@ def project_index(target_keras: int) -> ProjectIndex:
 
 
 def _apply_rules(
-    tree: ast.Module, facts: list[Fact], text: str, filename: str, settings: Settings, *, every_rule: bool
+    tree: ast.Module, facts: list[Fact], lines: LineIndex, filename: str, settings: Settings, *, every_rule: bool
 ) -> Analysis:
     """The rules over the facts, each finding with its fix, deduplicated."""
     from rnnlint.analysis.project import origin_of
     from rnnlint.fixes import FixBuilder
     from rnnlint.rules import all_rules
 
-    index = LineIndex(text)
-    fixes = FixBuilder(index, facts, tree)
+    fixes = FixBuilder(lines, facts, tree)
     by_type: dict[type, list] = {}
     for fact in facts:
         by_type.setdefault(type(fact), []).append(fact)
@@ -401,8 +401,9 @@ def _own_findings(record: ModuleRecord, settings: Settings) -> set[tuple]:
     assert record.tree is not None
     index = project_index(settings.target_keras)
     with index.aside():
-        facts = interpret(record.tree, settings.target_keras, index.begin(record.path), record.text)
-    fixes = FixBuilder(LineIndex(record.text), facts)
+        lines = LineIndex(record.text)
+        facts = interpret(record.tree, settings.target_keras, index.begin(record.path), lines)
+    fixes = FixBuilder(lines, facts)
     found: set[tuple] = set()
     by_type: dict[type, list] = {}
     for fact in facts:

@@ -18,7 +18,7 @@ from rnnlint.analysis.interpret import Interpreter
 from rnnlint.api import _apply_rules
 from rnnlint.rules import all_rules
 from rnnlint.settings import Selection, Settings
-from rnnlint.sources.python import SourceError, SourceText
+from rnnlint.sources.python import LineIndex, SourceError, SourceText
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ALL = Settings(selection=Selection(select=("ALL",)))
@@ -28,7 +28,7 @@ def judged(source: str) -> dict[str, bool]:
     """Per function of `source`: whether its analysis on its own was skipped."""
     source = textwrap.dedent(source)
     tree = ast.parse(source)
-    interpreter = Interpreter(tree, source=source)
+    interpreter = Interpreter(tree, source=LineIndex(source))
     interpreter.run()
     functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     return {f.name: not any(id(s) in interpreter.executed for s in f.body) for f in functions}
@@ -138,10 +138,11 @@ EXAMPLES = _examples()
 def test_skipping_changes_no_finding(name: str, source: str) -> None:
     """Findings and fixes are the same with the skip (the source text given) and without it."""
 
-    def findings(text: str | None) -> list[tuple]:
+    def findings(*, skipping: bool) -> list[tuple]:
         tree = ast.parse(source)
-        facts = Interpreter(tree, ALL.target_keras, source=text).run()
-        analysis = _apply_rules(tree, facts, source, "model.py", ALL, every_rule=True)
+        lines = LineIndex(source)
+        facts = Interpreter(tree, ALL.target_keras, source=lines if skipping else None).run()
+        analysis = _apply_rules(tree, facts, lines, "model.py", ALL, every_rule=True)
         return sorted((d.code, d.location, d.message, repr(d.fix)) for d in analysis.diagnostics)
 
-    assert findings(source) == findings(None)
+    assert findings(skipping=True) == findings(skipping=False)

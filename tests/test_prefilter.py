@@ -6,8 +6,9 @@ spelled in fullwidth/mathematical letters, a UTF-7 encoding declaration,
 comments and docstrings stripped, lines deleted, truncation), the full
 analysis without the prefilter and the normal path with it give identical
 findings.  The same holds for the second question, asked after parsing: a file
-whose text names neither Keras nor a module of its project is not interpreted.  The one documented difference: RNN001 (unreadable or unparsable
-file) is reported only for files that pass the prefilter.
+whose text names neither Keras nor a module of its project is not interpreted.
+The one documented difference: RNN001 (unreadable or unparsable file) is
+reported only for files that pass the prefilter.
 """
 
 from __future__ import annotations

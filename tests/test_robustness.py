@@ -649,6 +649,20 @@ def test_many_findings_on_one_long_line_convert_the_line_once():
     assert index._converted == {2: encoded}
 
 
+@pytest.mark.parametrize("text", ["", "a", "a\n", "a\nb", "a\r\nb\rc\n\n", "\r\r\n\n", "x\u2028y\x0cz\nw"])
+def test_line_starts_count_the_line_breaks_python_counts(text: str):
+    """\\r\\n, \\r and \\n end a line, as for `lineno`; a form feed or U+2028 does not."""
+    from rnnlint.sources.python import LineIndex
+
+    index = LineIndex(text)
+    python_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    assert len(index.starts) == len(python_lines)
+    assert index.lines(1, len(python_lines)) == text
+    for row, line in enumerate(python_lines, start=1):
+        assert index.line(row) == line
+        assert index.lines(row, row).rstrip("\r\n") == line
+
+
 @pytest.mark.parametrize("mode", [[], ["--fix"], ["--fix-only"], ["--diff"], ["--add-noqa"], ["--statistics"]])
 def test_every_mode_says_which_file_could_not_be_analysed(tmp_path: Path, mode: list[str]):
     """Exit code 2 always comes with the line that explains it, also in the modes that print no findings."""

@@ -25,9 +25,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from rnnlint.analysis.values import Const, Function, Ref, Sequence, Unknown, Value
 from rnnlint.keras import catalogue
+
+if TYPE_CHECKING:
+    from rnnlint.sources.python import LineIndex
 
 # Keras packages whose objects never carry a layer, a tensor or a model: reading them yields
 # nothing the rules look at (`keras.callbacks.EarlyStopping(...)`, `keras.optimizers.Adam`).
@@ -37,8 +41,6 @@ INERT_KERAS_PACKAGES = frozenset(
 # Top-level modules through which a layer can be reached: Keras' own roots, and TensorFlow (tf.keras).
 _KERAS_ROOTS = frozenset({root.partition(".")[0] for root in catalogue.KERAS_ROOTS} | {"tensorflow"})
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
-# Python's line breaks (a form feed or U+2028 is not one: `lineno` does not count it).
-_LINE_BREAK = re.compile(r"\r\n?")
 # Words that bind names the test cannot see (an import, a global rebound), or define a class
 # (instances, their methods, user attention layers).
 _ACTIVE_WORDS = frozenset({"import", "global", "nonlocal", "class"})
@@ -55,18 +57,19 @@ def inert_ref(qualified: str) -> bool:
 class Inertness:
     """Answers, per function, whether its analysis on its own could record anything.
 
-    `reads(scope, names)` gives what each of `names` bound around a function defined in
-    `scope` means to it.  Answers are kept per function and defining scope: ask only once
-    the scopes hold their final values (the interpreter analyses functions after the module ran).
+    `source` is the text the tree was parsed from, by lines; `reads(scope, names)` gives what
+    each of `names` bound around a function defined in `scope` means to it.  Answers are kept
+    per function and defining scope: ask only once the scopes hold their final values (the
+    interpreter analyses functions after the module ran).
     """
 
     def __init__(
         self,
-        source: str,
+        source: LineIndex,
         reads: Callable[[object, set[str]], Iterable[Value]],
         dynamic_attributes: frozenset[str],
     ) -> None:
-        self.lines = _LINE_BREAK.sub("\n", source).split("\n") if "\r" in source else source.split("\n")
+        self.source = source
         self.reads = reads
         # ... and `model.layers`, `model.get_layer(...)`: any layer may be reached there.
         self.active = _ACTIVE_WORDS | dynamic_attributes
@@ -85,9 +88,9 @@ class Inertness:
         # The body's lines: the signature (its defaults, its own name) is evaluated where the function is defined.
         start = node.lineno if isinstance(node, ast.Lambda) else node.body[0].lineno
         end = node.end_lineno
-        if end is None or end > len(self.lines):
+        if end is None or end > len(self.source.starts):
             return False  # not the text the tree was parsed from
-        text = "\n".join(self.lines[start - 1 : end])
+        text = self.source.lines(start, end)
         if not text.isascii():
             import unicodedata
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rnnlint.analysis.facts import (
     Consumed,
@@ -65,6 +65,9 @@ from rnnlint.analysis.values import (
 from rnnlint.keras import catalogue
 from rnnlint.keras.catalogue import Effect, Needs
 from rnnlint.keras.signatures import SUGGEST_CUTOFF
+
+if TYPE_CHECKING:
+    from rnnlint.sources.python import LineIndex
 
 
 class ProjectImports(Protocol):
@@ -221,7 +224,7 @@ class Interpreter:
     folds = 0  # arithmetic folded so far (see MAX_FOLDS); counted per instance from the first fold
 
     def __init__(
-        self, tree: ast.Module, target_keras: int = 3, project: ProjectImports | None = None, source: str | None = None
+        self, tree: ast.Module, target_keras: int = 3, project: ProjectImports | None = None, source: LineIndex | None = None
     ) -> None:
         self.tree = tree
         # The project index as this module sees it (analysis/project.py); None: project imports stay unknown.
@@ -273,7 +276,8 @@ class Interpreter:
         # once (or declared global somewhere) could hold any of its values by then.
         rebound = {name for name, count in module.bindings.items() if count > 1}
         # (No `global` statement without the word: the statements are walked only when the text has it.)
-        plain = self.source is not None and self.source.isascii() and "global" not in self.source
+        text = self.source.text if self.source is not None else None
+        plain = text is not None and text.isascii() and "global" not in text
         module.unstable = frozenset(rebound if plain else rebound | _declared_global(self.tree.body))
         self.analyse_pending()
         for model in self.sequentials:
@@ -1434,11 +1438,11 @@ _EXPR_HANDLERS = _dispatch_table("expr_")
 
 
 def interpret(
-    tree: ast.Module, target_keras: int = 3, project: ProjectImports | None = None, source: str | None = None
+    tree: ast.Module, target_keras: int = 3, project: ProjectImports | None = None, source: LineIndex | None = None
 ) -> list[Fact]:
     """All facts about one module, read as the targeted Keras reads it (its project imports through `project`).
 
-    `source`, the text `tree` was parsed from, lets the interpreter skip functions that cannot
+    `source`, the text `tree` was parsed from (by lines), lets the interpreter skip functions that cannot
     hold a Keras value (analysis/inert.py): what the rules find is the same without it.
     """
     return Interpreter(tree, target_keras, project, source).run()

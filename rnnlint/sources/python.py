@@ -59,9 +59,10 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         # Each line's start: after the previous line and its ending (`\r\n`, `\r` or `\n`).
-        lines = text.split("\n") if "\r" not in text else _LINE_END.split(text)
-        ends = _LINE_END.findall(text) if "\r" in text else ["\n"] * (len(lines) - 1)
-        self.starts = [0, *accumulate(len(line) + len(end) for line, end in zip(lines, ends))]
+        if "\r" in text:
+            self.starts = [0, *(match.end() for match in _LINE_END.finditer(text))]
+        else:
+            self.starts = [0, *accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
         # Per row, whether it is ASCII (or its UTF-8 bytes): a long generated line holding many
         # findings is converted once, not once per location.
         self._converted: dict[int, bool | bytes] = {}
@@ -73,6 +74,11 @@ class LineIndex:
         start = self.starts[row - 1]
         end = self.starts[row] if row < len(self.starts) else len(self.text)
         return self.text[start:end].rstrip("\r\n")
+
+    def lines(self, first: int, last: int) -> str:
+        """The text of lines `first` to `last` (1-based, both included), with their line endings."""
+        end = self.starts[last] if last < len(self.starts) else len(self.text)
+        return self.text[self.starts[first - 1] : end]
 
     def location(self, row: int, byte_column: int) -> Location:
         converted = self._converted.get(row)
